@@ -100,7 +100,7 @@ CREATE TABLE checkpoint (
     step_no         integer     NOT NULL,
     policy_version  bigint      NOT NULL,
     uri             text        NOT NULL,
-    sha256          char(64)    NOT NULL,
+    sha256          text        NOT NULL,
     size_bytes      bigint      NOT NULL,
     created_at      timestamptz NOT NULL DEFAULT now(),
     CONSTRAINT checkpoint_natural_uq UNIQUE (run_id, step_no),
