@@ -1,0 +1,16 @@
+package dev.grpo.api.run;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+
+/** Where a run's prompts come from. */
+public enum DataSource {
+  /** Items given in the spec itself. */
+  @JsonProperty("inline")
+  INLINE,
+  /** A JSONL file readable by the trainer. */
+  @JsonProperty("jsonl")
+  JSONL,
+  /** A built-in generator (for example {@code arithmetic}). */
+  @JsonProperty("generator")
+  GENERATOR
+}

@@ -1,0 +1,255 @@
+package dev.grpo.api.run;
+
+import dev.grpo.api.web.FieldProblem;
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.DecimalMax;
+import jakarta.validation.constraints.DecimalMin;
+import jakarta.validation.constraints.Max;
+import jakarta.validation.constraints.Min;
+import jakarta.validation.constraints.NotBlank;
+import jakarta.validation.constraints.NotNull;
+import jakarta.validation.constraints.Pattern;
+import jakarta.validation.constraints.PositiveOrZero;
+import jakarta.validation.constraints.Size;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Everything a GRPO run needs, with the defaults a user of TRL or verl would expect. Absent fields
+ * (and JSON nulls) take their defaults; the resolved spec, defaults included, is what the run
+ * stores and what {@code GET /runs/{id}} returns.
+ */
+public record RunSpec(
+    @Size(max = 200) String name,
+    @NotNull @Valid Model model,
+    @NotNull @Valid Data data,
+    @NotNull @Valid Algorithm algorithm,
+    @NotNull @Valid Optimizer optimizer,
+    @NotNull @Valid Rollout rollout,
+    @NotNull @Size(min = 1, max = 32) List<@NotNull @Valid Reward> rewards,
+    @NotNull @Valid Schedule schedule,
+    @NotNull @PositiveOrZero Long seed) {
+
+  public RunSpec {
+    model = model == null ? new Model(null, null) : model;
+    data = data == null ? new Data(null, null, null, null, null, null, null) : data;
+    algorithm =
+        algorithm == null
+            ? new Algorithm(
+                null, null, null, null, null, null, null, null, null, null, null, null, null)
+            : algorithm;
+    optimizer =
+        optimizer == null
+            ? new Optimizer(null, null, null, null, null, null, null, null)
+            : optimizer;
+    rollout = rollout == null ? new Rollout(null, null, null, null, null, null) : rollout;
+    rewards =
+        rewards == null
+            ? List.of(new Reward("math_accuracy", 1.0, null), new Reward("format", 0.5, null))
+            : rewards;
+    schedule = schedule == null ? new Schedule(null, null, null, null) : schedule;
+    seed = seed == null ? 42L : seed;
+  }
+
+  /** The policy to train: a built-in preset or a Hugging Face style model directory. */
+  public record Model(
+      @Pattern(regexp = "tiny|small", message = "must be one of: tiny, small") String preset,
+      @Size(max = 4096) String path) {
+    public Model {
+      preset = preset == null && path == null ? "tiny" : preset;
+    }
+  }
+
+  /** The prompts, with the answers or tests their rewards are checked against. */
+  public record Data(
+      @NotNull DataSource source,
+      @Pattern(regexp = "arithmetic", message = "must be one of: arithmetic") String generator,
+      @Min(1) @Max(1_000_000) Integer generatorSize,
+      @NotNull @DecimalMin("0.0") @DecimalMax("0.5") Double evalFraction,
+      @Size(max = 4096) String path,
+      @Size(max = 100_000) List<@NotNull @Valid Item> items,
+      @NotBlank
+          @Pattern(regexp = "(?s).*\\{prompt}.*", message = "must contain the placeholder {prompt}")
+          String promptTemplate) {
+    public Data {
+      source = source == null ? (items != null ? DataSource.INLINE : DataSource.GENERATOR) : source;
+      generator = generator == null && source == DataSource.GENERATOR ? "arithmetic" : generator;
+      generatorSize =
+          generatorSize == null && source == DataSource.GENERATOR
+              ? Integer.valueOf(512)
+              : generatorSize;
+      evalFraction = evalFraction == null ? 0.1 : evalFraction;
+      promptTemplate = promptTemplate == null ? "{prompt}" : promptTemplate;
+    }
+  }
+
+  /** One inline prompt. */
+  public record Item(
+      @NotBlank @Size(max = 200) String id,
+      @NotBlank @Size(max = 200_000) String prompt,
+      @Size(max = 10_000) String answer,
+      @Pattern(regexp = "[a-z]{2,3}", message = "must be an ISO 639 language code")
+          String language) {}
+
+  /** The GRPO objective and its variants. */
+  public record Algorithm(
+      @NotNull @Min(2) @Max(1024) Integer groupSize,
+      @NotNull @DecimalMin("0.0") @DecimalMax("10.0") Double beta,
+      @NotNull @DecimalMin(value = "0.0", inclusive = false) @DecimalMax("1.0") Double epsilonLow,
+      @NotNull @DecimalMin(value = "0.0", inclusive = false) @DecimalMax("10.0") Double epsilonHigh,
+      @DecimalMin(value = "1.0", inclusive = false) @DecimalMax("100.0") Double dualClip,
+      @NotNull LossAggregation lossAggregation,
+      @NotNull RewardScaling rewardScaling,
+      @NotNull @Min(1) @Max(16) Integer muIterations,
+      @NotNull KlEstimator klEstimator,
+      @NotNull Boolean maskTruncated,
+      @NotNull @Valid DynamicSampling dynamicSampling,
+      @NotNull @DecimalMin("0.0") @DecimalMax("1.0") Double entropyCoef,
+      @NotNull @DecimalMin(value = "0.0", inclusive = false) @DecimalMax("1.0")
+          Double advantageEpsilon) {
+    public Algorithm {
+      groupSize = groupSize == null ? 8 : groupSize;
+      beta = beta == null ? 0.04 : beta;
+      epsilonLow = epsilonLow == null ? 0.2 : epsilonLow;
+      epsilonHigh = epsilonHigh == null ? epsilonLow : epsilonHigh;
+      lossAggregation = lossAggregation == null ? LossAggregation.DAPO : lossAggregation;
+      rewardScaling = rewardScaling == null ? RewardScaling.GROUP : rewardScaling;
+      muIterations = muIterations == null ? 1 : muIterations;
+      klEstimator = klEstimator == null ? KlEstimator.K3 : klEstimator;
+      maskTruncated = maskTruncated == null ? Boolean.FALSE : maskTruncated;
+      dynamicSampling = dynamicSampling == null ? new DynamicSampling(null, null) : dynamicSampling;
+      entropyCoef = entropyCoef == null ? 0.0 : entropyCoef;
+      advantageEpsilon = advantageEpsilon == null ? 1e-4 : advantageEpsilon;
+    }
+  }
+
+  /** DAPO's dynamic sampling: drop groups whose rewards all agree, refill up to a cap. */
+  public record DynamicSampling(
+      @NotNull Boolean enabled, @NotNull @Min(0) @Max(32) Integer maxRefillRounds) {
+    public DynamicSampling {
+      enabled = enabled == null ? Boolean.FALSE : enabled;
+      maxRefillRounds = maxRefillRounds == null ? 3 : maxRefillRounds;
+    }
+  }
+
+  /** AdamW with warm-up and a schedule. */
+  public record Optimizer(
+      @NotNull @DecimalMin(value = "0.0", inclusive = false) @DecimalMax("1.0") Double learningRate,
+      @NotNull @Min(0) @Max(1_000_000) Integer warmupSteps,
+      @NotNull LearningRateSchedule schedule,
+      @NotNull @DecimalMin("0.0") @DecimalMax("1.0") Double weightDecay,
+      @NotNull @DecimalMin(value = "0.0", inclusive = false) Double maxGradNorm,
+      @NotNull @DecimalMin("0.0") @DecimalMax(value = "1.0", inclusive = false) Double beta1,
+      @NotNull @DecimalMin("0.0") @DecimalMax(value = "1.0", inclusive = false) Double beta2,
+      @NotNull @DecimalMin(value = "0.0", inclusive = false) @DecimalMax("1.0") Double epsilon) {
+    public Optimizer {
+      learningRate = learningRate == null ? 1e-6 : learningRate;
+      warmupSteps = warmupSteps == null ? 0 : warmupSteps;
+      schedule = schedule == null ? LearningRateSchedule.CONSTANT : schedule;
+      weightDecay = weightDecay == null ? 0.0 : weightDecay;
+      maxGradNorm = maxGradNorm == null ? 1.0 : maxGradNorm;
+      beta1 = beta1 == null ? 0.9 : beta1;
+      beta2 = beta2 == null ? 0.999 : beta2;
+      epsilon = epsilon == null ? 1e-8 : epsilon;
+    }
+  }
+
+  /** How completions are sampled. */
+  public record Rollout(
+      @NotBlank @Pattern(regexp = "[a-z][a-z0-9_-]{0,63}", message = "must be a backend name")
+          String backend,
+      @NotNull @DecimalMin(value = "0.0", inclusive = false) @DecimalMax("10.0") Double temperature,
+      @NotNull @DecimalMin(value = "0.0", inclusive = false) @DecimalMax("1.0") Double topP,
+      @NotNull @Min(0) Integer topK,
+      @NotNull @Min(1) @Max(131_072) Integer maxTokens,
+      @NotNull @Size(max = 16) List<@NotBlank @Size(max = 64) String> stop) {
+    public Rollout {
+      backend = backend == null ? "embedded" : backend;
+      temperature = temperature == null ? 1.0 : temperature;
+      topP = topP == null ? 1.0 : topP;
+      topK = topK == null ? 0 : topK;
+      maxTokens = maxTokens == null ? 256 : maxTokens;
+      stop = stop == null ? List.of() : stop;
+    }
+  }
+
+  /** One reward rule and its weight in the total. */
+  public record Reward(
+      @NotBlank @Pattern(regexp = "[a-z][a-z0-9_.-]{0,63}", message = "must be a rule name")
+          String rule,
+      @NotNull @DecimalMin("-100.0") @DecimalMax("100.0") Double weight,
+      @NotNull Map<String, Object> params) {
+    public Reward {
+      weight = weight == null ? 1.0 : weight;
+      params = params == null ? Map.of() : params;
+    }
+  }
+
+  /** How long the run is and how often it checkpoints and evaluates. */
+  public record Schedule(
+      @NotNull @Min(1) @Max(1_000_000) Integer steps,
+      @NotNull @Min(1) @Max(65_536) Integer promptsPerStep,
+      @NotNull @Min(0) Integer checkpointEvery,
+      @NotNull @Min(0) Integer evalEvery) {
+    public Schedule {
+      steps = steps == null ? 100 : steps;
+      promptsPerStep = promptsPerStep == null ? 8 : promptsPerStep;
+      checkpointEvery = checkpointEvery == null ? 10 : checkpointEvery;
+      evalEvery = evalEvery == null ? 0 : evalEvery;
+    }
+  }
+
+  /**
+   * Rules that tie several fields together; each problem names the field to fix, as a path from the
+   * spec's root.
+   */
+  public List<FieldProblem> crossFieldProblems() {
+    List<FieldProblem> problems = new ArrayList<>();
+    if (model.preset() != null && model.path() != null) {
+      problems.add(
+          new FieldProblem("model.path", "give either model.preset or model.path, not both"));
+    }
+    switch (data.source()) {
+      case INLINE -> {
+        if (data.items() == null || data.items().isEmpty()) {
+          problems.add(
+              new FieldProblem("data.items", "must hold at least one item when source is inline"));
+        }
+      }
+      case JSONL -> {
+        if (data.path() == null || data.path().isBlank()) {
+          problems.add(new FieldProblem("data.path", "must be set when source is jsonl"));
+        }
+      }
+      case GENERATOR -> {
+        if (data.generator() == null) {
+          problems.add(new FieldProblem("data.generator", "must be set when source is generator"));
+        }
+      }
+    }
+    if (algorithm.epsilonHigh() < algorithm.epsilonLow()) {
+      problems.add(
+          new FieldProblem(
+              "algorithm.epsilonHigh",
+              "must be at least algorithm.epsilonLow (" + algorithm.epsilonLow() + ")"));
+    }
+    if (schedule.checkpointEvery() > schedule.steps()) {
+      problems.add(
+          new FieldProblem(
+              "schedule.checkpointEvery",
+              "must not exceed schedule.steps (" + schedule.steps() + ")"));
+    }
+    for (int i = 0; i < rewards.size(); i++) {
+      for (int j = 0; j < i; j++) {
+        if (rewards.get(i).rule().equals(rewards.get(j).rule())) {
+          problems.add(
+              new FieldProblem(
+                  "rewards[" + i + "].rule",
+                  "rule '" + rewards.get(i).rule() + "' is listed twice"));
+        }
+      }
+    }
+    return problems;
+  }
+}

@@ -1,0 +1,152 @@
+package dev.grpo.api.web;
+
+import jakarta.validation.ConstraintViolation;
+import jakarta.validation.Validator;
+import java.lang.reflect.ParameterizedType;
+import java.lang.reflect.RecordComponent;
+import java.lang.reflect.Type;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.ObjectMapper;
+
+/**
+ * Binds a JSON body to a record and reports <em>every</em> invalid field at once: unknown fields,
+ * values of the wrong type, and bean-validation violations, each with its path from the root
+ * ({@code algorithm.groupSize}, {@code rewards[1].rule}). Jackson alone stops at the first type
+ * error, which makes a user fix a long spec one field per round trip.
+ */
+public class RecordBinder {
+
+  private final ObjectMapper mapper;
+  private final Validator validator;
+
+  public RecordBinder(ObjectMapper mapper, Validator validator) {
+    this.mapper = mapper;
+    this.validator = validator;
+  }
+
+  /** Binds and validates, or throws {@link InvalidRequestException} naming each bad field. */
+  public <T extends Record> T bind(JsonNode body, Class<T> type) {
+    if (body == null || !body.isObject()) {
+      throw new InvalidRequestException(
+          List.of(new FieldProblem("$", "the body must be a JSON object")));
+    }
+    List<FieldProblem> problems = new ArrayList<>();
+    checkShape(body, type, "", problems);
+    if (!problems.isEmpty()) {
+      throw new InvalidRequestException(problems);
+    }
+    T value;
+    try {
+      value = mapper.treeToValue(body, type);
+    } catch (RuntimeException e) {
+      throw new InvalidRequestException(List.of(new FieldProblem("$", e.getMessage())));
+    }
+    for (ConstraintViolation<T> v : validator.validate(value)) {
+      problems.add(new FieldProblem(path(v), v.getMessage()));
+    }
+    problems.sort(Comparator.comparing(FieldProblem::field));
+    if (!problems.isEmpty()) {
+      throw new InvalidRequestException(problems);
+    }
+    return value;
+  }
+
+  private void checkShape(JsonNode node, Type type, String path, List<FieldProblem> problems) {
+    if (node == null || node.isNull()) {
+      return;
+    }
+    Class<?> raw = rawClass(type);
+    if (raw.isRecord()) {
+      if (!node.isObject()) {
+        problems.add(new FieldProblem(root(path), "must be an object"));
+        return;
+      }
+      Map<String, RecordComponent> components =
+          Arrays.stream(raw.getRecordComponents())
+              .collect(Collectors.toMap(RecordComponent::getName, c -> c));
+      for (String name : node.propertyNames()) {
+        RecordComponent c = components.get(name);
+        String childPath = path.isEmpty() ? name : path + "." + name;
+        if (c == null) {
+          problems.add(
+              new FieldProblem(
+                  childPath, "unknown field; known fields: " + sorted(components.keySet())));
+        } else {
+          checkShape(node.get(name), c.getGenericType(), childPath, problems);
+        }
+      }
+      return;
+    }
+    if (List.class.isAssignableFrom(raw) && type instanceof ParameterizedType p) {
+      if (!node.isArray()) {
+        problems.add(new FieldProblem(root(path), "must be an array"));
+        return;
+      }
+      Type element = p.getActualTypeArguments()[0];
+      for (int i = 0; i < node.size(); i++) {
+        checkShape(node.get(i), element, path + "[" + i + "]", problems);
+      }
+      return;
+    }
+    try {
+      mapper.treeToValue(node, mapper.getTypeFactory().constructType(type));
+    } catch (RuntimeException e) {
+      problems.add(new FieldProblem(root(path), expected(raw)));
+    }
+  }
+
+  private static String expected(Class<?> raw) {
+    if (raw.isEnum()) {
+      return "must be one of: "
+          + Arrays.stream(raw.getEnumConstants())
+              .map(c -> ((Enum<?>) c).name().toLowerCase())
+              .collect(Collectors.joining(", "));
+    }
+    if (raw == Integer.class || raw == Long.class) {
+      return "must be an integer";
+    }
+    if (Number.class.isAssignableFrom(raw)) {
+      return "must be a number";
+    }
+    if (raw == Boolean.class) {
+      return "must be true or false";
+    }
+    if (raw == String.class) {
+      return "must be a string";
+    }
+    if (Map.class.isAssignableFrom(raw)) {
+      return "must be an object";
+    }
+    return "has the wrong type";
+  }
+
+  private static Class<?> rawClass(Type type) {
+    if (type instanceof Class<?> c) {
+      return c;
+    }
+    if (type instanceof ParameterizedType p) {
+      return (Class<?>) p.getRawType();
+    }
+    return Object.class;
+  }
+
+  private static String path(ConstraintViolation<?> v) {
+    // Hibernate Validator writes list elements as "rewards[1].<list element>"; keep the index only
+    return v.getPropertyPath().toString().replace(".<list element>", "");
+  }
+
+  private static String root(String path) {
+    return path.isEmpty() ? "$" : path;
+  }
+
+  private static String sorted(Set<String> names) {
+    return names.stream().sorted().collect(Collectors.joining(", "));
+  }
+}
