@@ -153,10 +153,12 @@ class WorkQueueIT {
   @Test
   void heartbeatsKeepALeaseAliveAcrossTheReaper() throws Exception {
     queue.enqueue(List.of(NewWorkItem.of("train", "t-1", "{}")));
-    ClaimedWorkItem item = queue.claim("train", "w", 1, Duration.ofMillis(400)).get(0);
+    // four beats of 0.6 s outlive the 1.5 s lease only because each beat extends it; the margin
+    // per beat (0.9 s) keeps the test honest on a loaded machine
+    ClaimedWorkItem item = queue.claim("train", "w", 1, Duration.ofMillis(1500)).get(0);
     for (int i = 0; i < 4; i++) {
-      Thread.sleep(200);
-      assertThat(queue.heartbeat("w", List.of(item.id()), Duration.ofMillis(400)))
+      Thread.sleep(600);
+      assertThat(queue.heartbeat("w", List.of(item.id()), Duration.ofMillis(1500)))
           .containsExactly(item.id());
       assertThat(queue.reapExpired()).isEqualTo(new WorkQueue.ReapResult(0, 0));
     }

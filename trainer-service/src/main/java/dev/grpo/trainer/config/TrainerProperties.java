@@ -1,5 +1,6 @@
 package dev.grpo.trainer.config;
 
+import dev.grpo.api.web.ApiKeySource;
 import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotBlank;
@@ -21,4 +22,5 @@ public record TrainerProperties(
     @NotBlank(message = "must be set, for example through the GRPO_API_KEY environment variable")
         String apiKey,
     @DefaultValue(".grpo/checkpoints") Path checkpointDir,
-    @DefaultValue("200") @Min(1) @Max(10_000) int maxPageSize) {}
+    @DefaultValue("200") @Min(1) @Max(10_000) int maxPageSize)
+    implements ApiKeySource {}

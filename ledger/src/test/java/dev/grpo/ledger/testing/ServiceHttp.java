@@ -1,4 +1,4 @@
-package dev.grpo.trainer;
+package dev.grpo.ledger.testing;
 
 import java.net.URI;
 import java.net.http.HttpClient;
