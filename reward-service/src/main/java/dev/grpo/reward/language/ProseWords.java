@@ -83,9 +83,6 @@ final class ProseWords {
         current.append('\'');
       } else if (Character.isDigit(codePoint) || codePoint == '_') {
         hasDigitOrUnderscore = true;
-        if (current.isEmpty()) {
-          currentScript = null;
-        }
         current.appendCodePoint(codePoint);
       } else {
         flush();

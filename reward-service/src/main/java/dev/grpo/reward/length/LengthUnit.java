@@ -21,10 +21,6 @@ public enum LengthUnit {
     this.paramValue = paramValue;
   }
 
-  String paramValue() {
-    return paramValue;
-  }
-
   static ParamSpec paramSpec() {
     return new ParamSpec(
         PARAM,
