@@ -1,11 +1,162 @@
 package dev.grpo.localstack;
 
-/** Starts embedded PostgreSQL and the three services on one machine. */
-public final class LocalStack {
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
 
-  private LocalStack() {}
+/**
+ * The platform on one machine: an embedded PostgreSQL (real PostgreSQL 17 binaries from Maven
+ * Central) and the three services, each in its own JVM as in production. Nothing else needs to be
+ * installed or running. Ctrl-C stops the services gracefully, then PostgreSQL.
+ */
+public final class LocalStack implements AutoCloseable {
 
-  public static void main(String[] args) {
-    throw new UnsupportedOperationException("not yet");
+  private final StackConfig config;
+  private final PrintStream out;
+  private final List<ServiceProcess> services = new ArrayList<>();
+  private final AtomicBoolean closed = new AtomicBoolean();
+  private EmbeddedPostgres postgres;
+
+  LocalStack(StackConfig config, PrintStream out) {
+    this.config = config;
+    this.out = out;
+  }
+
+  public static void main(String[] args) throws Exception {
+    String command = args.length == 0 ? "up" : args[0];
+    if (!command.equals("up")) {
+      System.err.println("usage: grpo up");
+      System.exit(2);
+    }
+    StackConfig config;
+    try {
+      config = StackConfig.fromEnvironment(System.getenv());
+    } catch (IllegalArgumentException e) {
+      System.err.println("grpo: " + e.getMessage());
+      System.exit(2);
+      return;
+    }
+    LocalStack stack = new LocalStack(config, System.out);
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  stack.close();
+                  stopped.countDown();
+                },
+                "grpo-stop"));
+    try {
+      stack.start();
+    } catch (Exception e) {
+      System.err.println("grpo: " + e.getMessage());
+      System.exit(1);
+    }
+    stack.printBanner();
+    stack.watch();
+  }
+
+  /** Starts PostgreSQL, then the three services in parallel, and waits until all are ready. */
+  void start() throws IOException, InterruptedException {
+    Files.createDirectories(config.stateDir());
+    out.printf("Starting PostgreSQL (data in %s) ...%n", config.stateDir().resolve("pgdata"));
+    postgres =
+        EmbeddedPostgres.builder()
+            .setDataDirectory(config.stateDir().resolve("pgdata"))
+            .setCleanDataDirectory(false)
+            .setPort(config.pgPort())
+            .setServerConfig("max_connections", "200")
+            .start();
+    String jdbcUrl = "jdbc:postgresql://localhost:" + postgres.getPort() + "/postgres";
+    for (StackConfig.ServiceSpec spec : config.services()) {
+      out.printf("Starting %s on port %d ...%n", spec.name(), spec.port());
+      services.add(ServiceProcess.start(config, spec, jdbcUrl));
+    }
+    for (ServiceProcess service : services) {
+      service.awaitReady(Duration.ofMinutes(3));
+      out.printf("  %s is ready (pid %d)%n", service.spec().name(), service.pid());
+    }
+  }
+
+  void printBanner() {
+    out.println();
+    out.println("The GRPO platform is up.");
+    for (StackConfig.ServiceSpec spec : config.services()) {
+      out.printf(
+          "  %-16s %s   (OpenAPI: %s/swagger-ui.html, logs: %s)%n",
+          spec.name(),
+          spec.url(),
+          spec.url(),
+          config.stateDir().resolve("logs").resolve(spec.name() + ".log"));
+    }
+    out.printf(
+        "  %-16s jdbc:postgresql://localhost:%d/postgres (user postgres)%n",
+        "postgres", postgres.getPort());
+    out.println();
+    out.printf(
+        "API key%s: %s%n",
+        config.generatedKey()
+            ? " (generated; set GRPO_API_KEY to choose one)"
+            : " (from GRPO_API_KEY)",
+        config.apiKey());
+    out.printf("  export GRPO_API_KEY=%s%n", config.apiKey());
+    out.println("Press Ctrl-C to stop everything.");
+  }
+
+  /** Blocks until a service dies (then stops the rest) or the JVM is asked to stop. */
+  void watch() throws InterruptedException {
+    while (!closed.get()) {
+      for (ServiceProcess service : services) {
+        if (!service.isAlive() && !closed.get()) {
+          System.err.printf(
+              "grpo: %s stopped unexpectedly; see %s. Stopping the stack.%n",
+              service.spec().name(), service.log());
+          close();
+          System.exit(1);
+        }
+      }
+      Thread.sleep(1000);
+    }
+  }
+
+  List<ServiceProcess> services() {
+    return services;
+  }
+
+  @Override
+  public void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
+    out.println("Stopping the services ...");
+    List<Thread> stoppers = new ArrayList<>();
+    for (ServiceProcess service : services) {
+      Thread t =
+          new Thread(() -> service.stop(Duration.ofSeconds(20)), "stop-" + service.spec().name());
+      t.start();
+      stoppers.add(t);
+    }
+    for (Thread t : stoppers) {
+      try {
+        t.join();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    if (postgres != null) {
+      out.println("Stopping PostgreSQL ...");
+      try {
+        postgres.close();
+      } catch (IOException e) {
+        System.err.println("grpo: PostgreSQL did not stop cleanly: " + e.getMessage());
+      }
+    }
+    out.println("Stopped.");
   }
 }

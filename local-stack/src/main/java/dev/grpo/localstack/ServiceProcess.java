@@ -1,0 +1,142 @@
+package dev.grpo.localstack;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/** One service JVM of the local stack, with its log file and its readiness probe. */
+final class ServiceProcess {
+
+  private final StackConfig.ServiceSpec spec;
+  private final Path log;
+  private final Process process;
+
+  private ServiceProcess(StackConfig.ServiceSpec spec, Path log, Process process) {
+    this.spec = spec;
+    this.log = log;
+    this.process = process;
+  }
+
+  static ServiceProcess start(StackConfig config, StackConfig.ServiceSpec spec, String jdbcUrl)
+      throws IOException {
+    Path jar = spec.jar(config.home());
+    if (!Files.isRegularFile(jar)) {
+      throw new IllegalStateException(
+          jar + " is missing: build it with ./mvnw -DskipTests package");
+    }
+    Path logs = Files.createDirectories(config.stateDir().resolve("logs"));
+    Path log = logs.resolve(spec.name() + ".log");
+    List<String> command = new ArrayList<>();
+    command.add(ProcessHandle.current().info().command().orElse("java"));
+    for (String option : config.javaOptions().trim().split("\\s+")) {
+      if (!option.isEmpty()) {
+        command.add(option);
+      }
+    }
+    command.add("-jar");
+    command.add(jar.toString());
+    ProcessBuilder builder = new ProcessBuilder(command);
+    Map<String, String> env = builder.environment();
+    env.put("SERVER_PORT", Integer.toString(spec.port()));
+    env.put("GRPO_DB_URL", jdbcUrl);
+    env.put("GRPO_DB_USER", "postgres");
+    env.put("GRPO_DB_PASSWORD", "postgres");
+    env.put("GRPO_API_KEY", config.apiKey());
+    env.put("DJL_OFFLINE", "true");
+    env.put("GRPO_TRAINER_URL", "http://localhost:" + config.services().get(0).port());
+    env.put("GRPO_ROLLOUT_URL", "http://localhost:" + config.services().get(1).port());
+    env.put("GRPO_REWARD_URL", "http://localhost:" + config.services().get(2).port());
+    builder.redirectErrorStream(true);
+    builder.redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+    builder.directory(config.home().toFile());
+    return new ServiceProcess(spec, log, builder.start());
+  }
+
+  /** Waits until the service's readiness group answers UP, or fails with the log's tail. */
+  void awaitReady(Duration timeout) throws InterruptedException {
+    HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    URI readiness = URI.create(spec.url() + "/actuator/health/readiness");
+    Instant deadline = Instant.now().plus(timeout);
+    while (Instant.now().isBefore(deadline)) {
+      if (!process.isAlive()) {
+        throw new IllegalStateException(
+            spec.name()
+                + " exited with status "
+                + process.exitValue()
+                + "; its log ends with:\n"
+                + tail());
+      }
+      try {
+        HttpResponse<String> r =
+            http.send(
+                HttpRequest.newBuilder(readiness).timeout(Duration.ofSeconds(2)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() == 200) {
+          return;
+        }
+      } catch (IOException e) {
+        // not listening yet
+      }
+      Thread.sleep(250);
+    }
+    throw new IllegalStateException(
+        spec.name()
+            + " was not ready within "
+            + timeout.toSeconds()
+            + " s; its log ends with:\n"
+            + tail());
+  }
+
+  /** Asks the service to shut down gracefully, then forces it after {@code grace}. */
+  void stop(Duration grace) {
+    if (!process.isAlive()) {
+      return;
+    }
+    process.descendants().forEach(ProcessHandle::destroy);
+    process.destroy();
+    try {
+      if (!process.waitFor(grace.toMillis(), TimeUnit.MILLISECONDS)) {
+        process.descendants().forEach(ProcessHandle::destroyForcibly);
+        process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+      }
+    } catch (InterruptedException e) {
+      process.destroyForcibly();
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  boolean isAlive() {
+    return process.isAlive();
+  }
+
+  long pid() {
+    return process.pid();
+  }
+
+  StackConfig.ServiceSpec spec() {
+    return spec;
+  }
+
+  Path log() {
+    return log;
+  }
+
+  private String tail() {
+    try {
+      List<String> lines = Files.readAllLines(log);
+      return String.join("\n", lines.subList(Math.max(0, lines.size() - 30), lines.size()));
+    } catch (IOException e) {
+      return "(cannot read " + log + ": " + e.getMessage() + ")";
+    }
+  }
+}
