@@ -280,6 +280,20 @@ public final class DecoderModel implements AutoCloseable {
     parameters.values().forEach(p -> p.setRequiresGradient(requiresGradient));
   }
 
+  /**
+   * Sets every parameter gradient to zero. DJL's PyTorch engine adds each backward pass to the
+   * existing gradients, so call this before (or after) every optimisation step.
+   */
+  public void zeroGradients() {
+    for (NDArray p : parameters.values()) {
+      if (p.hasGradient()) {
+        try (NDArray gradient = p.getGradient()) {
+          gradient.subi(gradient);
+        }
+      }
+    }
+  }
+
   /** Logits (batch, time, vocab) of unpadded sequences, without cache. */
   public NDArray logits(NDArray inputIds) {
     return forward(inputIds, null, null, null).logits();

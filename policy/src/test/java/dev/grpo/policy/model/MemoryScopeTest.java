@@ -39,6 +39,7 @@ class MemoryScopeTest {
               model.logProbs(List.of(new int[] {1, 5}), List.of(new int[] {6, 7, 2}), scope);
           collector.backward(lp.logProbs().sum());
         }
+        model.zeroGradients();
         model.setRequiresGradient(false);
       }
       new Sampler(model)
