@@ -172,7 +172,7 @@ public final class DecoderModel implements AutoCloseable {
     try {
       Map<String, NDArray> copies = new LinkedHashMap<>();
       for (Map.Entry<String, NDArray> e : tensors.entrySet()) {
-        NDArray copy = e.getValue().toType(DataType.FLOAT32, true).toDevice(device, true);
+        NDArray copy = e.getValue().toDevice(device, true);
         copy.attach(manager);
         copies.put(e.getKey(), copy);
       }
@@ -201,11 +201,11 @@ public final class DecoderModel implements AutoCloseable {
                 + ", expected "
                 + e.getValue());
       }
-      if (array.getDataType() != DataType.FLOAT32) {
-        array = array.toType(DataType.FLOAT32, false);
-      }
-      NDArray onDevice = array.toDevice(manager.getDevice(), false);
+      NDArray onDevice = array.toType(DataType.FLOAT32, false).toDevice(manager.getDevice(), false);
       onDevice.attach(manager);
+      if (onDevice != array) {
+        array.close();
+      }
       onDevice.setName(e.getKey());
       params.put(e.getKey(), onDevice);
     }

@@ -6,6 +6,7 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import dev.grpo.policy.tokenizer.CharTokenizer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -83,6 +84,11 @@ public record ModelConfig(
     if (value <= 0) {
       throw new IllegalArgumentException(name + " must be positive, was " + value);
     }
+  }
+
+  /** The demo model for the character tokenizer ({@link CharTokenizer#VOCAB_SIZE} ids). */
+  public static ModelConfig tiny() {
+    return tiny(CharTokenizer.VOCAB_SIZE);
   }
 
   /**

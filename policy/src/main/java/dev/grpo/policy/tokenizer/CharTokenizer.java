@@ -42,6 +42,9 @@ public final class CharTokenizer implements Tokenizer {
   public static final int ANSWER = 6;
   public static final int END_ANSWER = 7;
 
+  /** Number of ids: 8 special tokens, newline, space and the 94 printable ASCII characters. */
+  public static final int VOCAB_SIZE = 104;
+
   private static final List<String> SPECIAL = List.of("<pad>", "<bos>", "<eos>", "<unk>");
   private static final List<String> TAGS = List.of("<think>", "</think>", "<answer>", "</answer>");
 
@@ -57,6 +60,9 @@ public final class CharTokenizer implements Tokenizer {
       all.add(String.valueOf(c));
     }
     tokens = Collections.unmodifiableList(all);
+    if (tokens.size() != VOCAB_SIZE) {
+      throw new IllegalStateException("vocabulary has " + tokens.size() + " tokens");
+    }
     for (int id = SPECIAL.size() + TAGS.size(); id < tokens.size(); id++) {
       idOfChar.put((int) tokens.get(id).charAt(0), id);
     }

@@ -79,5 +79,6 @@ class ModelConfigTest {
     assertThat(tiny.intermediateSize()).isEqualTo(176);
     assertThat(tiny.maxPositionEmbeddings()).isEqualTo(512);
     assertThat(tiny.vocabSize()).isEqualTo(104);
+    assertThat(ModelConfig.tiny()).isEqualTo(tiny);
   }
 }
