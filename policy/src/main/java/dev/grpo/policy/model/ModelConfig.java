@@ -133,6 +133,13 @@ public record ModelConfig(
     if (bool(o, "mlp_bias", false)) {
       throw new IllegalArgumentException("mlp_bias is not supported");
     }
+    if (bool(o, "use_sliding_window", false)) {
+      throw new IllegalArgumentException("use_sliding_window is not supported");
+    }
+    String activation = string(o, "hidden_act", "silu");
+    if (!activation.equals("silu")) {
+      throw new IllegalArgumentException("hidden_act must be silu, was " + activation);
+    }
     return new ModelConfig(
         modelType,
         hidden,

@@ -13,8 +13,10 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.UUID;
 
 /** Reads and writes named tensors in the safetensors format, with Hugging Face tensor names. */
 public final class SafetensorsWeights {
@@ -77,9 +79,13 @@ public final class SafetensorsWeights {
     Path dir = path.toAbsolutePath().getParent();
     try {
       Files.createDirectories(dir);
-      Path tmp = Files.createTempFile(dir, path.getFileName().toString(), ".tmp");
+      // not Files.createTempFile: that makes the file owner-only (0600)
+      Path tmp = dir.resolve(path.getFileName() + "." + UUID.randomUUID() + ".tmp");
       try {
-        try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 20)) {
+        try (OutputStream out =
+            new BufferedOutputStream(
+                Files.newOutputStream(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
+                1 << 20)) {
           list.encode(out, NDList.Encoding.SAFETENSORS);
         }
         Files.move(tmp, path, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);

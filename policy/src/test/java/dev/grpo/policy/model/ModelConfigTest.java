@@ -66,6 +66,15 @@ class ModelConfigTest {
                      "rope_scaling":{"type":"llama3","factor":8.0}}
                     """))
         .hasMessageContaining("rope_scaling");
+    assertThatThrownBy(
+            () ->
+                ModelConfig.fromJsonString(
+                    """
+                    {"model_type":"qwen2","hidden_size":64,"intermediate_size":128,
+                     "num_hidden_layers":2,"num_attention_heads":4,"vocab_size":100,
+                     "hidden_act":"gelu"}
+                    """))
+        .hasMessageContaining("hidden_act");
     assertThatThrownBy(() -> ModelConfig.fromJsonString("{\"model_type\":\"gpt2\"}"))
         .isInstanceOf(IllegalArgumentException.class);
   }
