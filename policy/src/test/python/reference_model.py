@@ -82,6 +82,24 @@ CASES = {
         ),
         lengths=[(7, 6), (2, 9)],
     ),
+    # Long sequences (rotary phases up to position 299), GQA 4:1, untied.
+    "llama_long": dict(
+        seed=2024,
+        config=dict(
+            model_type="llama",
+            hidden_size=32,
+            intermediate_size=40,
+            num_hidden_layers=1,
+            num_attention_heads=4,
+            num_key_value_heads=1,
+            vocab_size=29,
+            max_position_embeddings=512,
+            rms_norm_eps=1e-5,
+            rope_theta=10000.0,
+            tie_word_embeddings=False,
+        ),
+        lengths=[(180, 120), (40, 60)],
+    ),
 }
 
 

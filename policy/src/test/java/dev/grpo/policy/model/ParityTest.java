@@ -27,7 +27,7 @@ class ParityTest {
   private static final float TOLERANCE = 1e-4f;
 
   @ParameterizedTest
-  @ValueSource(strings = {"llama_gqa", "qwen2_tied", "llama_bias_mha"})
+  @ValueSource(strings = {"llama_gqa", "qwen2_tied", "llama_bias_mha", "llama_long"})
   void paddedBatchLogitsMatchReference(String name) {
     Path dir = PARITY.resolve(name);
     try (DecoderModel model = DecoderModel.load(dir, Device.cpu());
@@ -49,7 +49,7 @@ class ParityTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"llama_gqa", "qwen2_tied", "llama_bias_mha"})
+  @ValueSource(strings = {"llama_gqa", "qwen2_tied", "llama_bias_mha", "llama_long"})
   void paddedBatchLogProbsAndEntropyMatchReference(String name) {
     Path dir = PARITY.resolve(name);
     try (DecoderModel model = DecoderModel.load(dir, Device.cpu());
