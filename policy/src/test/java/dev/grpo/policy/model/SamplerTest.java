@@ -6,6 +6,7 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import dev.grpo.policy.tokenizer.CharTokenizer;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
@@ -74,6 +75,23 @@ class SamplerTest {
             .generate(List.of(prompt, new int[] {1, 2}), Sampler.Options.greedy(6, first, 0));
     assertThat(out.get(0)).containsExactly(first);
     assertThat(out.get(1).length).isBetween(1, 6);
+  }
+
+  @Test
+  void tinyDemoModelGeneratesDecodableText() {
+    CharTokenizer tokenizer = new CharTokenizer();
+    try (DecoderModel tiny = DecoderModel.randomInit(ModelConfig.tiny(), 3, Device.cpu())) {
+      int[] prompt = tokenizer.encode("<bos>What is 2+3?<think>");
+      int[] completion =
+          new Sampler(tiny)
+              .generate(
+                  List.of(prompt),
+                  new Sampler.Options(30, 1f, tokenizer.eosId(), tokenizer.padId(), 5))
+              .get(0);
+      assertThat(completion.length).isBetween(1, 30);
+      String text = tokenizer.decode(completion);
+      assertThat(text.length()).isLessThanOrEqualTo(30 * "</answer>".length());
+    }
   }
 
   @Test
