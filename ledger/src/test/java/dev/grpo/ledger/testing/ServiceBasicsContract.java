@@ -50,6 +50,13 @@ public abstract class ServiceBasicsContract {
   }
 
   @Test
+  void theOpenApiDocumentIsPublished() {
+    Response r = http().get("/v3/api-docs");
+    assertThat(r.status()).isEqualTo(200);
+    assertThat(r.json().get("openapi").asString()).startsWith("3.");
+  }
+
+  @Test
   void theLedgerSchemaWasMigratedOnStart() {
     assertThat(
             jdbc.queryForList(
