@@ -37,7 +37,7 @@ final class ClippedPolicyLoss {
     NDArray ratio = logRatio.exp();
     NDArray clipped = ratio.clip(1.0 - config.epsilonLow(), 1.0 + config.epsilonHigh());
     if (config.delta() > 0) {
-      ratio = ratio.minimum(config.delta());
+      ratio = ratio.minimum(GraphConstant.of(ratio, config.delta()));
     }
     NDArray a = advantages.expandDims(1);
     NDArray loss = ratio.mul(a).minimum(clipped.mul(a)).neg();

@@ -3,8 +3,8 @@ package dev.grpo.trainer.grpo;
 /**
  * Knobs of the GRPO objective. Defaults are TRL's ({@code GRPOConfig} at HEAD): DAPO aggregation,
  * group scaling with ε = 1e-4, ε_low = ε_high = 0.2, β = 0 with k3, no dual clip, no log-ratio
- * clamp, no truncation masking. The javadoc of each type says which framework option it mirrors.
- * Doubles that switch a guard off use 0 (or NaN for "unset").
+ * clamp, no truncation masking. The javadoc of each type says which framework option it mirrors. A
+ * guard given as a double (dual clip, δ, log-ratio clamp) is off when ≤ 0.
  *
  * @param lossAggregation TRL {@code loss_type} / verl {@code loss_agg_mode}
  * @param rewardScaling TRL {@code scale_rewards}

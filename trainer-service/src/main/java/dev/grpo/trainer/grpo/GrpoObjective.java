@@ -59,12 +59,13 @@ public final class GrpoObjective {
               .klEstimator()
               .perToken(logp, batch.refLogp().toType(dtype, false), config.klClamp());
       if (config.beta() != 0) {
-        perToken = perToken.add(kl.mul(config.beta()));
+        perToken = perToken.add(kl.mul(GraphConstant.of(kl, config.beta())));
       }
     }
     NDArray entropy = batch.entropy() == null ? null : batch.entropy().toType(dtype, false);
     if (config.entropyCoef() != 0) {
-      perToken = perToken.sub(entropy.mul(config.entropyCoef()));
+      // entropy may carry gradient (an entropy bonus backpropagates through it)
+      perToken = perToken.sub(entropy.mul(GraphConstant.of(entropy, config.entropyCoef())));
     }
     NDArray loss =
         config.lossAggregation().aggregate(perToken, mask, config, batch.globalActiveTokens());

@@ -35,7 +35,7 @@ public enum LossAggregation {
   NDArray aggregate(
       NDArray perTokenLoss, NDArray mask, GrpoConfig config, double globalActiveTokens) {
     NDArray masked = perTokenLoss.mul(mask);
-    int accumulation = config.gradientAccumulationSteps();
+    NDArray accumulation = GraphConstant.of(perTokenLoss, config.gradientAccumulationSteps());
     return switch (this) {
       case GRPO ->
           masked
@@ -50,13 +50,18 @@ public enum LossAggregation {
             config.maxCompletionLength() > 0
                 ? config.maxCompletionLength()
                 : perTokenLoss.getShape().get(1);
-        yield masked.sum().div((double) batch * maxLength).div(accumulation);
+        yield masked
+            .sum()
+            .div(GraphConstant.of(perTokenLoss, (double) batch * maxLength))
+            .div(accumulation);
       }
       case DAPO -> {
         if (Double.isNaN(globalActiveTokens)) {
           yield masked.sum().div(mask.sum().maximum(1.0));
         }
-        yield masked.sum().div(globalActiveTokens / config.numProcesses());
+        yield masked
+            .sum()
+            .div(GraphConstant.of(perTokenLoss, globalActiveTokens / config.numProcesses()));
       }
     };
   }

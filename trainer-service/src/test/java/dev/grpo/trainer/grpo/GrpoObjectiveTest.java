@@ -117,6 +117,53 @@ class GrpoObjectiveTest {
     System.out.println("GRPO autograd vs finite differences max |deviation|: " + worst);
   }
 
+  /**
+   * Regression for the DJL {@code op(Number)} hazard described in {@link GraphConstant}: collect
+   * garbage and reuse freed direct memory between the forward and the backward pass; the gradient
+   * must not change.
+   */
+  @Test
+  void gradientSurvivesGarbageCollectionBetweenForwardAndBackward() {
+    GrpoConfig config =
+        GrpoConfig.builder()
+            .lossAggregation(LossAggregation.DR_GRPO)
+            .gradientAccumulationSteps(3)
+            .beta(0.3)
+            .klEstimator(KlEstimator.K2)
+            .delta(1.2)
+            .entropyCoef(0.2)
+            .build();
+    try (NDManager m = NDManager.newBaseManager()) {
+      double[] expected = evaluate(m, LOGP, config, true).loss().toDoubleArray();
+      for (int round = 0; round < 5; round++) {
+        NDArray logp = m.create(LOGP);
+        logp.setRequiresGradient(true);
+        GrpoBatch batch =
+            GrpoBatch.of(
+                    logp,
+                    m.create(OLD),
+                    m.create(REF),
+                    m.create(ADVANTAGES),
+                    m.create(MASK),
+                    m.create(TRUNCATED))
+                .withEntropy(m.create(ENTROPY));
+        try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+          GrpoObjective.Result result = GrpoObjective.compute(batch, config);
+          System.gc();
+          try (NDManager noise = NDManager.newBaseManager()) {
+            for (int i = 0; i < 2000; i++) {
+              noise.create(new double[] {1e300}).close();
+            }
+          }
+          collector.backward(result.loss());
+        }
+        assertThat(logp.getGradient().toDoubleArray())
+            .as("round %d", round)
+            .containsExactly(expected);
+      }
+    }
+  }
+
   @Test
   void maskedTruncatedCompletionsGetNoGradientAtAll() {
     try (NDManager m = NDManager.newBaseManager()) {
@@ -164,6 +211,26 @@ class GrpoObjectiveTest {
                 m.create(TRUNCATED).get(rows))
             .withGlobalActiveTokens(global);
     return GrpoObjective.compute(batch, config).metrics().loss();
+  }
+
+  @Test
+  void dapoWithoutAGlobalCountFallsBackToTheLocalTokenMean() {
+    try (NDManager m = NDManager.newBaseManager()) {
+      GrpoConfig dapo = GrpoConfig.builder().beta(0.04).build();
+      GrpoConfig bnpo = dapo.toBuilder().lossAggregation(LossAggregation.BNPO).build();
+      GrpoBatch batch =
+          GrpoBatch.of(
+              m.create(LOGP),
+              m.create(OLD),
+              m.create(REF),
+              m.create(ADVANTAGES),
+              m.create(MASK),
+              m.create(TRUNCATED));
+      assertThat(GrpoObjective.compute(batch, dapo).metrics().loss())
+          .isEqualTo(GrpoObjective.compute(batch, bnpo).metrics().loss());
+      assertThat(GrpoObjective.compute(batch.withGlobalActiveTokens(76), dapo).metrics().loss())
+          .isCloseTo(GrpoObjective.compute(batch, bnpo).metrics().loss() / 2, offset(1e-15));
+    }
   }
 
   @Test
@@ -318,7 +385,10 @@ class GrpoObjectiveTest {
       assertThat(first.metrics().loss()).isEqualTo(onPolicy.metrics().loss());
       assertThat(policy.weights.getGradient().toFloatArray()).containsExactly(onPolicyGrad);
       assertThat(first.metrics().clipRatioRegion()).isZero();
-      optimizer.step(policy.parameters());
+      AdamW.StepReport report = optimizer.step(policy.parameters());
+      assertThat(report.gradNorm()).isPositive();
+      assertThat(first.metrics().withGradNorm(report.gradNorm()).gradNorm())
+          .isEqualTo(report.gradNorm());
       AdamW.zeroGradients(policy.parameters());
 
       // μ iteration 2: the policy moved, ρ ≠ 1 against the stored log-probs and clipping kicks in.

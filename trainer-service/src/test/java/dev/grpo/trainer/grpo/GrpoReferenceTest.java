@@ -44,6 +44,23 @@ class GrpoReferenceTest {
       tests.add(DynamicTest.dynamicTest(name + " float64", () -> check(c, DataType.FLOAT64, 1e-9)));
       tests.add(DynamicTest.dynamicTest(name + " float32", () -> check(c, DataType.FLOAT32, 1e-5)));
     }
+    if (Boolean.getBoolean("grpo.stress")) {
+      for (int r = 0; r < 6; r++) {
+        for (int i = 0; i < cases.size(); i++) {
+          JsonNode c = cases.get(i);
+          String name = c.get("name").asString();
+          int round = r;
+          tests.add(
+              DynamicTest.dynamicTest(
+                  name + " stress" + r,
+                  () -> {
+                    if (round % 2 == 0) System.gc();
+                    check(c, DataType.FLOAT64, 1e-9);
+                  }));
+        }
+      }
+      return tests.stream();
+    }
     assertThat(tests).hasSize(2 * 308);
     return tests.stream();
   }

@@ -24,7 +24,10 @@ class AdamWTest {
 
   private static final JsonNode FIXTURE = load("/grpo/adamw_trajectory.json");
 
-  /** A fixed quadratic/cubic toy loss, the same one grpo_reference.py differentiates in torch. */
+  /**
+   * A fixed quadratic/cubic toy loss, the same one grpo_reference.py differentiates in torch. No
+   * {@code op(Number)} calls on the gradient path: see dev.grpo.trainer.grpo.GraphConstant.
+   */
   private record Toy(NDArray w, NDArray b, NDArray target, NDArray scale, NDArray coeff) {
     List<NamedParameter> parameters() {
       return List.of(new NamedParameter("w", w), new NamedParameter("b", b));
@@ -32,7 +35,8 @@ class AdamWTest {
 
     void backward() {
       try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
-        NDArray loss = w.sub(target).square().mul(scale).sum().add(b.pow(3).mul(coeff).sum());
+        NDArray loss =
+            w.sub(target).square().mul(scale).sum().add(b.mul(b).mul(b).mul(coeff).sum());
         collector.backward(loss);
       }
     }
@@ -160,7 +164,7 @@ class AdamWTest {
       p.setRequiresGradient(true);
       List<NamedParameter> params = List.of(new NamedParameter("p", p));
       try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
-        collector.backward(p.mul(0f).sum()); // zero gradient
+        collector.backward(p.mul(manager.zeros(p.getShape())).sum()); // zero gradient
       }
       optimizer.step(params);
       // Zero gradient: Adam's term is 0/(0+eps) = 0, only p·(1 − lr·wd) = 0.95·p remains.

@@ -19,7 +19,10 @@ class GradientClippingTest {
     a.setRequiresGradient(true);
     b.setRequiresGradient(true);
     try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
-      NDArray loss = a.mul(manager.create(new double[] {3, 4})).sum().add(b.mul(12.0).sum());
+      NDArray loss =
+          a.mul(manager.create(new double[] {3, 4}))
+              .sum()
+              .add(b.mul(manager.create(new double[] {12})).sum());
       collector.backward(loss);
     }
     return List.of(new NamedParameter("a", a), new NamedParameter("b", b));
