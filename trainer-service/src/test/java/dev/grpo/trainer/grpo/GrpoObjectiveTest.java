@@ -234,6 +234,31 @@ class GrpoObjectiveTest {
   }
 
   @Test
+  void acceptsBooleanMasks() {
+    GrpoConfig config = GrpoConfig.builder().beta(0.04).maskTruncatedCompletions(true).build();
+    try (NDManager m = NDManager.newBaseManager()) {
+      GrpoBatch numeric =
+          GrpoBatch.of(
+              m.create(LOGP),
+              m.create(OLD),
+              m.create(REF),
+              m.create(ADVANTAGES),
+              m.create(MASK),
+              m.create(TRUNCATED));
+      GrpoBatch mixed =
+          GrpoBatch.of(
+              m.create(LOGP),
+              m.create(OLD),
+              m.create(REF),
+              m.create(ADVANTAGES),
+              m.create(MASK).gt(0.5),
+              m.create(TRUNCATED).gt(0.5));
+      assertThat(GrpoObjective.compute(mixed, config).metrics())
+          .isEqualTo(GrpoObjective.compute(numeric, config).metrics());
+    }
+  }
+
+  @Test
   void activeTokensCountsTheMaskAfterTruncationMasking() {
     try (NDManager m = NDManager.newBaseManager()) {
       NDArray mask = m.create(MASK);
