@@ -1,0 +1,54 @@
+package dev.grpo.trainer.grpo;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.types.DataType;
+
+/**
+ * The per-token PPO clipped surrogate −min(ρ·A, clip(ρ, 1−ε_low, 1+ε_high)·A) with the optional
+ * guards each framework adds.
+ *
+ * <ul>
+ *   <li>ε_low/ε_high: TRL {@code epsilon}/{@code epsilon_high}, verl {@code clip_ratio_low}/{@code
+ *       clip_ratio_high}, OpenRLHF {@code eps_clip_low_high} (DAPO clip-higher: 0.2/0.28).
+ *   <li>Log-ratio clamp: verl and OpenRLHF compute ρ = exp(clamp(logp − old, −20, 20)); TRL does
+ *       not clamp.
+ *   <li>δ: TRL {@code delta} (INTELLECT-2 two-sided clip), caps the unclipped ρ at δ.
+ *   <li>Dual clip: verl {@code clip_ratio_c} (default 3.0 there) and OpenRLHF {@code dual_clip}:
+ *       for A &lt; 0 the loss is additionally capped at −A·c.
+ * </ul>
+ */
+final class ClippedPolicyLoss {
+
+  private ClippedPolicyLoss() {}
+
+  /**
+   * @param perTokenLoss [B,T] loss, differentiable w.r.t. logp
+   * @param ratio [B,T] ρ after the δ cap (the one TRL's clip metrics look at), no gradient needed
+   * @param dualClipped [B,T] boolean, where the dual clip replaced the loss (all false when off)
+   */
+  record Terms(NDArray perTokenLoss, NDArray ratio, NDArray dualClipped) {}
+
+  static Terms perToken(NDArray logp, NDArray oldLogp, NDArray advantages, GrpoConfig config) {
+    NDArray logRatio = logp.sub(oldLogp);
+    if (config.logRatioClamp() > 0) {
+      logRatio = logRatio.clip(-config.logRatioClamp(), config.logRatioClamp());
+    }
+    NDArray ratio = logRatio.exp();
+    NDArray clipped = ratio.clip(1.0 - config.epsilonLow(), 1.0 + config.epsilonHigh());
+    if (config.delta() > 0) {
+      ratio = ratio.minimum(GraphConstant.of(ratio, config.delta()));
+    }
+    NDArray a = advantages.expandDims(1);
+    NDArray loss = ratio.mul(a).minimum(clipped.mul(a)).neg();
+    NDArray dualClipped = loss.zerosLike().toType(DataType.BOOLEAN, false);
+    if (config.dualClipC() > 0) {
+      NDArray cap = a.mul(-config.dualClipC());
+      // DJL's where does not broadcast the condition, so widen it to [B,T] explicitly.
+      NDArray negative = a.lt(0.0).broadcast(loss.getShape());
+      dualClipped = negative.logicalAnd(loss.gt(cap));
+      loss = NDArrays.where(negative, loss.minimum(cap), loss);
+    }
+    return new Terms(loss, ratio, dualClipped);
+  }
+}

@@ -1,0 +1,129 @@
+package dev.grpo.trainer.grpo;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+
+/**
+ * The GRPO loss of one micro-batch: per token, the clipped surrogate ({@link ClippedPolicyLoss}) +
+ * β·KL ({@link KlEstimator}) − entropyCoef·entropy, masked and aggregated ({@link
+ * LossAggregation}). This is TRL's {@code GRPOTrainer._compute_loss} with verl's and OpenRLHF's
+ * extra guards available as options; since the aggregation is linear, adding β·KL per token before
+ * aggregating equals verl's separate {@code kl_loss_coef · agg(kl)} term.
+ *
+ * <p>Call it inside a {@code GradientCollector}; every intermediate array is created in the manager
+ * of {@code logp}, so open a sub-manager per step for the inputs and close it after the backward
+ * pass. Computation happens in the dtype of {@code logp}.
+ */
+public final class GrpoObjective {
+
+  private GrpoObjective() {}
+
+  /** The scalar loss (with gradient w.r.t. {@code logp}) and the metrics of this evaluation. */
+  public record Result(NDArray loss, GrpoMetrics metrics) {}
+
+  public static Result compute(GrpoBatch batch, GrpoConfig config) {
+    NDArray logp = batch.logp();
+    Shape shape = logp.getShape();
+    if (shape.dimension() != 2) {
+      throw new IllegalArgumentException("logp must be [B,T], was " + shape);
+    }
+    DataType dtype = logp.getDataType();
+    long rows = shape.get(0);
+    requireShape("oldLogp", batch.oldLogp(), shape);
+    requireShape("refLogp", batch.refLogp(), shape);
+    requireShape("completionMask", batch.completionMask(), shape);
+    requireShape("entropy", batch.entropy(), shape);
+    requireShape("advantages", batch.advantages(), new Shape(rows));
+    requireShape("truncated", batch.truncated(), new Shape(rows));
+    if (config.beta() != 0 && batch.refLogp() == null) {
+      throw new IllegalArgumentException("beta != 0 needs reference log-probs");
+    }
+    if (config.entropyCoef() != 0 && batch.entropy() == null) {
+      throw new IllegalArgumentException("entropyCoef != 0 needs per-token entropies");
+    }
+
+    // On-policy (μ = 1, rollout policy == current policy): TRL uses logp.detach() as the old
+    // log-probs, so ρ = 1 in value while the gradient still flows through the numerator.
+    NDArray oldLogp =
+        batch.oldLogp() == null ? logp.stopGradient() : batch.oldLogp().toType(dtype, false);
+    NDArray advantages = batch.advantages().toType(dtype, false);
+    NDArray mask = effectiveMask(batch.completionMask(), batch.truncated(), config, dtype);
+
+    ClippedPolicyLoss.Terms policy = ClippedPolicyLoss.perToken(logp, oldLogp, advantages, config);
+    NDArray perToken = policy.perTokenLoss();
+    NDArray kl = null;
+    if (batch.refLogp() != null) {
+      kl =
+          config
+              .klEstimator()
+              .perToken(logp, batch.refLogp().toType(dtype, false), config.klClamp());
+      if (config.beta() != 0) {
+        perToken = perToken.add(kl.mul(GraphConstant.of(kl, config.beta())));
+      }
+    }
+    NDArray entropy = batch.entropy() == null ? null : batch.entropy().toType(dtype, false);
+    if (config.entropyCoef() != 0) {
+      // entropy may carry gradient (an entropy bonus backpropagates through it)
+      perToken = perToken.sub(entropy.mul(GraphConstant.of(entropy, config.entropyCoef())));
+    }
+    NDArray loss =
+        config.lossAggregation().aggregate(perToken, mask, config, batch.globalActiveTokens());
+
+    NDArray a = advantages.expandDims(1);
+    NDArray ratio = policy.ratio();
+    NDArray low = ratio.lt(1.0 - config.epsilonLow()).logicalAnd(a.lt(0.0));
+    NDArray high = ratio.gt(1.0 + config.epsilonHigh()).logicalAnd(a.gt(0.0));
+    GrpoMetrics metrics =
+        new GrpoMetrics(
+            scalar(loss),
+            maskedMean(low, mask),
+            maskedMean(high, mask),
+            maskedMean(low.logicalOr(high), mask),
+            maskedMean(policy.dualClipped(), mask),
+            kl == null ? Double.NaN : maskedMean(kl, mask),
+            entropy == null ? Double.NaN : maskedMean(entropy, mask),
+            Double.NaN);
+    return new Result(loss, metrics);
+  }
+
+  /**
+   * The completion mask with truncated rows zeroed when {@link
+   * GrpoConfig#maskTruncatedCompletions()} is on (TRL applies it to the mask itself, so truncated
+   * rows drop out of every normaliser and metric too).
+   */
+  public static NDArray effectiveMask(
+      NDArray completionMask, NDArray truncated, GrpoConfig config, DataType dtype) {
+    NDArray mask = completionMask.toType(dtype, false);
+    if (!config.maskTruncatedCompletions()) {
+      return mask;
+    }
+    NDArray keep = truncated.toType(dtype, false).neg().add(1.0).expandDims(1);
+    return mask.mul(keep);
+  }
+
+  /**
+   * Active tokens of one micro-batch after truncation masking; sum this over every micro-batch and
+   * process of an optimizer step to get {@link GrpoBatch#globalActiveTokens()} (TRL's {@code
+   * num_items_in_batch}).
+   */
+  public static double activeTokens(NDArray completionMask, NDArray truncated, GrpoConfig config) {
+    return scalar(effectiveMask(completionMask, truncated, config, DataType.FLOAT64).sum());
+  }
+
+  private static double maskedMean(NDArray values, NDArray mask) {
+    NDArray v = values.stopGradient().toType(mask.getDataType(), false);
+    return scalar(v.mul(mask).sum()) / Math.max(1.0, scalar(mask.sum()));
+  }
+
+  private static double scalar(NDArray array) {
+    return array.stopGradient().toType(DataType.FLOAT64, false).getDouble();
+  }
+
+  private static void requireShape(String name, NDArray array, Shape expected) {
+    if (array != null && !array.getShape().equals(expected)) {
+      throw new IllegalArgumentException(
+          name + " must have shape " + expected + ", was " + array.getShape());
+    }
+  }
+}
