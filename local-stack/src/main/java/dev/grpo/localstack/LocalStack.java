@@ -79,7 +79,7 @@ public final class LocalStack implements AutoCloseable {
       services.add(ServiceProcess.start(config, spec, jdbcUrl));
     }
     for (ServiceProcess service : services) {
-      service.awaitReady(Duration.ofMinutes(3));
+      service.awaitReady(config.startTimeout());
       out.printf("  %s is ready (pid %d)%n", service.spec().name(), service.pid());
     }
   }

@@ -3,6 +3,7 @@ package dev.grpo.localstack;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
+import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -15,6 +16,8 @@ import java.util.Map;
  * @param stateDir PostgreSQL's data directory and the services' logs live here, across restarts
  * @param apiKey the key printed for the user; {@code GRPO_API_KEY} when set, otherwise generated
  * @param generatedKey whether the key was generated for this start
+ * @param startTimeout how long a service may take to become ready ({@code GRPO_START_TIMEOUT},
+ *     seconds)
  */
 record StackConfig(
     Path home,
@@ -23,7 +26,8 @@ record StackConfig(
     List<ServiceSpec> services,
     String apiKey,
     boolean generatedKey,
-    String javaOptions) {
+    String javaOptions,
+    Duration startTimeout) {
 
   /** One service of the stack: its module (and jar) name and port. */
   record ServiceSpec(String name, int port) {
@@ -64,7 +68,25 @@ record StackConfig(
         services,
         key,
         generated,
-        env.getOrDefault("GRPO_JAVA_OPTS", "-Xmx2g"));
+        env.getOrDefault("GRPO_JAVA_OPTS", "-Xmx2g"),
+        Duration.ofSeconds(positive(env, "GRPO_START_TIMEOUT", 300)));
+  }
+
+  private static int positive(Map<String, String> env, String name, int fallback) {
+    String value = env.get(name);
+    if (value == null || value.isBlank()) {
+      return fallback;
+    }
+    try {
+      int n = Integer.parseInt(value.trim());
+      if (n > 0) {
+        return n;
+      }
+    } catch (NumberFormatException e) {
+      // reported below
+    }
+    throw new IllegalArgumentException(
+        name + " must be a positive number of seconds, was '" + value + "'");
   }
 
   private static int port(Map<String, String> env, String name, int fallback) {
