@@ -14,12 +14,13 @@ import java.util.Set;
 import java.util.stream.Collectors;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.ObjectMapper;
+import tools.jackson.databind.node.ObjectNode;
 
 /**
  * Binds a JSON body to a record and reports <em>every</em> invalid field at once: unknown fields,
- * values of the wrong type, and bean-validation violations, each with its path from the root
- * ({@code algorithm.groupSize}, {@code rewards[1].rule}). Jackson alone stops at the first type
- * error, which makes a user fix a long spec one field per round trip.
+ * values of the wrong type, and the bean-validation violations of all the other fields, each with
+ * its path from the root ({@code algorithm.groupSize}, {@code rewards[1].rule}). Jackson alone
+ * stops at the first type error, which makes a user fix a long spec one field per round trip.
  */
 public class RecordBinder {
 
@@ -38,18 +39,25 @@ public class RecordBinder {
           List.of(new FieldProblem("$", "the body must be a JSON object")));
     }
     List<FieldProblem> problems = new ArrayList<>();
-    checkShape(body, type, "", problems);
-    if (!problems.isEmpty()) {
-      throw new InvalidRequestException(problems);
-    }
+    // Fields of the wrong shape are reported and cut from a copy of the body, so the rest can
+    // still be bound and have its values checked: one round trip names every problem.
+    JsonNode rest = body.deepCopy();
+    checkShape(rest, type, "", problems);
+    boolean shapeProblems = !problems.isEmpty();
     T value;
     try {
-      value = mapper.treeToValue(body, type);
+      value = mapper.treeToValue(rest, type);
     } catch (RuntimeException e) {
+      if (shapeProblems) {
+        throw new InvalidRequestException(problems);
+      }
       throw new InvalidRequestException(List.of(new FieldProblem("$", e.getMessage())));
     }
     for (ConstraintViolation<T> v : validator.validate(value)) {
-      problems.add(new FieldProblem(path(v), v.getMessage()));
+      String path = path(v);
+      if (problems.stream().noneMatch(p -> p.field().equals(path))) {
+        problems.add(new FieldProblem(path, v.getMessage()));
+      }
     }
     problems.sort(Comparator.comparing(FieldProblem::field));
     if (!problems.isEmpty()) {
@@ -58,19 +66,21 @@ public class RecordBinder {
     return value;
   }
 
-  private void checkShape(JsonNode node, Type type, String path, List<FieldProblem> problems) {
+  /** Returns whether {@code node} itself has the wrong shape (its parent then drops it). */
+  private boolean checkShape(JsonNode node, Type type, String path, List<FieldProblem> problems) {
     if (node == null || node.isNull()) {
-      return;
+      return false;
     }
     Class<?> raw = rawClass(type);
     if (raw.isRecord()) {
       if (!node.isObject()) {
         problems.add(new FieldProblem(root(path), "must be an object"));
-        return;
+        return true;
       }
       Map<String, RecordComponent> components =
           Arrays.stream(raw.getRecordComponents())
               .collect(Collectors.toMap(RecordComponent::getName, c -> c));
+      List<String> wrong = new ArrayList<>();
       for (String name : node.propertyNames()) {
         RecordComponent c = components.get(name);
         String childPath = path.isEmpty() ? name : path + "." + name;
@@ -78,27 +88,34 @@ public class RecordBinder {
           problems.add(
               new FieldProblem(
                   childPath, "unknown field; known fields: " + sorted(components.keySet())));
-        } else {
-          checkShape(node.get(name), c.getGenericType(), childPath, problems);
+          wrong.add(name);
+        } else if (checkShape(node.get(name), c.getGenericType(), childPath, problems)) {
+          wrong.add(name);
         }
       }
-      return;
+      wrong.forEach(((ObjectNode) node)::remove);
+      return false;
     }
     if (List.class.isAssignableFrom(raw) && type instanceof ParameterizedType p) {
       if (!node.isArray()) {
         problems.add(new FieldProblem(root(path), "must be an array"));
-        return;
+        return true;
       }
       Type element = p.getActualTypeArguments()[0];
+      boolean badElement = false;
       for (int i = 0; i < node.size(); i++) {
-        checkShape(node.get(i), element, path + "[" + i + "]", problems);
+        badElement |= checkShape(node.get(i), element, path + "[" + i + "]", problems);
       }
-      return;
+      // a list with a malformed element is dropped whole: indexes must keep naming what the
+      // client sent
+      return badElement;
     }
     try {
       mapper.treeToValue(node, mapper.getTypeFactory().constructType(type));
+      return false;
     } catch (RuntimeException e) {
       problems.add(new FieldProblem(root(path), expected(raw)));
+      return true;
     }
   }
 

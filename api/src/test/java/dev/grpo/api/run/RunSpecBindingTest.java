@@ -79,14 +79,18 @@ class RunSpecBindingTest {
              "rewards": [{"rule": "format"}, {"rule": "Bad Name!"}],
              "colour": "blue"}
             """);
-    // shape errors (type, enum, unknown field) are all reported before any value is checked
+    // shape errors (type, enum, unknown field) and the value errors of the other fields, at once
     assertThat(p)
         .containsOnlyKeys(
             "algorithm.beta",
             "algorithm.lossAggregation",
             "algorithm.klEstimtor",
             "schedule.steps",
-            "colour");
+            "colour",
+            "algorithm.groupSize",
+            "rollout.temperature",
+            "rollout.topP",
+            "rewards[1].rule");
     assertThat(p.get("algorithm.beta")).isEqualTo("must be a number");
     assertThat(p.get("algorithm.lossAggregation"))
         .isEqualTo("must be one of: grpo, bnpo, dr_grpo, dapo");
