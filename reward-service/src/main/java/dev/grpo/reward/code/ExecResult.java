@@ -32,6 +32,7 @@ record ExecResult(
     SANDBOX_ERROR
   }
 
+  static final int SIGKILL_EXIT = 128 + 9;
   static final int SIGXCPU_EXIT = 128 + 24;
   static final int SIGXFSZ_EXIT = 128 + 25;
 

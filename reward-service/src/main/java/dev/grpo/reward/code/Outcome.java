@@ -33,6 +33,9 @@ public enum Outcome {
           yield OUTPUT_LIMIT;
         }
         String err = r.stderrText();
+        if (err.contains("File too large")) {
+          yield OUTPUT_LIMIT; // RLIMIT_FSIZE (EFBIG; SIGXFSZ is ignored by a pid-1 program)
+        }
         for (String sign : MEMORY_SIGNS) {
           if (err.contains(sign)) {
             yield MEMORY_LIMIT;

@@ -16,7 +16,7 @@ final class ProcessSweeper {
 
   private ProcessSweeper() {}
 
-  /** Pids whose real uid satisfies the predicate. */
+  /** Pids of live (non-zombie) processes whose real uid satisfies the predicate. */
   static List<Long> pidsWithUid(java.util.function.IntPredicate uidMatches) {
     List<Long> pids = new ArrayList<>();
     try (DirectoryStream<Path> dirs = Files.newDirectoryStream(PROC, "[0-9]*")) {
@@ -36,6 +36,9 @@ final class ProcessSweeper {
   static OptionalInt realUid(Path procDir) {
     try {
       for (String line : Files.readAllLines(procDir.resolve("status"), StandardCharsets.UTF_8)) {
+        if (line.startsWith("State:") && line.contains("Z (zombie)")) {
+          return OptionalInt.empty(); // holds no resources but its pid; its parent reaps it
+        }
         if (line.startsWith("Uid:")) {
           String[] parts = line.substring(4).trim().split("\\s+");
           return OptionalInt.of(Integer.parseInt(parts[0]));
@@ -86,6 +89,22 @@ final class ProcessSweeper {
         return false;
       }
     }
+  }
+
+  /** Direct children of {@code pid}. */
+  static List<Long> children(long pid) {
+    List<Long> out = new ArrayList<>();
+    try {
+      String raw = Files.readString(PROC.resolve(pid + "/task/" + pid + "/children")).trim();
+      if (!raw.isEmpty()) {
+        for (String s : raw.split("\\s+")) {
+          out.add(Long.parseLong(s));
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      // gone
+    }
+    return out;
   }
 
   static String cmdline(long pid) {

@@ -133,7 +133,7 @@ final class SandboxRunner implements AutoCloseable {
     Runnable onOverflow =
         () -> {
           if (outputExceeded.compareAndSet(false, true)) {
-            process.destroyForcibly();
+            killNamespace(process);
           }
         };
     Future<byte[]> out =
@@ -144,8 +144,9 @@ final class SandboxRunner implements AutoCloseable {
     try {
       if (!process.waitFor(policy.wallTimeout().toMillis(), TimeUnit.MILLISECONDS)) {
         timedOut = true;
-        process.destroyForcibly();
-        process.waitFor();
+      }
+      if (timedOut || outputExceeded.get()) {
+        kill(process, uid);
       }
     } catch (InterruptedException e) {
       process.destroyForcibly();
@@ -154,19 +155,16 @@ final class SandboxRunner implements AutoCloseable {
       return ExecResult.sandboxError("interrupted", since(start));
     }
     Duration wall = since(start);
-    boolean killed = timedOut || outputExceeded.get();
-    if (killed) {
-      // bwrap's init dies with its parent and takes the pid namespace with it; make sure.
-      ProcessSweeper.killAll(uid, 2000);
-    }
     byte[] stdout = collect(out, process);
     byte[] stderr = collect(err, process);
     int exit = process.exitValue();
     Termination termination;
-    if (timedOut || exit == ExecResult.SIGXCPU_EXIT) {
-      termination = Termination.TIMEOUT;
-    } else if (outputExceeded.get()) {
+    if (outputExceeded.get()) {
       termination = Termination.OUTPUT_LIMIT;
+    } else if (timedOut || exit == ExecResult.SIGXCPU_EXIT || exit == ExecResult.SIGKILL_EXIT) {
+      // As pid 1 of its namespace the program cannot be SIGKILLed from inside it; a SIGKILL we did
+      // not send comes from the kernel: the RLIMIT_CPU hard limit.
+      termination = Termination.TIMEOUT;
     } else {
       termination = Termination.EXITED;
     }
@@ -181,6 +179,26 @@ final class SandboxRunner implements AutoCloseable {
       }
     }
     return new ExecResult(termination, exit, stdout, stderr, wall, "");
+  }
+
+  /**
+   * Kills the namespace's init (bwrap's child, pid 1 inside) first: the kernel then kills every
+   * process in the pid namespace, and bwrap reaps its child and exits on its own, leaving no orphan
+   * zombie. Falls back to killing bwrap itself, then to killing everything of the slot uid.
+   */
+  private static void killNamespace(Process process) {
+    for (long child : ProcessSweeper.children(process.pid())) {
+      ProcessHandle.of(child).ifPresent(ProcessHandle::destroyForcibly);
+    }
+  }
+
+  private static void kill(Process process, int uid) throws InterruptedException {
+    killNamespace(process);
+    if (!process.waitFor(1000, TimeUnit.MILLISECONDS)) {
+      process.destroyForcibly();
+      process.waitFor();
+    }
+    ProcessSweeper.killAll(uid, 2000);
   }
 
   private static ProcessBuilder.Redirect redirect(Path stdin) {
@@ -199,7 +217,7 @@ final class SandboxRunner implements AutoCloseable {
     long asBytes = policy.memoryMb() << 20;
     List<String> a = new ArrayList<>(64 + command.size());
     a.add(config.prlimit().toString());
-    a.add("--cpu=" + policy.cpuSeconds() + ":" + (policy.cpuSeconds() + 1));
+    a.add("--cpu=" + policy.cpuSeconds());
     a.add("--as=" + asBytes);
     a.add("--nproc=" + policy.maxProcesses());
     a.add("--fsize=" + policy.maxFileSizeBytes());
@@ -214,6 +232,10 @@ final class SandboxRunner implements AutoCloseable {
     a.add("--");
     a.add(config.bwrap().toString());
     a.add("--unshare-all"); // user, pid, net, ipc, uts, cgroup
+    // The program is pid 1 of its namespace: when it exits the kernel kills everything else in
+    // the namespace (detached children included), and bwrap waits for it directly, so no orphan
+    // is left for the host's init to reap.
+    a.add("--as-pid-1");
     a.add("--die-with-parent");
     a.add("--new-session");
     a.add("--hostname");
@@ -237,6 +259,10 @@ final class SandboxRunner implements AutoCloseable {
     a.add("--dev");
     a.add("/dev");
     a.add("--size");
+    a.add(Long.toString(Math.min(policy.scratchBytes(), 16L << 20)));
+    a.add("--tmpfs");
+    a.add("/dev/shm");
+    a.add("--size");
     a.add(Long.toString(policy.scratchBytes()));
     a.add("--tmpfs");
     a.add("/tmp");
@@ -257,6 +283,9 @@ final class SandboxRunner implements AutoCloseable {
         }
       }
     }
+    // bwrap's root is a tmpfs of unbounded size: make it read-only so it cannot fill memory.
+    a.add("--remount-ro");
+    a.add("/");
     a.add("--chdir");
     a.add("/sandbox");
     a.add("--clearenv");
