@@ -40,6 +40,14 @@ public final class CodeSandbox implements AutoCloseable {
     return new CodeSandbox(config, availability);
   }
 
+  /**
+   * A sandbox that skips the start-up probe, for fault-injection tests. Runs still go through
+   * bubblewrap only; when it is missing they end as SANDBOX_ERROR, never unsandboxed.
+   */
+  static CodeSandbox withoutProbe(SandboxConfig config) {
+    return new CodeSandbox(config, new SandboxAvailability(false, "not probed"));
+  }
+
   public SandboxAvailability availability() {
     return availability;
   }

@@ -168,14 +168,17 @@ final class SandboxRunner implements AutoCloseable {
     } else {
       termination = Termination.EXITED;
     }
-    if (termination == Termination.EXITED && exit == 1 && startsWith(stderr, "bwrap: ")) {
-      // Either bubblewrap failed to set up, or the program imitates it. Tell them apart by
-      // checking whether a known-good sandbox still starts.
+    if (termination == Termination.EXITED
+        && (exit == 1 || exit == 126 || exit == 127)
+        && (startsWith(stderr, "bwrap: ")
+            || startsWith(stderr, "setpriv: ")
+            || startsWith(stderr, "prlimit: "))) {
+      // Either the sandbox tools failed to set up, or the program imitates them. Tell them apart
+      // by checking whether a known-good sandbox still starts.
       SandboxAvailability probe = SandboxAvailability.probe(config);
       if (!probe.available()) {
         return ExecResult.sandboxError(
-            "bubblewrap failed: " + new String(stderr, java.nio.charset.StandardCharsets.UTF_8),
-            wall);
+            "sandbox failed: " + new String(stderr, java.nio.charset.StandardCharsets.UTF_8), wall);
       }
     }
     return new ExecResult(termination, exit, stdout, stderr, wall, "");
