@@ -7,7 +7,7 @@ import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-class TestCaseJudgeIT {
+class JudgeIT {
 
   private final TestCaseJudge judge = new TestCaseJudge(SharedSandbox.get());
 
