@@ -150,6 +150,32 @@ class HostileProgramsIT {
   }
 
   @Test
+  void jvmAndV8HeapBombsHitTheMemoryLimit() {
+    JudgeOptions roomy =
+        options.withRunPolicy(options.runPolicy().withWallTimeout(Duration.ofSeconds(8)));
+    assertThat(
+            one(
+                    Language.JAVA,
+                    "import java.util.*;\npublic class Main { public static void main(String[] a) {"
+                        + " List<long[]> l = new ArrayList<>(); while (true) l.add(new long[1 << 20"
+                        + "]); } }",
+                    "",
+                    "",
+                    roomy)
+                .outcome())
+        .isEqualTo(Outcome.MEMORY_LIMIT);
+    assertThat(
+            one(
+                    Language.JAVASCRIPT,
+                    "const a = []; while (true) a.push(new Array(1e6).fill(1.5));",
+                    "",
+                    "",
+                    roomy)
+                .outcome())
+        .isEqualTo(Outcome.MEMORY_LIMIT);
+  }
+
+  @Test
   void infiniteLoopIsKilledAtTheDeadline() {
     CaseResult r = one(Language.PYTHON, "while True:\n    pass", "", "");
     assertThat(r.outcome()).isEqualTo(Outcome.TIMEOUT);
