@@ -235,6 +235,8 @@ final class SandboxRunner implements AutoCloseable {
     a.add("--");
     a.add(config.bwrap().toString());
     a.add("--unshare-all"); // user, pid, net, ipc, uts, cgroup
+    a.add("--unshare-user");
+    a.add("--disable-userns"); // no nested user namespaces: less kernel attack surface
     // The program is pid 1 of its namespace: when it exits the kernel kills everything else in
     // the namespace (detached children included), and bwrap waits for it directly, so no orphan
     // is left for the host's init to reap.
@@ -280,6 +282,9 @@ final class SandboxRunner implements AutoCloseable {
       a.add("/sandbox");
       try (DirectoryStream<Path> entries = Files.newDirectoryStream(box)) {
         for (Path e : entries) {
+          if (Files.isSymbolicLink(e)) {
+            continue; // never let the submission point a bind at a host path
+          }
           a.add("--ro-bind");
           a.add(e.toString());
           a.add("/sandbox/" + e.getFileName());

@@ -371,6 +371,20 @@ class HostileProgramsIT {
   }
 
   @Test
+  void noNestedNamespacesOrPrivileges() {
+    String code =
+        "import os, subprocess\n"
+            + "r = subprocess.run(['/usr/bin/unshare', '-r', '/usr/bin/id'],"
+            + " capture_output=True)\n"
+            + "print('unshare', r.returncode != 0)\n"
+            + "print('uid', os.getuid() >= 1000, os.geteuid() >= 1000)\n"
+            + "st = open('/proc/self/status').read()\n"
+            + "print([l.split()[1] for l in st.splitlines() if l.startswith('CapEff')][0])\n";
+    CaseResult r = one(Language.PYTHON, code, "", "unshare True\nuid True True\n0000000000000000");
+    assertThat(r.outcome()).as(r.detail()).isEqualTo(Outcome.PASSED);
+  }
+
+  @Test
   void compilerBombIsACompileError() {
     JudgeOptions fastCompile =
         new JudgeOptions(

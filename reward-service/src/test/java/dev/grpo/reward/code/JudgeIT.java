@@ -181,6 +181,26 @@ class JudgeIT {
   }
 
   @Test
+  void facadeReportsSandboxErrorStatus() {
+    SandboxConfig broken = SharedSandbox.get().config().withBwrap(Path.of("/nonexistent/bwrap"));
+    try (CodeSandbox sandbox = CodeSandbox.withoutProbe(broken);
+        SandboxExecutor executor = new SandboxExecutor(1, 1)) {
+      RunCodeResponse py =
+          new SandboxFusionFacade(sandbox, executor)
+              .runNow(RunCodeRequest.of("print(1)", "python", null));
+      assertThat(py.status()).isEqualTo(RunCodeResponse.SANDBOX_ERROR);
+      assertThat(py.runResult().status()).isEqualTo(RunCodeResponse.CommandResult.ERROR);
+      assertThat(py.runResult().returnCode()).isNull();
+      RunCodeResponse c =
+          new SandboxFusionFacade(sandbox, executor)
+              .runNow(RunCodeRequest.of("int main(){return 0;}", "c", null));
+      assertThat(c.status()).isEqualTo(RunCodeResponse.SANDBOX_ERROR);
+      assertThat(c.compileResult().status()).isEqualTo(RunCodeResponse.CommandResult.ERROR);
+      assertThat(c.runResult()).isNull();
+    }
+  }
+
+  @Test
   void programImitatingASandboxFailureIsItsOwnFault() {
     JudgeReport r =
         judge.judge(

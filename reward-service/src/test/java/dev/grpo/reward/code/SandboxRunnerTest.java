@@ -17,6 +17,7 @@ class SandboxRunnerTest {
   void commandLineIsolatesTheProgram() throws Exception {
     Path box = Files.createDirectories(tmp.resolve("run-x/box"));
     Files.writeString(box.resolve("main.py"), "print(1)");
+    Files.createSymbolicLink(box.resolve("evil"), Path.of("/etc/passwd"));
     try (SandboxRunner runner = new SandboxRunner(SandboxConfig.defaults().withWorkRoot(tmp))) {
       List<String> a =
           runner.commandLine(
@@ -32,14 +33,14 @@ class SandboxRunnerTest {
       assertThat(line)
           .contains("--cpu=10 ", "--as=" + (512L << 20), "--nproc=64", "--fsize=", "--nofile=64")
           .contains("--reuid=62005 --regid=62005 --clear-groups --inh-caps=-all")
-          .contains("--unshare-all --as-pid-1 --die-with-parent --new-session")
+          .contains("--unshare-all --unshare-user --disable-userns --as-pid-1 --die-with-parent")
           .contains("--ro-bind /usr /usr")
           .contains("--tmpfs /sandbox --ro-bind " + box.resolve("main.py") + " /sandbox/main.py")
           .contains("--remount-ro / --chdir /sandbox --clearenv")
           .contains("--setenv " + SandboxConfig.MARKER + " run-x")
           .endsWith("-- /usr/bin/python3 main.py");
       assertThat(line).doesNotContain("--share-net", " /etc ", "/root", "/home", "/work ");
-      assertThat(a).doesNotContain("/etc/passwd", "/etc");
+      assertThat(a).doesNotContain("/etc/passwd", "/etc", "/sandbox/evil");
     }
   }
 }
