@@ -31,6 +31,10 @@ class HostileProgramsIT {
       JudgeOptions.defaults()
           .withRunPolicy(SandboxPolicy.runDefaults().withWallTimeout(Duration.ofSeconds(2)));
 
+  /** For programs that must finish on their own even on a loaded machine. */
+  private final JudgeOptions roomy =
+      options.withRunPolicy(options.runPolicy().withWallTimeout(Duration.ofSeconds(8)));
+
   @BeforeAll
   static void plantCanaries() throws IOException {
     // A host path (under the worktree) whose directory does not exist inside the sandbox.
@@ -63,8 +67,9 @@ class HostileProgramsIT {
         .toList();
   }
 
+  /** Runs with the roomy deadline; tests about the deadline pass {@link #options}. */
   private CaseResult one(Language lang, String code, String stdin, String expected) {
-    return one(lang, code, stdin, expected, options);
+    return one(lang, code, stdin, expected, roomy);
   }
 
   private CaseResult one(
@@ -93,15 +98,17 @@ class HostileProgramsIT {
 
   @Test
   void pythonForkBombHitsTheProcessLimit() {
-    CaseResult r = one(Language.PYTHON, "import os\nwhile True:\n    os.fork()\n", "", "never");
+    CaseResult r =
+        one(Language.PYTHON, "import os\nwhile True:\n    os.fork()\n", "", "never", options);
     assertThat(r.outcome()).isIn(Outcome.RUNTIME_ERROR, Outcome.TIMEOUT);
   }
 
   @Test
   void cForkBombThatIgnoresErrorsTimesOutAndIsReaped() {
-    CaseResult r = one(Language.C, "#include <unistd.h>\nint main(){for(;;) fork();}", "", "never");
+    CaseResult r =
+        one(Language.C, "#include <unistd.h>\nint main(){for(;;) fork();}", "", "never", options);
     assertThat(r.outcome()).isEqualTo(Outcome.TIMEOUT);
-    assertThat(r.time()).isLessThan(Duration.ofSeconds(5));
+    assertThat(r.time()).isLessThan(Duration.ofSeconds(8));
   }
 
   @Test
@@ -111,7 +118,8 @@ class HostileProgramsIT {
             Language.PYTHON,
             "import os\nos.execv('/bin/sh', ['sh', '-c', 'f(){ f | f & }; f; sleep 100'])",
             "",
-            "never");
+            "never",
+            options);
     // sh reports each failed fork on stderr, which may hit the output cap first.
     assertThat(r.outcome()).isIn(Outcome.TIMEOUT, Outcome.RUNTIME_ERROR, Outcome.OUTPUT_LIMIT);
   }
@@ -151,8 +159,6 @@ class HostileProgramsIT {
 
   @Test
   void jvmAndV8HeapBombsHitTheMemoryLimit() {
-    JudgeOptions roomy =
-        options.withRunPolicy(options.runPolicy().withWallTimeout(Duration.ofSeconds(8)));
     assertThat(
             one(
                     Language.JAVA,
@@ -177,16 +183,16 @@ class HostileProgramsIT {
 
   @Test
   void infiniteLoopIsKilledAtTheDeadline() {
-    CaseResult r = one(Language.PYTHON, "while True:\n    pass", "", "");
+    CaseResult r = one(Language.PYTHON, "while True:\n    pass", "", "", options);
     assertThat(r.outcome()).isEqualTo(Outcome.TIMEOUT);
-    assertThat(r.time()).isBetween(Duration.ofMillis(1900), Duration.ofMillis(4000));
+    assertThat(r.time()).isBetween(Duration.ofMillis(1900), Duration.ofMillis(6000));
   }
 
   @Test
   void sleepingProgramIsKilledAtTheWallDeadline() {
-    CaseResult r = one(Language.PYTHON, "import time\ntime.sleep(60)", "", "");
+    CaseResult r = one(Language.PYTHON, "import time\ntime.sleep(60)", "", "", options);
     assertThat(r.outcome()).isEqualTo(Outcome.TIMEOUT);
-    assertThat(r.time()).isLessThan(Duration.ofSeconds(4));
+    assertThat(r.time()).isLessThan(Duration.ofSeconds(6));
   }
 
   @Test
@@ -203,9 +209,9 @@ class HostileProgramsIT {
             + "        time.sleep(1000)\n"
             + "    os._exit(0)\n"
             + "print('done')\n";
-    CaseResult r = one(Language.PYTHON, code, "", "done");
-    assertThat(r.outcome()).isEqualTo(Outcome.PASSED);
-    assertThat(r.time()).isLessThan(Duration.ofSeconds(2));
+    CaseResult r = one(Language.PYTHON, code, "", "done", roomy);
+    assertThat(r.outcome()).isEqualTo(Outcome.PASSED); // did not wait for the sleepers
+    assertThat(r.time()).isLessThan(Duration.ofSeconds(6));
     assertThat(leftoverSandboxProcesses()).isEmpty();
   }
 
@@ -215,7 +221,7 @@ class HostileProgramsIT {
         "import subprocess, time\n"
             + "subprocess.Popen(['/usr/bin/sleep', '1000'], start_new_session=True)\n"
             + "time.sleep(1000)\n";
-    CaseResult r = one(Language.PYTHON, code, "", "");
+    CaseResult r = one(Language.PYTHON, code, "", "", options);
     assertThat(r.outcome()).isEqualTo(Outcome.TIMEOUT);
     assertThat(leftoverSandboxProcesses()).isEmpty();
   }
@@ -224,7 +230,7 @@ class HostileProgramsIT {
   void endlessOutputIsCutOff() {
     CaseResult out = one(Language.PYTHON, "while True:\n    print('x' * 1000)", "", "");
     assertThat(out.outcome()).isEqualTo(Outcome.OUTPUT_LIMIT);
-    assertThat(out.time()).isLessThan(Duration.ofSeconds(2));
+    assertThat(out.time()).isLessThan(Duration.ofSeconds(2)); // cut off, not timed out
     CaseResult err =
         one(Language.C, "#include <stdio.h>\nint main(){for(;;) fputs(\"yyyy\", stderr);}", "", "");
     assertThat(err.outcome()).isEqualTo(Outcome.OUTPUT_LIMIT);
