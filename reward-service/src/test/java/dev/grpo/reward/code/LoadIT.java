@@ -16,7 +16,8 @@ import org.junit.jupiter.api.Test;
 /** Many runs through the bounded executor leave no process and no directory behind. */
 class LoadIT {
 
-  private static final int RUNS = 200;
+  /** 200 in the build; {@code -Dsandbox.load.runs=1000} for the load check. */
+  private static final int RUNS = Integer.getInteger("sandbox.load.runs", 200);
 
   @Test
   void manyRunsLeaveNothingBehind() throws Exception {
@@ -51,7 +52,7 @@ class LoadIT {
         }
       }
     }
-    assertThat(ok).isEqualTo(RUNS / 2);
+    assertThat(ok).isEqualTo((RUNS + 3) / 4 + (RUNS + 2) / 4);
     assertThat(markedProcesses()).isEmpty();
     assertThat(submissionDirectories()).isEmpty();
   }
