@@ -103,6 +103,20 @@ class LanguagesIT {
   }
 
   @Test
+  void memoryLimitFromTheRequestIsApplied() {
+    String code = "x = bytearray(300 << 20)\nprint(len(x) >> 20)";
+    RunCodeResponse small =
+        facade.runNow(new RunCodeRequest(code, "python", null, null, null, 128, null));
+    assertThat(small.status()).isEqualTo("Failed");
+    assertThat(small.message()).isEqualTo("memory limit exceeded");
+    assertThat(small.runResult().stderr()).contains("MemoryError");
+    RunCodeResponse big =
+        facade.runNow(new RunCodeRequest(code, "python", null, null, null, 1024, null));
+    assertThat(big.status()).as(big.toString()).isEqualTo("Success");
+    assertThat(big.runResult().stdout()).isEqualTo("300\n");
+  }
+
+  @Test
   void extraFilesAreVisibleReadOnly() {
     String data = Base64.getEncoder().encodeToString("7 8\n".getBytes(StandardCharsets.UTF_8));
     RunCodeResponse r =
