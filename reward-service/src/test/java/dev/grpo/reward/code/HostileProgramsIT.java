@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.SocketTimeoutException;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -265,12 +266,24 @@ class HostileProgramsIT {
   void hostFilesAndEnvironmentAreInvisible() throws IOException {
     Path pom = Path.of("pom.xml").toAbsolutePath();
     assertThat(pom).exists();
+    // The service's own code (target/classes here, the jar in production).
+    Path ownClasses =
+        Path.of(
+            URI.create(
+                SandboxRunner.class
+                    .getProtectionDomain()
+                    .getCodeSource()
+                    .getLocation()
+                    .toString()));
+    assertThat(ownClasses).exists();
     String code =
         "import os\n"
             + "for p in ['/etc/shadow', '/etc/passwd', '"
             + pom
             + "', '"
             + canaryFile
+            + "', '"
+            + ownClasses
             + "', '/root/.bashrc', '/work', '/home', '/root', '/proc/"
             + ProcessHandle.current().pid()
             + "/environ']:\n"
@@ -283,7 +296,7 @@ class HostileProgramsIT {
             + "print('leak' if ('MAVEN' in env or 'JAVA_HOME' in env or '/root' in env) else 'clean')\n"
             + "print(sorted(k for k in os.environ if k not in ('GRPO_SANDBOX_RUN', 'PATH', 'HOME',"
             + " 'TMPDIR', 'LANG', 'PYTHONDONTWRITEBYTECODE', 'LC_CTYPE', 'PWD')))\n";
-    CaseResult r = one(Language.PYTHON, code, "", "denied\n".repeat(9) + "clean\n[]\n");
+    CaseResult r = one(Language.PYTHON, code, "", "denied\n".repeat(10) + "clean\n[]\n");
     assertThat(r.outcome()).as(r.detail()).isEqualTo(Outcome.PASSED);
   }
 
