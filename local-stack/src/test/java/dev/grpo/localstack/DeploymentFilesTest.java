@@ -75,7 +75,13 @@ class DeploymentFilesTest {
       assertThat(dockerfile).contains("COPY target/" + name + ".jar application.jar");
       assertThat(dockerfile).containsPattern("(?m)^FROM eclipse-temurin:25-j(re|dk)");
       assertThat(dockerfile).contains("-Djarmode=tools").contains("--layers");
-      assertThat(dockerfile).containsPattern("(?m)^USER 10001");
+      if (name.equals("reward-service")) {
+        // the sandbox switches each run to its own uid, so the service keeps root in its
+        // container and says why
+        assertThat(dockerfile).doesNotContainPattern("(?m)^USER ").contains("setpriv");
+      } else {
+        assertThat(dockerfile).containsPattern("(?m)^USER 10001");
+      }
       String pom = Files.readString(ROOT.resolve(name).resolve("pom.xml"));
       assertThat(pom).contains("<finalName>${project.artifactId}</finalName>");
     }
@@ -196,8 +202,19 @@ class DeploymentFilesTest {
         assertThat(env).containsEntry("SERVER_PORT", Integer.toString(port));
         Map<String, Object> annotations = map(map(template.get("metadata")).get("annotations"));
         assertThat(annotations).containsEntry("prometheus.io/port", Integer.toString(port));
-        assertThat(map(map(template.get("spec")).get("securityContext")))
-            .containsEntry("runAsNonRoot", true);
+        Map<String, Object> podSecurity = map(map(template.get("spec")).get("securityContext"));
+        if (w.getKey().equals("reward-service")) {
+          // root in the container so the sandbox can move each run to its own uid; nothing more
+          Map<String, Object> caps = map(map(container.get("securityContext")).get("capabilities"));
+          assertThat(list(caps.get("drop"))).containsExactly("ALL");
+          assertThat(list(caps.get("add")))
+              .contains("SETUID", "SETGID")
+              .doesNotContain("SYS_ADMIN");
+          assertThat(map(container.get("securityContext")))
+              .containsEntry("allowPrivilegeEscalation", false);
+        } else {
+          assertThat(podSecurity).containsEntry("runAsNonRoot", true);
+        }
       }
       for (Object ref : list(container.get("envFrom"))) {
         Map<String, Object> r = map(ref);
