@@ -1,0 +1,73 @@
+package dev.grpo.reward.scoring;
+
+import dev.grpo.api.reward.RuleCatalog;
+import dev.grpo.api.reward.ScoreRequest;
+import dev.grpo.api.reward.ScoreResponse;
+import dev.grpo.api.web.ApiException;
+import dev.grpo.api.web.RecordBinder;
+import dev.grpo.reward.config.RewardProperties;
+import dev.grpo.reward.rule.RuleRegistry;
+import java.util.List;
+import org.springframework.http.HttpStatus;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RestController;
+import tools.jackson.databind.JsonNode;
+
+/** Scores batches of completions and lists the rules. */
+@RestController
+@RequestMapping("/api/v1")
+class ScoreController {
+
+  private final RuleRegistry registry;
+  private final ScoringEngine engine;
+  private final RewardLedger ledger;
+  private final RecordBinder binder;
+  private final RewardProperties properties;
+
+  ScoreController(
+      RuleRegistry registry,
+      ScoringEngine engine,
+      RewardLedger ledger,
+      RecordBinder binder,
+      RewardProperties properties) {
+    this.registry = registry;
+    this.engine = engine;
+    this.ledger = ledger;
+    this.binder = binder;
+    this.properties = properties;
+  }
+
+  /**
+   * One result per item, in request order. Items with a {@code completionId} have their results
+   * stored in the ledger (one batch per request; a retry stores nothing twice).
+   */
+  @PostMapping("/score")
+  ScoreResponse score(@RequestBody JsonNode body) {
+    JsonNode items = body == null ? null : body.get("items");
+    if (items != null && items.isArray() && items.size() > properties.maxBatchItems()) {
+      throw new ApiException(
+          HttpStatus.CONTENT_TOO_LARGE,
+          "batch-too-large",
+          "a request may carry at most "
+              + properties.maxBatchItems()
+              + " items, this one has "
+              + items.size()
+              + "; split the batch");
+    }
+    ScoreRequest request = binder.bind(body, ScoreRequest.class);
+    List<WeightedRule> rules = RuleSelection.configure(registry, request.rules(), "rules");
+    ledger.checkCompletionsExist(
+        request.items().stream().map(ScoreRequest.Item::completionId).toList());
+    List<ScoredItem> scored = engine.score(rules, request.items());
+    ledger.store(scored);
+    return new ScoreResponse(scored.stream().map(ScoredItem::toResult).toList());
+  }
+
+  @GetMapping("/rules")
+  RuleCatalog rules() {
+    return RuleCatalogs.of(registry);
+  }
+}
