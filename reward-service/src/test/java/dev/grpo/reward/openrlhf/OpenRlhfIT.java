@@ -21,6 +21,8 @@ import tools.jackson.databind.JsonNode;
     properties = {
       "grpo.reward.api-key=test-key",
       "grpo.ledger.reaper-interval=1h",
+      // the machine running the tests may be busy; time budgets are tested in ScoringEngineTest
+      "grpo.reward.rule-timeout=10s",
       "grpo.reward.default-profile[0].name=format",
       "grpo.reward.default-profile[0].weight=2.0",
       "grpo.reward.default-profile[1].name=tag_count",

@@ -31,6 +31,8 @@ import tools.jackson.databind.JsonNode;
     properties = {
       "grpo.reward.api-key=test-key",
       "grpo.ledger.reaper-interval=1h",
+      // the machine running the tests may be busy; time budgets are tested in ScoringEngineTest
+      "grpo.reward.rule-timeout=10s",
       "grpo.reward.max-batch-items=2000"
     })
 class ScoreApiIT {

@@ -109,18 +109,18 @@ class ScoringEngineTest {
 
   @Test
   void aSlowRuleIsATimeoutForItsItemOnlyAndTheCallReturnsWithinTheBudget() {
-    try (ScoringEngine engine = new ScoringEngine(2, Duration.ofMillis(100), meters)) {
+    try (ScoringEngine engine = new ScoringEngine(2, Duration.ofMillis(300), meters)) {
       WeightedRule sleepy = new WeightedRule(ConfiguredRule.of(new SleepyRule(), Map.of()), 1.0);
       long start = System.nanoTime();
       List<ScoredItem> scored =
           engine.score(
               List.of(sleepy), List.of(item("a", "ab"), item("b", "slow"), item("c", "c")));
       long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
-      assertThat(tookMs).isLessThan(2_000);
+      assertThat(tookMs).as("a 300 ms budget, not the 10 s sleep").isLessThan(5_000);
       assertThat(scored.get(0).rules().get(0).result().score()).isEqualTo(2.0);
       assertThat(scored.get(1).rules().get(0).result().status().name()).isEqualTo("TIMEOUT");
       assertThat(scored.get(1).rules().get(0).result().details().get("reason").toString())
-          .contains("100 ms");
+          .contains("300 ms");
       assertThat(scored.get(2).rules().get(0).result().score()).isEqualTo(1.0);
       assertThat(scored.get(1).toResult().total()).isNull();
     }
@@ -152,7 +152,7 @@ class ScoringEngineTest {
 
   @Test
   void manyItemsAreScoredInParallelAndKeepTheirOrder() {
-    try (ScoringEngine engine = new ScoringEngine(4, Duration.ofSeconds(1), meters)) {
+    try (ScoringEngine engine = new ScoringEngine(4, Duration.ofSeconds(10), meters)) {
       WeightedRule sleepy = new WeightedRule(ConfiguredRule.of(new SleepyRule(), Map.of()), 2.0);
       List<ScoreRequest.Item> items = new ArrayList<>();
       for (int i = 0; i < 3000; i++) {
