@@ -13,6 +13,8 @@ import dev.grpo.reward.scoring.DefaultProfile;
 import dev.grpo.reward.scoring.ScoredItem;
 import dev.grpo.reward.scoring.ScoringEngine;
 import dev.grpo.reward.scoring.WeightedRule;
+import io.swagger.v3.oas.annotations.media.Content;
+import io.swagger.v3.oas.annotations.media.Schema;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.ArrayList;
@@ -65,7 +67,10 @@ class OpenRlhfController {
 
   @PostMapping("/get_reward")
   OpenRlhfResponse getReward(
-      @RequestBody JsonNode body,
+      @io.swagger.v3.oas.annotations.parameters.RequestBody(
+              content = @Content(schema = @Schema(implementation = OpenRlhfRequest.class)))
+          @RequestBody
+          JsonNode body,
       @RequestHeader(name = HttpHeaders.AUTHORIZATION, required = false) String authorization,
       @RequestParam(name = "api_key", required = false) String apiKey) {
     checkKey(authorization, apiKey);

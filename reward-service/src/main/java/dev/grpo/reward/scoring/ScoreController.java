@@ -7,6 +7,8 @@ import dev.grpo.api.web.ApiException;
 import dev.grpo.api.web.RecordBinder;
 import dev.grpo.reward.config.RewardProperties;
 import dev.grpo.reward.rule.RuleRegistry;
+import io.swagger.v3.oas.annotations.media.Content;
+import io.swagger.v3.oas.annotations.media.Schema;
 import java.util.List;
 import org.springframework.http.HttpStatus;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -45,7 +47,11 @@ class ScoreController {
    * stored in the ledger (one batch per request; a retry stores nothing twice).
    */
   @PostMapping("/score")
-  ScoreResponse score(@RequestBody JsonNode body) {
+  ScoreResponse score(
+      @io.swagger.v3.oas.annotations.parameters.RequestBody(
+              content = @Content(schema = @Schema(implementation = ScoreRequest.class)))
+          @RequestBody
+          JsonNode body) {
     JsonNode items = body == null ? null : body.get("items");
     if (items != null && items.isArray() && items.size() > properties.maxBatchItems()) {
       throw new ApiException(

@@ -333,6 +333,17 @@ class ScoreApiIT {
                 + "status=\"NOT_APPLICABLE\"[^}]*\\} [1-9]");
   }
 
+  @Test
+  void theOpenApiDocumentDescribesTheScoringBodies() {
+    Response r = http.get("/v3/api-docs");
+    assertThat(r.status()).isEqualTo(200);
+    JsonNode schemas = r.json().get("components").get("schemas");
+    assertThat(schemas.has("ScoreRequest")).isTrue();
+    assertThat(schemas.has("ScoreResponse")).isTrue();
+    assertThat(schemas.has("RuleCatalog")).isTrue();
+    assertThat(schemas.has("OpenRlhfRequest")).isTrue();
+  }
+
   private static JsonNode rule(JsonNode rules, String name) {
     for (JsonNode rule : rules) {
       if (rule.get("name").asString().equals(name)) {
