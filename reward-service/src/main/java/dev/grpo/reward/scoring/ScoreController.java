@@ -9,6 +9,7 @@ import dev.grpo.reward.config.RewardProperties;
 import dev.grpo.reward.rule.RuleRegistry;
 import io.swagger.v3.oas.annotations.media.Content;
 import io.swagger.v3.oas.annotations.media.Schema;
+import jakarta.validation.Validator;
 import java.util.List;
 import org.springframework.http.HttpStatus;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -16,7 +17,11 @@ import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RestController;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.DeserializationFeature;
 import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.ObjectMapper;
+import tools.jackson.databind.ObjectReader;
 
 /** Scores batches of completions and lists the rules. */
 @RestController
@@ -28,18 +33,27 @@ class ScoreController {
   private final RewardLedger ledger;
   private final RecordBinder binder;
   private final RewardProperties properties;
+  private final ObjectReader strictReader;
+  private final Validator validator;
 
   ScoreController(
       RuleRegistry registry,
       ScoringEngine engine,
       RewardLedger ledger,
       RecordBinder binder,
-      RewardProperties properties) {
+      RewardProperties properties,
+      ObjectMapper mapper,
+      Validator validator) {
     this.registry = registry;
     this.engine = engine;
     this.ledger = ledger;
     this.binder = binder;
     this.properties = properties;
+    this.strictReader =
+        mapper
+            .readerFor(ScoreRequest.class)
+            .with(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+    this.validator = validator;
   }
 
   /**
@@ -63,13 +77,31 @@ class ScoreController {
               + items.size()
               + "; split the batch");
     }
-    ScoreRequest request = binder.bind(body, ScoreRequest.class);
+    ScoreRequest request = bind(body);
     List<WeightedRule> rules = RuleSelection.configure(registry, request.rules(), "rules");
     ledger.checkCompletionsExist(
         request.items().stream().map(ScoreRequest.Item::completionId).toList());
     List<ScoredItem> scored = engine.score(rules, request.items());
     ledger.store(scored);
     return new ScoreResponse(scored.stream().map(ScoredItem::toResult).toList());
+  }
+
+  /**
+   * A valid body binds with plain Jackson, which is several times faster on batches of thousands of
+   * items; only an invalid one goes through the binder that walks every field to name each problem.
+   */
+  private ScoreRequest bind(JsonNode body) {
+    if (body != null && body.isObject()) {
+      try {
+        ScoreRequest request = strictReader.readValue(body);
+        if (validator.validate(request).isEmpty()) {
+          return request;
+        }
+      } catch (JacksonException invalid) {
+        // fall through to the binder, which reports every invalid field
+      }
+    }
+    return binder.bind(body, ScoreRequest.class);
   }
 
   @GetMapping("/rules")
