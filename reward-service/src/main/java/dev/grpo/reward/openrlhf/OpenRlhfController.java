@@ -161,7 +161,8 @@ class OpenRlhfController {
     return mapper.writeValueAsString(label);
   }
 
-  private void checkKey(String authorization, String apiKey) {
+  /** Enforces {@code require-api-key}: the bearer header or the {@code api_key} query parameter. */
+  void checkKey(String authorization, String apiKey) {
     if (!properties.openrlhf().requireApiKey()) {
       return;
     }
