@@ -1,0 +1,93 @@
+package dev.grpo.reward.scoring;
+
+import dev.grpo.api.web.FieldProblem;
+import dev.grpo.api.web.InvalidRequestException;
+import dev.grpo.ledger.reward.RewardStatus;
+import dev.grpo.ledger.reward.RewardWriter;
+import dev.grpo.ledger.reward.RewardWriter.NewReward;
+import dev.grpo.reward.scoring.ScoredItem.ScoredRule;
+import java.sql.PreparedStatement;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.stereotype.Component;
+import tools.jackson.databind.ObjectMapper;
+
+/**
+ * Stores the results of items that name a stored completion, in one batch per request, idempotently
+ * on (completion, rule, rule version): a retried request stores nothing twice.
+ */
+@Component
+class RewardLedger {
+
+  private static final String EXISTING = "SELECT id FROM completion WHERE id = ANY (?)";
+
+  private final RewardWriter writer;
+  private final JdbcTemplate jdbc;
+  private final ObjectMapper mapper;
+
+  RewardLedger(RewardWriter writer, JdbcTemplate jdbc, ObjectMapper mapper) {
+    this.writer = writer;
+    this.jdbc = jdbc;
+    this.mapper = mapper;
+  }
+
+  /**
+   * Refuses, before any scoring, items whose completionId the ledger does not hold.
+   *
+   * @throws InvalidRequestException naming {@code items[i].completionId}
+   */
+  void checkCompletionsExist(List<Long> completionIds) {
+    Long[] wanted = completionIds.stream().filter(id -> id != null).distinct().toArray(Long[]::new);
+    if (wanted.length == 0) {
+      return;
+    }
+    Set<Long> found = new HashSet<>();
+    jdbc.query(
+        con -> {
+          PreparedStatement ps = con.prepareStatement(EXISTING);
+          ps.setArray(1, con.createArrayOf("bigint", wanted));
+          return ps;
+        },
+        rs -> {
+          found.add(rs.getLong(1));
+        });
+    List<FieldProblem> problems = new ArrayList<>();
+    for (int i = 0; i < completionIds.size(); i++) {
+      Long id = completionIds.get(i);
+      if (id != null && !found.contains(id)) {
+        problems.add(
+            new FieldProblem(
+                "items[" + i + "].completionId", "the ledger holds no completion " + id));
+      }
+    }
+    if (!problems.isEmpty()) {
+      throw new InvalidRequestException(problems);
+    }
+  }
+
+  /** Writes the rewards of the items with a completionId; returns how many rows were new. */
+  int store(List<ScoredItem> scored) {
+    List<NewReward> rewards = new ArrayList<>();
+    for (ScoredItem item : scored) {
+      Long completionId = item.item().completionId();
+      if (completionId == null) {
+        continue;
+      }
+      for (ScoredRule rule : item.rules()) {
+        rewards.add(
+            new NewReward(
+                completionId,
+                rule.rule().name(),
+                rule.rule().version(),
+                RewardStatus.valueOf(rule.result().status().name()),
+                rule.result().score(),
+                mapper.writeValueAsString(rule.result().details()),
+                rule.durationMicros()));
+      }
+    }
+    return rewards.isEmpty() ? 0 : writer.writeAll(rewards);
+  }
+}

@@ -1,0 +1,35 @@
+package dev.grpo.reward.scoring;
+
+import dev.grpo.api.reward.RuleCatalog;
+import dev.grpo.api.reward.RuleCatalog.ParamInfo;
+import dev.grpo.api.reward.RuleCatalog.RuleInfo;
+import dev.grpo.reward.rule.ParamSpec;
+import dev.grpo.reward.rule.RewardRule;
+import dev.grpo.reward.rule.RuleRegistry;
+import java.util.List;
+import java.util.Locale;
+
+/** The listing of {@code GET /api/v1/rules}. */
+final class RuleCatalogs {
+
+  private RuleCatalogs() {}
+
+  static RuleCatalog of(RuleRegistry registry) {
+    return new RuleCatalog(registry.rules().stream().map(RuleCatalogs::info).toList());
+  }
+
+  private static RuleInfo info(RewardRule<?> rule) {
+    List<ParamInfo> params = rule.paramSchema().specs().stream().map(RuleCatalogs::param).toList();
+    return new RuleInfo(
+        rule.name(), rule.version(), rule.description(), ScoringEngine.isGroupLevel(rule), params);
+  }
+
+  private static ParamInfo param(ParamSpec spec) {
+    return new ParamInfo(
+        spec.name(),
+        spec.type().name().toLowerCase(Locale.ROOT),
+        spec.defaultValue(),
+        spec.choices(),
+        spec.doc());
+  }
+}
