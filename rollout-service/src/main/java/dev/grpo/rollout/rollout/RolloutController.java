@@ -6,6 +6,8 @@ import dev.grpo.api.web.FieldProblem;
 import dev.grpo.api.web.InvalidRequestException;
 import dev.grpo.api.web.RecordBinder;
 import dev.grpo.rollout.config.RolloutProperties;
+import io.swagger.v3.oas.annotations.media.Content;
+import io.swagger.v3.oas.annotations.media.Schema;
 import java.util.ArrayList;
 import java.util.List;
 import org.springframework.web.bind.annotation.PostMapping;
@@ -34,7 +36,12 @@ class RolloutController {
    * version. Idempotent on (run, step, item, sample index): a retry returns the stored samples.
    */
   @PostMapping
-  RolloutResponse rollout(@RequestBody JsonNode body) {
+  RolloutResponse rollout(
+      // bound by RecordBinder so that every invalid field is reported; the schema is the record's
+      @io.swagger.v3.oas.annotations.parameters.RequestBody(
+              content = @Content(schema = @Schema(implementation = RolloutRequest.class)))
+          @RequestBody
+          JsonNode body) {
     RolloutRequest request = binder.bind(body, RolloutRequest.class);
     List<FieldProblem> problems = new ArrayList<>(request.crossFieldProblems());
     long completions = (long) request.prompts().size() * request.n();

@@ -10,6 +10,8 @@ import dev.grpo.rollout.backend.BackendProblems;
 import dev.grpo.rollout.backend.BackendRegistry;
 import dev.grpo.rollout.backend.InferenceBackend;
 import dev.grpo.rollout.backend.WeightUpdate;
+import io.swagger.v3.oas.annotations.media.Content;
+import io.swagger.v3.oas.annotations.media.Schema;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RequestMapping;
@@ -36,7 +38,12 @@ class PolicySyncController {
   }
 
   @PostMapping("/sync")
-  PolicySyncResponse sync(@RequestBody JsonNode body) {
+  PolicySyncResponse sync(
+      // bound by RecordBinder so that every invalid field is reported; the schema is the record's
+      @io.swagger.v3.oas.annotations.parameters.RequestBody(
+              content = @Content(schema = @Schema(implementation = PolicySyncRequest.class)))
+          @RequestBody
+          JsonNode body) {
     PolicySyncRequest request = binder.bind(body, PolicySyncRequest.class);
     InferenceBackend backend = BackendProblems.require(backends, request.backend());
     if (!runs.existsById(request.runId())) {
