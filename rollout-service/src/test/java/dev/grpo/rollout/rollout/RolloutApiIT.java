@@ -2,6 +2,11 @@ package dev.grpo.rollout.rollout;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.grpo.api.rollout.RolloutClient;
+import dev.grpo.api.rollout.RolloutRequest;
+import dev.grpo.api.rollout.RolloutRequest.Prompt;
+import dev.grpo.api.rollout.RolloutRequest.Sampling;
+import dev.grpo.api.rollout.RolloutResponse;
 import dev.grpo.ledger.testing.ServiceHttp;
 import dev.grpo.ledger.testing.ServiceHttp.Response;
 import dev.grpo.ledger.testing.SharedPostgres;
@@ -21,6 +26,9 @@ import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
+import org.springframework.web.client.RestClient;
+import org.springframework.web.client.support.RestClientAdapter;
+import org.springframework.web.service.invoker.HttpServiceProxyFactory;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -295,6 +303,65 @@ class RolloutApiIT {
                 .status())
         .isEqualTo(404);
     assertThat(http.withKey(null).post("/api/v1/policies/sync", sync).status()).isEqualTo(401);
+  }
+
+  @Test
+  void theTrainersClientGetsOnlyTheMissingItemsGenerated() {
+    RolloutClient client =
+        HttpServiceProxyFactory.builderFor(
+                RestClientAdapter.create(
+                    RestClient.builder()
+                        .baseUrl("http://localhost:" + port)
+                        .defaultHeader("Authorization", "Bearer test-key")
+                        .build()))
+            .build()
+            .createClient(RolloutClient.class);
+    UUID run = newRun();
+    Sampling sampling = new Sampling(1.0, 1.0, 0, 32, List.of(), 1234L);
+    RolloutResponse first =
+        client.rollout(
+            new RolloutRequest(
+                run,
+                5,
+                0L,
+                List.of(new Prompt("a", "1+1?", null), new Prompt("b", "2+2?", null)),
+                2,
+                sampling,
+                null));
+    assertThat(first.generated()).isEqualTo(4);
+
+    RolloutResponse second =
+        client.rollout(
+            new RolloutRequest(
+                run,
+                5,
+                0L,
+                List.of(new Prompt("b", "2+2?", null), new Prompt("c", "3+3?", null)),
+                2,
+                sampling,
+                null));
+    assertThat(second.generated()).as("b is in the ledger already; only c is new").isEqualTo(2);
+    assertThat(VLLM.completionRequests()).hasSize(3);
+    assertThat(VLLM.completionRequests().get(2).get("prompt").asString()).isEqualTo("3+3?");
+    assertThat(VLLM.completionRequests().get(2).get("seed").asLong()).isEqualTo(1234L);
+    assertThat(second.results().get(0).itemId()).isEqualTo("b");
+    assertThat(second.results().get(0).samples().get(0).tokenIds())
+        .isEqualTo(first.results().get(1).samples().get(0).tokenIds());
+    assertThat(second.results().get(1).samples().get(1).logprobs())
+        .containsExactly(-0.0123f, -0.0004f, -2.5f, -0.125f);
+    assertThat(client.backends().get(0).name()).isEqualTo("vllm");
+    assertThat(
+            jdbc.queryForObject(
+                "SELECT count(*) FROM completion WHERE run_id = ? AND step_no = 5",
+                Long.class,
+                run))
+        .isEqualTo(6L);
+  }
+
+  @Test
+  void theOpenApiDocumentDescribesTheRolloutBody() {
+    String doc = http.get("/v3/api-docs").raw().body();
+    assertThat(doc).contains("/api/v1/rollouts").contains("RolloutRequest").contains("maxTokens");
   }
 
   private static List<String> fields(Response r) {
