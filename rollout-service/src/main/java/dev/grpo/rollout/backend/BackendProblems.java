@@ -1,6 +1,9 @@
 package dev.grpo.rollout.backend;
 
 import dev.grpo.api.web.ApiException;
+import dev.grpo.api.web.FieldProblem;
+import dev.grpo.api.web.InvalidRequestException;
+import java.util.List;
 import org.springframework.http.HttpStatus;
 
 /** How a backend failure reads at the HTTP edge. */
@@ -32,13 +35,11 @@ public final class BackendProblems {
                         HttpStatus.SERVICE_UNAVAILABLE,
                         "no-backend",
                         "no inference backend is configured (grpo.rollout.backends)")
-                    : new dev.grpo.api.web.InvalidRequestException(
-                        java.util.List.of(
-                            new dev.grpo.api.web.FieldProblem(
+                    : new InvalidRequestException(
+                        List.of(
+                            new FieldProblem(
                                 "backend",
-                                "unknown backend '"
-                                    + name
-                                    + "'; configured: "
-                                    + registry.names()))));
+                                "unknown backend '%s'; configured: %s"
+                                    .formatted(name, registry.names())))));
   }
 }

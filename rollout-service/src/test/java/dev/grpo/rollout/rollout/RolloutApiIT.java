@@ -235,7 +235,10 @@ class RolloutApiIT {
     assertThat(r.status()).isEqualTo(502);
     assertThat(r.json().get("type").asString()).endsWith("/backend-rejected");
     assertThat(r.json().get("detail").asString()).contains("maximum context length");
-    assertThat(VLLM.completionRequests()).as("4xx is never retried").hasSize(2);
+    // the first 400 cancels the batch, so the other prompt may or may not have gone out
+    List<String> sentIds =
+        VLLM.completionRequests().stream().map(b -> b.get("request_id").asString()).toList();
+    assertThat(sentIds).as("4xx is never retried").doesNotHaveDuplicates().hasSizeBetween(1, 2);
     assertThat(
             jdbc.queryForObject(
                 "SELECT count(*) FROM completion WHERE run_id = ?", Long.class, run))
