@@ -35,7 +35,8 @@ import org.springframework.stereotype.Service;
  *
  * <p>Meters: {@code rollout.tokens{backend}} counts generated tokens (tokens/s is {@code
  * rate(rollout_tokens_total[1m])} in PromQL), {@code rollout.request.duration{backend,outcome}}
- * times each backend batch.
+ * times each backend batch, {@code rollout.completions{backend,finish_reason}} counts samples
+ * ({@code length} = truncated at max tokens).
  */
 @Service
 class RolloutService {
@@ -121,11 +122,13 @@ class RolloutService {
     }
     List<NewCompletion> rows = new ArrayList<>();
     long tokens = 0;
+    long truncated = 0;
     for (int i = 0; i < missing.size(); i++) {
       List<GeneratedSample> samples = generation.samples().get(i);
       for (int k = 0; k < samples.size(); k++) {
         GeneratedSample s = samples.get(k);
         tokens += s.tokenIds().length;
+        truncated += "length".equals(s.finishReason()) ? 1 : 0;
         rows.add(
             new NewCompletion(
                 request.runId(),
@@ -146,6 +149,8 @@ class RolloutService {
         .tag("backend", backend.name())
         .register(meters)
         .increment(tokens);
+    completions(backend, "stop").increment(rows.size() - truncated);
+    completions(backend, "length").increment(truncated);
     for (StoredCompletion c : writer.writeAll(rows)) {
       held.get(c.itemKey())[c.sampleIndex()] =
           new Sample(
@@ -158,6 +163,14 @@ class RolloutService {
               c.backend());
     }
     return rows.size();
+  }
+
+  private Counter completions(InferenceBackend backend, String finishReason) {
+    return Counter.builder("rollout.completions")
+        .description("completions generated, by finish reason (length = truncated)")
+        .tag("backend", backend.name())
+        .tag("finish_reason", finishReason)
+        .register(meters);
   }
 
   private Timer duration(InferenceBackend backend, String outcome) {

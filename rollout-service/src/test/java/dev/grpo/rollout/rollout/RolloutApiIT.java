@@ -164,6 +164,7 @@ class RolloutApiIT {
     assertThat(metrics)
         .containsPattern(
             "rollout_request_duration_seconds_count\\{backend=\"vllm\",outcome=\"success\"")
+        .containsPattern("rollout_completions_total\\{backend=\"vllm\",finish_reason=\"length\"")
         .containsPattern("rollout_queue_depth\\{backend=\"vllm\"[^}]*} 0");
   }
 
