@@ -1,0 +1,541 @@
+package dev.grpo.rollout.openai;
+
+import dev.grpo.api.rollout.BackendStatus.EndpointStatus;
+import dev.grpo.rollout.backend.BackendException;
+import dev.grpo.rollout.backend.BackendException.Kind;
+import dev.grpo.rollout.backend.BackendHealth;
+import dev.grpo.rollout.backend.GeneratedSample;
+import dev.grpo.rollout.backend.GenerationBatch;
+import dev.grpo.rollout.backend.GenerationBatch.PromptInput;
+import dev.grpo.rollout.backend.InferenceBackend;
+import dev.grpo.rollout.backend.WeightUpdate;
+import dev.grpo.rollout.config.RolloutProperties;
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpConnectTimeoutException;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * A fleet of OpenAI-compatible servers (vLLM, SGLang, DJL Serving) serving one model. A batch goes
+ * out as one {@code /v1/completions} request per prompt with {@code n} = group size, all prompts
+ * concurrently. Each request goes to the healthy endpoint with the fewest outstanding requests,
+ * waits for one of that endpoint's permits, and is retried with jittered exponential backoff on
+ * 5xx, timeouts and connection errors (preferring another endpoint), never on 4xx. A background
+ * health check drops endpoints whose {@code GET /health} fails and re-adds them when it passes.
+ */
+final class OpenAiBackend implements InferenceBackend {
+
+  private static final Logger log = LoggerFactory.getLogger(OpenAiBackend.class);
+
+  private final RolloutProperties.Backend config;
+  private final List<Endpoint> endpoints;
+  private final HttpClient http;
+  private final JsonMapper mapper;
+  private final Duration timeout;
+  private final ExecutorService workers;
+  private final ScheduledExecutorService healthChecks;
+  private final AtomicInteger pending = new AtomicInteger();
+  private int rotation;
+
+  private volatile long policyVersion;
+  private volatile String checkpointUri;
+  // the model name requests carry: the base model, or the LoRA adapter of the current version
+  private volatile String servedModel;
+  private volatile String adapterPath;
+
+  OpenAiBackend(RolloutProperties.Backend config, Duration defaultTimeout, JsonMapper mapper) {
+    this.config = config;
+    this.mapper = mapper;
+    this.timeout = config.timeout() != null ? config.timeout() : defaultTimeout;
+    this.endpoints =
+        config.endpoints().stream()
+            .map(u -> new Endpoint(u, config.maxConcurrencyPerEndpoint()))
+            .toList();
+    this.http =
+        HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(config.healthCheckTimeout())
+            .build();
+    this.policyVersion = config.initialPolicyVersion();
+    this.servedModel = config.model();
+    this.workers =
+        BlockingIoExecutors.create(
+            "rollout-" + config.name(), endpoints.size() * config.maxConcurrencyPerEndpoint());
+    this.healthChecks =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "rollout-" + config.name() + "-health");
+              t.setDaemon(true);
+              return t;
+            });
+    long every = config.healthCheckInterval().toMillis();
+    healthChecks.scheduleWithFixedDelay(this::checkHealth, every, every, TimeUnit.MILLISECONDS);
+  }
+
+  @Override
+  public String name() {
+    return config.name();
+  }
+
+  @Override
+  public String type() {
+    return "openai";
+  }
+
+  @Override
+  public long policyVersion() {
+    return policyVersion;
+  }
+
+  @Override
+  public String checkpointUri() {
+    return checkpointUri;
+  }
+
+  /** The model name requests carry now. */
+  String servedModel() {
+    return servedModel;
+  }
+
+  @Override
+  public BackendHealth health() {
+    List<EndpointStatus> statuses = endpoints.stream().map(Endpoint::status).toList();
+    return new BackendHealth(
+        endpoints.stream().anyMatch(Endpoint::healthy), pending.get(), statuses);
+  }
+
+  // --- generation -------------------------------------------------------------------------
+
+  @Override
+  public Generation generate(GenerationBatch batch) {
+    String model;
+    long version;
+    synchronized (this) {
+      // a sync swaps model and version together; a batch sees both before or both after
+      model = servedModel;
+      version = policyVersion;
+    }
+    List<Future<List<GeneratedSample>>> futures = new ArrayList<>();
+    List<AtomicBoolean> claims = new ArrayList<>();
+    for (PromptInput prompt : batch.prompts()) {
+      ObjectNode body =
+          CompletionsRequestBody.of(
+              mapper,
+              model,
+              prompt,
+              batch.n(),
+              batch.sampling(),
+              batch.requestId() + ":" + prompt.itemId());
+      AtomicBoolean claimed = new AtomicBoolean();
+      claims.add(claimed);
+      pending.incrementAndGet();
+      futures.add(
+          workers.submit(
+              () -> {
+                if (!claimed.compareAndSet(false, true)) {
+                  return null;
+                }
+                try {
+                  return complete(body, batch.n());
+                } finally {
+                  pending.decrementAndGet();
+                }
+              }));
+    }
+    List<List<GeneratedSample>> results = new ArrayList<>(futures.size());
+    try {
+      for (Future<List<GeneratedSample>> f : futures) {
+        results.add(f.get());
+      }
+      return new Generation(version, results);
+    } catch (ExecutionException e) {
+      cancel(futures, claims);
+      if (e.getCause() instanceof BackendException be) {
+        throw be;
+      }
+      throw new BackendException(Kind.FAILED, "backend " + name() + ": " + e.getCause(), e);
+    } catch (InterruptedException e) {
+      cancel(futures, claims);
+      Thread.currentThread().interrupt();
+      throw new BackendException(Kind.FAILED, "interrupted while waiting for " + name(), e);
+    } catch (CancellationException e) {
+      cancel(futures, claims);
+      throw new BackendException(Kind.FAILED, "cancelled", e);
+    }
+  }
+
+  private void cancel(List<Future<List<GeneratedSample>>> futures, List<AtomicBoolean> claims) {
+    for (int i = 0; i < futures.size(); i++) {
+      if (claims.get(i).compareAndSet(false, true)) {
+        pending.decrementAndGet();
+      }
+      futures.get(i).cancel(true);
+    }
+  }
+
+  /** One prompt's request, with retries. */
+  private List<GeneratedSample> complete(ObjectNode body, int n) throws InterruptedException {
+    String json = mapper.writeValueAsString(body);
+    Set<Endpoint> failed = new HashSet<>();
+    for (int attempt = 0; ; attempt++) {
+      Endpoint endpoint = choose(failed);
+      Attempt outcome;
+      try {
+        outcome = attempt(endpoint, json, n);
+      } finally {
+        endpoint.finished();
+      }
+      if (outcome.samples() != null) {
+        return outcome.samples();
+      }
+      String failure = outcome.failure();
+      failed.add(endpoint);
+      endpoint.noteError(failure);
+      if (attempt >= config.maxRetries()) {
+        throw new BackendException(
+            Kind.FAILED,
+            "backend %s gave up after %d attempts; last: %s"
+                .formatted(name(), attempt + 1, failure));
+      }
+      log.warn("backend {} attempt {} failed, retrying: {}", name(), attempt + 1, failure);
+      Thread.sleep(backoff(attempt).toMillis());
+    }
+  }
+
+  /** What one attempt gave: the samples, or why a retry may help. */
+  private record Attempt(List<GeneratedSample> samples, String failure) {
+    static Attempt retry(String failure) {
+      return new Attempt(null, failure);
+    }
+  }
+
+  /**
+   * One HTTP attempt on one endpoint.
+   *
+   * @throws BackendException when a retry cannot help (4xx, an unusable 2xx body)
+   */
+  private Attempt attempt(Endpoint endpoint, String json, int n) throws InterruptedException {
+    endpoint.permits().acquire();
+    HttpResponse<String> response;
+    try {
+      HttpRequest request =
+          HttpRequest.newBuilder(endpoint.resolve("/v1/completions"))
+              .timeout(timeout)
+              .header("Content-Type", "application/json")
+              .POST(HttpRequest.BodyPublishers.ofString(json))
+              .build();
+      response = http.send(request, HttpResponse.BodyHandlers.ofString());
+    } catch (HttpConnectTimeoutException | ConnectException e) {
+      endpoint.markDown("cannot connect: " + describe(e));
+      return Attempt.retry(endpoint.base() + " cannot connect: " + describe(e));
+    } catch (HttpTimeoutException e) {
+      return Attempt.retry(endpoint.base() + " timed out after " + timeout.toMillis() + " ms");
+    } catch (IOException e) {
+      return Attempt.retry(endpoint.base() + " I/O error: " + describe(e));
+    } finally {
+      endpoint.permits().release();
+    }
+    int status = response.statusCode();
+    if (status >= 200 && status < 300) {
+      JsonNode parsed;
+      try {
+        parsed = mapper.readTree(response.body());
+      } catch (RuntimeException e) {
+        throw new BackendException(
+            Kind.BAD_RESPONSE, endpoint.base() + " answered a body that is not JSON");
+      }
+      try {
+        return new Attempt(CompletionsResponse.samples(parsed, n), null);
+      } catch (BackendException e) {
+        throw new BackendException(e.kind(), endpoint.base() + ": " + e.getMessage());
+      }
+    }
+    String message = CompletionsResponse.errorMessage(tryParse(response.body()), response.body());
+    if (status >= 400 && status < 500) {
+      throw new BackendException(
+          Kind.REJECTED,
+          "backend %s (%s) rejected the request with %d: %s"
+              .formatted(name(), endpoint.base(), status, message));
+    }
+    return Attempt.retry(endpoint.base() + " answered " + status + ": " + message);
+  }
+
+  /** Exponential backoff with equal jitter: half fixed, half random, capped. */
+  Duration backoff(int attempt) {
+    long base = config.retryBackoff().toMillis();
+    long cap = config.maxRetryBackoff().toMillis();
+    long exp = Math.min(cap, base << Math.min(attempt, 20));
+    long half = exp / 2;
+    return Duration.ofMillis(half + ThreadLocalRandom.current().nextLong(half + 1));
+  }
+
+  /**
+   * The healthy endpoint with the fewest outstanding requests, preferring endpoints that have not
+   * failed this request; ties rotate so equal endpoints share the load.
+   */
+  private Endpoint choose(Set<Endpoint> avoid) {
+    synchronized (endpoints) {
+      Endpoint best = null;
+      int size = endpoints.size();
+      int start = Math.floorMod(rotation++, size);
+      for (int k = 0; k < size; k++) {
+        Endpoint e = endpoints.get((start + k) % size);
+        if (!e.healthy()) {
+          continue;
+        }
+        if (best == null || better(e, best, avoid)) {
+          best = e;
+        }
+      }
+      if (best == null) {
+        throw new BackendException(
+            Kind.UNAVAILABLE, "backend " + name() + " has no healthy endpoint");
+      }
+      best.assigned();
+      return best;
+    }
+  }
+
+  private static boolean better(Endpoint a, Endpoint b, Set<Endpoint> avoid) {
+    boolean aFresh = !avoid.contains(a);
+    boolean bFresh = !avoid.contains(b);
+    if (aFresh != bFresh) {
+      return aFresh;
+    }
+    return a.outstanding() < b.outstanding();
+  }
+
+  // --- health -------------------------------------------------------------------------------
+
+  /** Checks every endpoint once; the scheduler calls it every health-check interval. */
+  void checkHealth() {
+    for (Endpoint e : endpoints) {
+      try {
+        checkHealth(e);
+      } catch (RuntimeException ex) {
+        log.warn("health check of {} failed", e.base(), ex);
+      }
+    }
+  }
+
+  private void checkHealth(Endpoint e) {
+    boolean wasHealthy = e.healthy();
+    String problem;
+    try {
+      HttpResponse<String> r = get(e.resolve("/health"));
+      if (r.statusCode() == 404) {
+        // servers without /health (some DJL Serving builds) still list their models
+        r = get(e.resolve("/v1/models"));
+      }
+      problem =
+          r.statusCode() >= 200 && r.statusCode() < 300
+              ? null
+              : "health check answered " + r.statusCode();
+    } catch (IOException ex) {
+      problem = "health check failed: " + describe(ex);
+    } catch (InterruptedException ex) {
+      Thread.currentThread().interrupt();
+      return;
+    }
+    if (problem == null) {
+      synchronized (this) {
+        String adapter = config.loraAdapter() != null && checkpointUri != null ? servedModel : null;
+        if (adapter != null && !adapter.equals(e.loadedAdapter())) {
+          // it was down during a sync: give it the current adapter before it takes requests
+          problem = loadAdapter(e, adapter, adapterPath);
+        }
+      }
+    }
+    if (problem == null) {
+      e.markHealthy();
+      if (!wasHealthy) {
+        log.info("backend {}: endpoint {} is healthy again", name(), e.base());
+      }
+    } else {
+      e.markDown(problem);
+      if (wasHealthy) {
+        log.warn("backend {}: dropping endpoint {}: {}", name(), e.base(), problem);
+      }
+    }
+  }
+
+  private HttpResponse<String> get(URI uri) throws IOException, InterruptedException {
+    return http.send(
+        HttpRequest.newBuilder(uri).timeout(config.healthCheckTimeout()).GET().build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  // --- weight sync --------------------------------------------------------------------------
+
+  @Override
+  public synchronized boolean syncWeights(WeightUpdate update) {
+    if (update.policyVersion() == policyVersion
+        && Objects.equals(update.checkpointUri(), checkpointUri)) {
+      return false;
+    }
+    if (update.policyVersion() < policyVersion) {
+      throw new BackendException(
+          Kind.CONFLICT,
+          "backend %s already serves policy version %d; refusing to go back to %d"
+              .formatted(name(), policyVersion, update.policyVersion()));
+    }
+    if (update.policyVersion() == policyVersion) {
+      throw new BackendException(
+          Kind.CONFLICT,
+          "backend %s already serves policy version %d from %s; new weights need a new version"
+              .formatted(name(), policyVersion, checkpointUri));
+    }
+    if (config.loraAdapter() != null) {
+      syncLora(update);
+    } else if (config.reloadHookUrl() != null) {
+      callReloadHook(update);
+    } else {
+      throw new BackendException(
+          Kind.UNSUPPORTED,
+          "backend " + name() + " has neither lora-adapter nor reload-hook-url configured");
+    }
+    policyVersion = update.policyVersion();
+    checkpointUri = update.checkpointUri();
+    log.info("backend {} now serves policy version {} ({})", name(), policyVersion, checkpointUri);
+    return true;
+  }
+
+  private void syncLora(WeightUpdate update) {
+    String adapter = config.loraAdapter() + "-v" + update.policyVersion();
+    String path = loraPath(update.checkpointUri());
+    List<Endpoint> live = endpoints.stream().filter(Endpoint::healthy).toList();
+    if (live.isEmpty()) {
+      throw new BackendException(
+          Kind.UNAVAILABLE, "backend " + name() + " has no healthy endpoint to load weights on");
+    }
+    for (Endpoint e : live) {
+      if (adapter.equals(e.loadedAdapter())) {
+        continue; // loaded by an earlier, partly failed sync
+      }
+      String problem = loadAdapter(e, adapter, path);
+      if (problem != null) {
+        throw new BackendException(
+            Kind.FAILED,
+            "backend %s: loading LoRA %s failed: %s".formatted(name(), adapter, problem));
+      }
+    }
+    String previous = checkpointUri != null ? servedModel : null;
+    servedModel = adapter;
+    adapterPath = path;
+    if (previous != null) {
+      for (Endpoint e : live) {
+        String problem = post(e.resolve("/v1/unload_lora_adapter"), json("lora_name", previous));
+        if (problem != null) {
+          // the new adapter serves already; a leftover old one only costs memory
+          e.noteError("unloading " + previous + " failed: " + problem);
+          log.warn(
+              "backend {}: unloading {} on {} failed: {}", name(), previous, e.base(), problem);
+        }
+      }
+    }
+  }
+
+  /** Loads a LoRA adapter on one endpoint; null on success, else the problem. */
+  private String loadAdapter(Endpoint e, String adapter, String path) {
+    String problem =
+        post(e.resolve("/v1/load_lora_adapter"), json("lora_name", adapter, "lora_path", path));
+    if (problem == null || problem.contains("already been loaded")) {
+      e.loadedAdapter(adapter);
+      return null;
+    }
+    return problem;
+  }
+
+  private void callReloadHook(WeightUpdate update) {
+    ObjectNode body = mapper.createObjectNode();
+    body.put("runId", update.runId().toString());
+    body.put("policyVersion", update.policyVersion());
+    body.put("checkpointUri", update.checkpointUri());
+    String problem = post(config.reloadHookUrl(), mapper.writeValueAsString(body));
+    if (problem != null) {
+      throw new BackendException(
+          Kind.FAILED, "backend %s: the reload hook failed: %s".formatted(name(), problem));
+    }
+  }
+
+  private static String loraPath(String checkpointUri) {
+    return checkpointUri.startsWith("file:")
+        ? Path.of(URI.create(checkpointUri)).toString()
+        : checkpointUri;
+  }
+
+  private String json(String... keyValues) {
+    ObjectNode node = mapper.createObjectNode();
+    for (int i = 0; i < keyValues.length; i += 2) {
+      node.put(keyValues[i], keyValues[i + 1]);
+    }
+    return mapper.writeValueAsString(node);
+  }
+
+  /** POSTs JSON; null on 2xx, else the problem. */
+  private String post(URI uri, String json) {
+    try {
+      HttpResponse<String> r =
+          http.send(
+              HttpRequest.newBuilder(uri)
+                  .timeout(timeout)
+                  .header("Content-Type", "application/json")
+                  .POST(HttpRequest.BodyPublishers.ofString(json))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
+      if (r.statusCode() >= 200 && r.statusCode() < 300) {
+        return null;
+      }
+      return r.statusCode() + ": " + CompletionsResponse.errorMessage(tryParse(r.body()), r.body());
+    } catch (IOException e) {
+      return describe(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return "interrupted";
+    }
+  }
+
+  private JsonNode tryParse(String body) {
+    try {
+      return body == null || body.isBlank() ? null : mapper.readTree(body);
+    } catch (RuntimeException e) {
+      return null;
+    }
+  }
+
+  private static String describe(Exception e) {
+    return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+  }
+
+  @Override
+  public void close() {
+    healthChecks.shutdownNow();
+    workers.shutdownNow();
+  }
+}
