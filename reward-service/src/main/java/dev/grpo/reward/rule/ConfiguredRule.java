@@ -35,6 +35,11 @@ public final class ConfiguredRule<P> {
     return params;
   }
 
+  /** The time this rule may take per completion, given the service's rule timeout. */
+  public java.time.Duration timeBudget(java.time.Duration ruleTimeout) {
+    return rule.timeBudget(params, ruleTimeout);
+  }
+
   public RuleResult score(ScoringInput input) {
     return scoreGroup(List.of(input)).get(0);
   }

@@ -164,7 +164,7 @@ public final class ParamSchema {
     }
 
     public String getString(String name) {
-      return (String) require(name);
+      return (String) get(name);
     }
 
     @SuppressWarnings("unchecked")

@@ -1,5 +1,6 @@
 package dev.grpo.reward.rule;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -53,5 +54,13 @@ public interface RewardRule<P> {
       results.add(score(input, params));
     }
     return results;
+  }
+
+  /**
+   * How long this rule may take on one completion with these params. Most rules are CPU-bound and
+   * get the service's rule timeout; rules that compile and run programs need their own budget.
+   */
+  default Duration timeBudget(P params, Duration ruleTimeout) {
+    return ruleTimeout;
   }
 }

@@ -177,7 +177,7 @@ public final class ScoringEngine implements AutoCloseable {
               "took longer than its budget of "
                   + TimeUnit.NANOSECONDS.toMillis(task.budgetNanos)
                   + " ms ("
-                  + ruleTimeout.toMillis()
+                  + TimeUnit.NANOSECONDS.toMillis(task.budgetNanos / task.itemIndexes.size())
                   + " ms per item)");
         }
         continue; // it just started or just finished: look again
@@ -256,7 +256,7 @@ public final class ScoringEngine implements AutoCloseable {
         mine.add(all.get(i));
       }
       this.inputs = mine;
-      this.budgetNanos = ruleTimeout.toNanos() * itemIndexes.size();
+      this.budgetNanos = rule.timeBudget(ruleTimeout).toNanos() * itemIndexes.size();
     }
 
     @Override

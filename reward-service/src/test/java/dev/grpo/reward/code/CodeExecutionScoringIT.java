@@ -1,0 +1,77 @@
+package dev.grpo.reward.code;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.grpo.ledger.testing.ServiceBasicsContract;
+import dev.grpo.ledger.testing.ServiceHttp;
+import dev.grpo.ledger.testing.ServiceHttp.Response;
+import dev.grpo.ledger.testing.SharedPostgres;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+import tools.jackson.databind.JsonNode;
+
+/** The code_execution rule through {@code POST /api/v1/score}, on the real sandbox. */
+@SpringBootTest(
+    webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
+    properties = {
+      "grpo.reward.api-key=" + ServiceBasicsContract.KEY,
+      "grpo.reward.rule-timeout=10s",
+      "grpo.ledger.reaper-interval=1h"
+    })
+class CodeExecutionScoringIT {
+
+  @DynamicPropertySource
+  static void database(DynamicPropertyRegistry registry) {
+    SharedPostgres.register(registry);
+  }
+
+  @LocalServerPort int port;
+
+  @Test
+  void programsAreScoredByTheFractionOfTestsTheyPass() {
+    String tests =
+        """
+        {"cases": [{"input": "2 3", "output": "5"}, {"input": "10 -4", "output": "6"},
+                   {"input": "0 0", "output": "0"}, {"input": "7 7", "output": "14"}]}
+        """;
+    String right = "```python\\na, b = map(int, input().split())\\nprint(a + b)\\n```";
+    // wrong whenever a == b: passes 2 of 4 ("0 0" prints 0 only by luck of the formula)
+    String half =
+        "```python\\na, b = map(int, input().split())\\nprint(a + b if a != b else a)\\n```";
+    String c =
+        "```c\\n#include <stdio.h>\\nint main(){int a,b;scanf(\\\"%d %d\\\",&a,&b);"
+            + "printf(\\\"%d\\\\n\\\",a+b);return 0;}\\n```";
+    String body =
+        """
+        {"rules": [{"name": "code_execution", "weight": 1.0}],
+         "items": [
+           {"id": "right", "completion": "<answer>%s</answer>", "reference": {"tests": %s}},
+           {"id": "half", "completion": "%s", "reference": {"tests": %s}},
+           {"id": "c", "completion": "%s", "reference": {"tests": %s}},
+           {"id": "nocode", "completion": "I think the answer is a+b.", "reference": {"tests": %s}},
+           {"id": "notests", "completion": "%s"}
+         ]}
+        """
+            .formatted(right, tests, half, tests, c, tests, tests, right);
+    Response r = new ServiceHttp(port, ServiceBasicsContract.KEY).post("/api/v1/score", body);
+    assertThat(r.status()).as(r.raw().body()).isEqualTo(200);
+    JsonNode results = r.json().get("results");
+    assertThat(rule(results, 0).get("score").asDouble()).isEqualTo(1.0);
+    assertThat(rule(results, 1).get("score").asDouble()).isEqualTo(0.75);
+    assertThat(rule(results, 1).get("details").get("outcomes").toString())
+        .isEqualTo("[\"PASSED\",\"PASSED\",\"PASSED\",\"WRONG_ANSWER\"]");
+    assertThat(rule(results, 2).get("score").asDouble()).isEqualTo(1.0);
+    assertThat(rule(results, 2).get("details").get("language").asString()).isEqualTo("c");
+    assertThat(rule(results, 3).get("status").asString()).isEqualTo("OK");
+    assertThat(rule(results, 3).get("score").asDouble()).isEqualTo(0.0);
+    assertThat(rule(results, 4).get("status").asString()).isEqualTo("NOT_APPLICABLE");
+    assertThat(rule(results, 4).get("score").isNull()).isTrue();
+  }
+
+  private static JsonNode rule(JsonNode results, int i) {
+    return results.get(i).get("rules").get(0);
+  }
+}
