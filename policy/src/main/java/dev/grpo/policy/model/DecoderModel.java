@@ -317,6 +317,18 @@ public final class DecoderModel implements AutoCloseable {
     return new ForwardOutput(lmHead(hidden.states()), hidden.cache());
   }
 
+  /**
+   * Like {@link #forward} but applies the output head to the last position only, so the logits are
+   * (batch, 1, vocab). Generation needs nothing else, and on a prefill of {@code time} positions
+   * this skips {@code time - 1} vocabulary-sized projections.
+   */
+  public ForwardOutput forwardLastPosition(
+      NDArray inputIds, NDArray attentionMask, NDArray positionIds, KvCache cache) {
+    Hidden hidden = hiddenStates(inputIds, attentionMask, positionIds, cache);
+    NDArray last = hidden.states().get(":, -1:, :");
+    return new ForwardOutput(lmHead(last), hidden.cache());
+  }
+
   private record Hidden(NDArray states, KvCache cache) {}
 
   private Hidden hiddenStates(
