@@ -194,7 +194,7 @@ public final class BatchSampler {
             active.add(s);
           }
         }
-        if (!active.isEmpty()) {
+        if (!active.isEmpty() && !isIdentity(sourceRows, active.size(), prompts.size())) {
           // Fan the shared prefill out to the surviving samples: n cache rows per prompt.
           NDArray rows = generation.create(Arrays.copyOf(sourceRows, active.size()));
           KvCache fanned = cache.selectRows(rows);
@@ -372,6 +372,19 @@ public final class BatchSampler {
           manager.create(mask, shape).toDevice(model.device(), false),
           manager.create(positions, shape).toDevice(model.device(), false));
     }
+  }
+
+  /** Whether rows {@code 0..count-1} of {@code rows} are exactly {@code 0..batch-1}. */
+  private static boolean isIdentity(long[] rows, int count, int batch) {
+    if (count != batch) {
+      return false;
+    }
+    for (int i = 0; i < count; i++) {
+      if (rows[i] != i) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** SplitMix64 of the request seed, the prompt's ids and the sample index. */

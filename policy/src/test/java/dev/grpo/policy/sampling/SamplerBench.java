@@ -33,10 +33,20 @@ import java.util.Random;
  *   dev.grpo.policy.sampling.SamplerBench [batch] [promptLength] [maxNewTokens] [repeats]
  * </pre>
  *
- * Tokens per second counts generated tokens (batch x maxNewTokens) over the whole call, prefill
+ * <p>Debian's {@code python3-torch} 1.13 calls the reference (netlib) BLAS, about 30 times slower
+ * than OpenBLAS on these matrix products, while DJL's libtorch uses MKL. For a fair comparison
+ * point {@code -Dbench.python.blas=DIR} at a folder holding OpenBLAS's {@code libblas.so.3} (for
+ * example unpacked from Debian's {@code libopenblas0-pthread} with {@code apt-get download} and
+ * {@code dpkg -x}); it becomes the Python process's {@code LD_LIBRARY_PATH} and nothing else
+ * changes.
+ *
+ * <p>Tokens per second counts generated tokens (batch x maxNewTokens) over the whole call, prefill
  * included; each figure is the median of {@code repeats} runs after one warm-up run.
  */
 public final class SamplerBench {
+
+  /** System property: folder with an optimised {@code libblas.so.3} for the Python side. */
+  static final String PYTHON_BLAS_PROPERTY = "bench.python.blas";
 
   private SamplerBench() {}
 
@@ -67,11 +77,12 @@ public final class SamplerBench {
     Path out = Path.of("target", "sampler-bench");
     System.out.printf(
         "greedy, batch %d, prompt %d tokens, %d new tokens, 1 thread (Java: DJL num_threads=%s;"
-            + " PyTorch: set_num_threads(1)), median of %d%n",
+            + " PyTorch: set_num_threads(1), BLAS %s), median of %d%n",
         batch,
         promptLength,
         maxNew,
         System.getProperty("ai.djl.pytorch.num_threads", "default"),
+        System.getProperty(PYTHON_BLAS_PROPERTY, "system default"),
         repeats);
     System.out.printf(
         "%-8s %12s %12s %12s %12s %9s %9s %9s %s%n",
@@ -168,11 +179,17 @@ public final class SamplerBench {
 
   private static JsonObject python(Path dir, int repeats) throws IOException, InterruptedException {
     Path script = Path.of("src", "test", "python", "sampler_bench.py");
-    Process process =
+    ProcessBuilder builder =
         new ProcessBuilder(
                 "/usr/bin/python3", script.toString(), dir.toString(), Integer.toString(repeats))
-            .redirectError(ProcessBuilder.Redirect.INHERIT)
-            .start();
+            .redirectError(ProcessBuilder.Redirect.INHERIT);
+    builder.environment().put("OMP_NUM_THREADS", "1");
+    builder.environment().put("OPENBLAS_NUM_THREADS", "1");
+    String blas = System.getProperty(PYTHON_BLAS_PROPERTY);
+    if (blas != null) {
+      builder.environment().put("LD_LIBRARY_PATH", blas);
+    }
+    Process process = builder.start();
     String stdout = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     if (process.waitFor() != 0) {
       throw new IllegalStateException("sampler_bench.py failed: " + stdout);
