@@ -270,6 +270,28 @@ class BatchSamplerTest {
   }
 
   @Test
+  void earlyFinishersLeaveTheBatchWithoutDisturbingTheOthers() {
+    SamplingParams free = params().n(3).temperature(1f).maxTokens(12).seed(21).build();
+    List<SampleOutput> first = sampler().generate(PROMPTS, free);
+    // Stop at tokens that some samples produce early, so rows leave the batch at different steps.
+    Set<Integer> stopIds = Set.of(first.get(0).tokenIds()[2], first.get(4).tokenIds()[5]);
+    SamplingParams stopping = free.toBuilder().stopTokenIds(stopIds).build();
+    List<SampleOutput> batched = sampler().generate(PROMPTS, stopping);
+    assertThat(batched.stream().filter(o -> o.finishReason() == FinishReason.STOP)).isNotEmpty();
+    assertThat(batched.stream().mapToInt(o -> o.tokenIds().length).distinct().count())
+        .isGreaterThan(1);
+    for (int i = 0; i < PROMPTS.size(); i++) {
+      List<SampleOutput> alone = sampler().generate(List.of(PROMPTS.get(i)), stopping);
+      for (int j = 0; j < 3; j++) {
+        assertThat(batched.get(i * 3 + j).tokenIds())
+            .as("prompt %d sample %d", i, j)
+            .containsExactly(alone.get(j).tokenIds());
+      }
+    }
+    assertThat(logProbGap(batched, 1f)).isLessThan(1e-4);
+  }
+
+  @Test
   void rejectsPromptsThatDoNotFit() {
     int[] longPrompt = new int[60];
     Arrays.fill(longPrompt, 5);
