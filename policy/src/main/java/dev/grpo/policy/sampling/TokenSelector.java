@@ -67,12 +67,16 @@ final class TokenSelector {
       double raw = logits[offset + token] * invTemperature - logZ;
       return choice(token, raw, raw);
     }
-    int[] order = sortedDescending(logits, offset, vocab);
-    int kept = topK > 0 ? Math.min(topK, vocab) : vocab;
+    int[] order = candidatesDescending(logits, offset, vocab, invTemperature, max, sum);
+    int kept = Math.min(topK > 0 ? Math.min(topK, vocab) : vocab, order.length);
     // Probabilities renormalised over the top-k, then the smallest prefix reaching top-p.
     double topKMass = 0;
-    for (int i = 0; i < kept; i++) {
-      topKMass += Math.exp(logits[offset + order[i]] * invTemperature - max);
+    if (topK > 0 && topK < vocab) {
+      for (int i = 0; i < kept; i++) {
+        topKMass += Math.exp(logits[offset + order[i]] * invTemperature - max);
+      }
+    } else {
+      topKMass = sum;
     }
     if (topP < 1f) {
       double cumulative = 0;
@@ -109,23 +113,64 @@ final class TokenSelector {
   }
 
   /**
+   * The most likely tokens, by decreasing logit: enough of them to hold the top-k set, or (without
+   * top-k) the top-p nucleus. Sorting a 150k vocabulary for every row and step would cost more than
+   * the model step, so only tokens within {@code margin} of the best scaled logit are sorted, the
+   * margin widening until the candidates provably contain the kept set: all of the top-k when at
+   * least k tokens are in, or the nucleus when their mass reaches top-p (every token outside ranks
+   * below every candidate).
+   */
+  int[] candidatesDescending(
+      float[] logits, int offset, int vocab, double invTemperature, double max, double sum) {
+    int[] candidates = new int[Math.min(vocab, 64)];
+    for (double margin = 8; margin < 4096; margin *= 2) {
+      int count = 0;
+      double mass = 0;
+      double threshold = max - margin;
+      for (int v = 0; v < vocab; v++) {
+        double scaled = logits[offset + v] * invTemperature;
+        if (scaled >= threshold) {
+          if (count == candidates.length) {
+            candidates = Arrays.copyOf(candidates, Math.min(vocab, count * 2));
+          }
+          candidates[count++] = v;
+          mass += Math.exp(scaled - max);
+        }
+      }
+      if (count == vocab) {
+        break;
+      }
+      boolean enough = topK > 0 && topK < vocab ? count >= topK : mass >= topP * sum;
+      if (enough) {
+        return sortedDescending(logits, offset, candidates, count);
+      }
+    }
+    int[] all = new int[vocab];
+    for (int v = 0; v < vocab; v++) {
+      all[v] = v;
+    }
+    return sortedDescending(logits, offset, all, vocab);
+  }
+
+  /**
    * Token ids by decreasing logit, ties by increasing id, with one primitive sort: each key packs
    * an order-preserving transform of the float bits above the id.
    */
-  private int[] sortedDescending(float[] logits, int offset, int vocab) {
-    if (sortKeys.length < vocab) {
-      sortKeys = new long[vocab];
+  private int[] sortedDescending(float[] logits, int offset, int[] ids, int count) {
+    if (sortKeys.length < count) {
+      sortKeys = new long[count];
     }
-    for (int v = 0; v < vocab; v++) {
+    for (int i = 0; i < count; i++) {
+      int v = ids[i];
       int bits = Float.floatToIntBits(logits[offset + v]);
       int ascending = bits ^ ((bits >> 31) & 0x7fffffff);
       long descending = (long) Integer.MAX_VALUE - ascending; // 0 .. 2^32 - 1
-      sortKeys[v] = (descending << INDEX_BITS) | v;
+      sortKeys[i] = (descending << INDEX_BITS) | v;
     }
-    Arrays.sort(sortKeys, 0, vocab);
-    int[] order = new int[vocab];
+    Arrays.sort(sortKeys, 0, count);
+    int[] order = new int[count];
     long mask = (1L << INDEX_BITS) - 1;
-    for (int i = 0; i < vocab; i++) {
+    for (int i = 0; i < count; i++) {
       order[i] = (int) (sortKeys[i] & mask);
     }
     return order;
