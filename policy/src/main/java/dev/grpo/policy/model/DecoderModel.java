@@ -317,6 +317,18 @@ public final class DecoderModel implements AutoCloseable {
     return new ForwardOutput(lmHead(hidden.states()), hidden.cache());
   }
 
+  /**
+   * Like {@link #forward} but applies the output head to the last position only, so the logits are
+   * (batch, 1, vocab). Generation needs nothing else, and on a prefill of {@code time} positions
+   * this skips {@code time - 1} vocabulary-sized projections.
+   */
+  public ForwardOutput forwardLastPosition(
+      NDArray inputIds, NDArray attentionMask, NDArray positionIds, KvCache cache) {
+    Hidden hidden = hiddenStates(inputIds, attentionMask, positionIds, cache);
+    NDArray last = hidden.states().get(":, -1:, :");
+    return new ForwardOutput(lmHead(last), hidden.cache());
+  }
+
   private record Hidden(NDArray states, KvCache cache) {}
 
   private Hidden hiddenStates(
@@ -370,7 +382,7 @@ public final class DecoderModel implements AutoCloseable {
       }
       newKeys[layer] = k;
       newValues[layer] = v;
-      NDArray attended = attention(q, repeatKv(k), repeatKv(v), mask);
+      NDArray attended = attention(q, k, v, mask);
       NDArray merged =
           attended
               .transpose(0, 2, 1, 3)
@@ -391,24 +403,41 @@ public final class DecoderModel implements AutoCloseable {
     return Linear.linear(hidden, param(name)).singletonOrThrow();
   }
 
+  /**
+   * Scaled dot-product attention with grouped-query heads. Query head {@code h} uses key/value head
+   * {@code h / group} (Hugging Face's {@code repeat_kv}), but instead of copying every cached key
+   * and value {@code group} times per layer and step, the queries of a group are stacked along the
+   * time axis: (batch, kvHeads, group * time, dim) against (batch, kvHeads, length, dim).
+   *
+   * @param q (batch, heads, time, dim)
+   * @param k (batch, kvHeads, length, dim)
+   * @param v (batch, kvHeads, length, dim)
+   * @param mask additive, (batch or 1, 1, time, length)
+   * @return (batch, heads, time, dim)
+   */
   private NDArray attention(NDArray q, NDArray k, NDArray v, NDArray mask) {
     float scale = (float) (1.0 / Math.sqrt(config.headDim()));
-    NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).mul(scale).add(mask);
-    return scores.softmax(-1).matMul(v);
-  }
-
-  /**
-   * (batch, kvHeads, len, dim) to (batch, heads, len, dim); query head h uses kv head h / group.
-   */
-  private NDArray repeatKv(NDArray kv) {
     int group = config.groupSize();
     if (group == 1) {
-      return kv;
+      NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).mul(scale).add(mask);
+      return scores.softmax(-1).matMul(v);
     }
-    Shape s = kv.getShape();
-    return kv.expandDims(2)
-        .broadcast(new Shape(s.get(0), s.get(1), group, s.get(2), s.get(3)))
-        .reshape(s.get(0), s.get(1) * group, s.get(2), s.get(3));
+    Shape qs = q.getShape();
+    long batch = qs.get(0);
+    long time = qs.get(2);
+    long dim = qs.get(3);
+    long kvHeads = config.numKeyValueHeads();
+    long length = k.getShape().get(2);
+    NDArray stacked = q.reshape(batch, kvHeads, group * time, dim);
+    NDArray scores =
+        stacked
+            .matMul(k.transpose(0, 1, 3, 2))
+            .mul(scale)
+            .reshape(batch, kvHeads, group, time, length)
+            .add(mask.expandDims(2))
+            .softmax(-1)
+            .reshape(batch, kvHeads, group * time, length);
+    return scores.matMul(v).reshape(batch, kvHeads * group, time, dim);
   }
 
   /** (batch, time, heads * dim) to (batch, heads, time, dim). */

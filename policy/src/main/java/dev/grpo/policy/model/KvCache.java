@@ -2,6 +2,7 @@ package dev.grpo.policy.model;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import java.util.Arrays;
 
 /**
@@ -51,6 +52,25 @@ public final class KvCache implements AutoCloseable {
   /** Cached values of one layer, or null when empty. */
   public NDArray values(int layer) {
     return values[layer];
+  }
+
+  /**
+   * A new cache holding only some batch rows, in the given order (a row may repeat): used to fan a
+   * shared prefill out to {@code n} samples per prompt and to drop finished sequences. The new
+   * arrays belong to the managers of the old ones; this cache is left untouched.
+   *
+   * @param rows (newBatch) int64 indices into the batch dimension
+   */
+  public KvCache selectRows(NDArray rows) {
+    NDArray[] k = new NDArray[keys.length];
+    NDArray[] v = new NDArray[values.length];
+    for (int layer = 0; layer < keys.length; layer++) {
+      if (keys[layer] != null) {
+        k[layer] = keys[layer].get(new NDIndex("{}", rows));
+        v[layer] = values[layer].get(new NDIndex("{}", rows));
+      }
+    }
+    return new KvCache(k, v);
   }
 
   /** Moves every cached array to another manager (e.g. one that outlives a decoding step). */
