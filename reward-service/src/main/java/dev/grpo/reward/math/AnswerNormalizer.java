@@ -1,0 +1,183 @@
+package dev.grpo.reward.math;
+
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * String clean-up of an extracted answer before parsing: presentation-only LaTeX, box unwrapping,
+ * separators and units. Kept deliberately narrow: a rule that can delete mathematical content (such
+ * as a unit list that swallows {@code \mathrm{e}}) is a false-positive generator.
+ */
+final class AnswerNormalizer {
+
+  private static final Pattern ESCAPED_COMMAND = Pattern.compile("\\\\\\\\(?=[a-zA-Z])");
+  private static final Pattern SPACING =
+      Pattern.compile(
+          "(?<!\\\\)\\\\(?:q?quad|displaystyle|textstyle|scriptstyle|[,;:! ]|big|Big|bigg|Bigg)(?:[lr](?![a-z]))?");
+  private static final Pattern LEFT_RIGHT = Pattern.compile("\\\\(?:left|right)(?:\\s*\\.)?");
+  private static final Pattern FRAC_VARIANT = Pattern.compile("\\\\[dtc]frac(?![a-z])");
+  private static final Pattern BINOM_VARIANT = Pattern.compile("\\\\[dt]binom(?![a-z])");
+  private static final Pattern DEGREES =
+      Pattern.compile("\\^\\s*\\{?\\s*\\\\circ\\s*\\}?|\\\\circ(?![a-z])|°|\\\\degree(?![a-z])");
+  private static final Pattern BRACED_COMMA =
+      Pattern.compile("(?<=\\d)\\s*\\{\\s*,\\s*\\}\\s*(?=\\d)");
+  private static final Pattern TEXT_SEPARATOR =
+      Pattern.compile("\\\\(?:text|mbox|textrm|mathrm)\\s*\\{\\s*(?:and|or)\\s*\\}");
+  private static final Pattern WORD_SEPARATOR =
+      Pattern.compile("(?<![A-Za-z\\\\{])(?:and|or)(?![A-Za-z])");
+  private static final Pattern PERCENT_WORD =
+      Pattern.compile("\\s*(?:percentage|percent|pct)\\s*\\.?\\s*$");
+  private static final Pattern TRAILING_TEXT =
+      Pattern.compile(
+          "\\s*\\\\(?:text|textbf|textit|textrm|mbox|mathrm|mathbf|mathit)\\s*\\{\\s*([A-Za-z][A-Za-z .]*[A-Za-z.]|[a-zA-Z]{2,})\\s*\\}(?:\\s*\\^\\s*\\{?[23]\\}?)?\\s*$");
+  private static final Pattern THOUSANDS =
+      Pattern.compile("^(-?)([1-9]\\d{0,2}(?:,\\d{3})+|[1-9]\\d{0,2}(?: \\d{3})+)(\\.\\d+)?$");
+  private static final Pattern INFINITY_WORD =
+      Pattern.compile("(?<![A-Za-z\\\\])(?:infinity|inf)(?![A-Za-z])");
+
+  /** Trailing plain unit words, removed only after a digit, a closing brace or a space. */
+  private static final Pattern UNIT_WORD =
+      Pattern.compile(
+          "(\\s*)(?:square|sq\\.?|cubic)?\\s*(?:"
+              + String.join(
+                  "|",
+                  List.of(
+                      "units?",
+                      "cm",
+                      "mm",
+                      "km",
+                      "m",
+                      "meters?",
+                      "metres?",
+                      "centimeters?",
+                      "kilometers?",
+                      "inch(?:es)?",
+                      "feet",
+                      "foot",
+                      "ft",
+                      "yards?",
+                      "miles?",
+                      "kg",
+                      "g",
+                      "grams?",
+                      "kilograms?",
+                      "pounds?",
+                      "lbs?",
+                      "ounces?",
+                      "liters?",
+                      "litres?",
+                      "ml",
+                      "seconds?",
+                      "sec",
+                      "minutes?",
+                      "min",
+                      "hours?",
+                      "hrs?",
+                      "days?",
+                      "weeks?",
+                      "months?",
+                      "years?",
+                      "mph",
+                      "km/h",
+                      "dollars?",
+                      "cents?",
+                      "degrees?",
+                      "points?",
+                      "ways?",
+                      "students?",
+                      "people",
+                      "yuan",
+                      "euros?"))
+              + ")(?:\\^\\{?[23]\\}?|²|³)?\\s*\\.?\\s*$");
+
+  private AnswerNormalizer() {}
+
+  static String normalize(String answer) {
+    String s = answer;
+    if (s.contains("\\boxed") || s.contains("\\fbox")) {
+      String inner = BoxedContent.all(s);
+      if (inner != null) {
+        s = inner;
+      }
+    }
+    if (!s.contains("matrix") && !s.contains("array")) {
+      s = ESCAPED_COMMAND.matcher(s).replaceAll("\\\\");
+    }
+    s = s.replace("\\$", "").replace("$", "");
+    s = s.replace('\n', ' ').replace('\t', ' ').replace('\r', ' ');
+    s = s.replace("−", "-").replace("×", "\\times ").replace("÷", "\\div ").replace("≤", "\\le ");
+    s = s.replace("≥", "\\ge ").replace("≠", "\\ne ").replace("·", "\\cdot ").replace("π", "\\pi ");
+    s = s.replace("∞", "\\infty ").replace("√", "\\sqrt");
+    s = BRACED_COMMA.matcher(s).replaceAll("");
+    // ",\!" is the thin-space thousands separator MATH solutions use ("32,\! 349").
+    s = s.replaceAll("(?<=\\d),\\\\!\\s*(?=\\d)", "");
+    s = SPACING.matcher(s).replaceAll(" ");
+    s = LEFT_RIGHT.matcher(s).replaceAll("");
+    s = FRAC_VARIANT.matcher(s).replaceAll("\\\\frac");
+    s = BINOM_VARIANT.matcher(s).replaceAll("\\\\binom");
+    s = DEGREES.matcher(s).replaceAll("");
+    s = TEXT_SEPARATOR.matcher(s).replaceAll(",");
+    s = WORD_SEPARATOR.matcher(s).replaceAll(",");
+    s = INFINITY_WORD.matcher(s).replaceAll("\\\\infty ");
+    s = s.trim();
+    s = stripTrailingPunctuation(s);
+    Matcher pct = PERCENT_WORD.matcher(s);
+    if (pct.find() && pct.start() > 0) {
+      s = s.substring(0, pct.start()) + "\\%";
+    }
+    s = stripUnits(s);
+    Matcher th = THOUSANDS.matcher(s);
+    if (th.matches()) {
+      s =
+          th.group(1)
+              + th.group(2).replace(",", "").replace(" ", "")
+              + (th.group(3) == null ? "" : th.group(3));
+    }
+    return s.trim();
+  }
+
+  private static String stripTrailingPunctuation(String s) {
+    int end = s.length();
+    while (end > 0) {
+      char c = s.charAt(end - 1);
+      if (c == '.' || c == ',' || c == ';' || c == ':' || Character.isWhitespace(c)) {
+        end--;
+      } else {
+        break;
+      }
+    }
+    return s.substring(0, end);
+  }
+
+  private static boolean endsLikeNumber(String s) {
+    char c = s.charAt(s.length() - 1);
+    return Character.isDigit(c) || c == '}' || c == '%';
+  }
+
+  private static String stripUnits(String s) {
+    for (int round = 0; round < 3; round++) {
+      Matcher text = TRAILING_TEXT.matcher(s);
+      if (text.find() && text.start() > 0) {
+        String rest = s.substring(0, text.start()).trim();
+        if (!rest.isEmpty() && !rest.endsWith("=")) {
+          s = rest;
+          continue;
+        }
+      }
+      Matcher unit = UNIT_WORD.matcher(s);
+      if (unit.find() && unit.start() > 0) {
+        String rest = s.substring(0, unit.start()).trim();
+        String word = s.substring(unit.end(1)).trim();
+        boolean separated = !unit.group(1).isEmpty() || word.length() >= 2;
+        // "2m" may be an algebraic answer; only a number followed by a spaced unit is stripped.
+        if (!rest.isEmpty() && separated && endsLikeNumber(rest)) {
+          s = rest;
+          continue;
+        }
+      }
+      break;
+    }
+    return s;
+  }
+}

@@ -1,0 +1,163 @@
+package dev.grpo.reward.math;
+
+import java.util.List;
+import java.util.Objects;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Checks a model's final answer against a gold answer. Thread-safe and allocation-light; one
+ * instance can serve every reward worker.
+ *
+ * <pre>{@code
+ * VerificationResult r = new MathVerifier().verify("\\frac{1}{2}", "... so the answer is $0.5$.");
+ * r.status();   // OK
+ * r.correct();  // true
+ * }</pre>
+ */
+public final class MathVerifier {
+
+  private static final Pattern CHOICE_GOLD =
+      Pattern.compile("^\\s*(?:\\\\text\\{\\s*)?\\(?\\s*([A-E])\\s*\\)?(?:\\s*\\})?\\s*$");
+  private static final List<Pattern> CHOICE_PREDICTION =
+      List.of(
+          Pattern.compile("\\\\boxed\\{\\s*(?:\\\\text(?:bf)?\\{)?\\s*\\(?([A-E])\\)?\\s*\\}"),
+          Pattern.compile(
+              "(?i)answer(?:\\s+is)?\\s*:?\\s*\\(?\\*{0,2}([A-E])\\*{0,2}\\)?(?![A-Za-z])"),
+          Pattern.compile("\\(([A-E])\\)"),
+          Pattern.compile("(?<![A-Za-z])([A-E])(?![A-Za-z])"));
+
+  private final VerifierOptions options;
+
+  public MathVerifier() {
+    this(VerifierOptions.defaults());
+  }
+
+  public MathVerifier(VerifierOptions options) {
+    this.options = Objects.requireNonNull(options, "options");
+  }
+
+  public VerifierOptions options() {
+    return options;
+  }
+
+  /** Verifies with this verifier's options. */
+  public VerificationResult verify(String gold, String prediction) {
+    return verify(gold, prediction, options);
+  }
+
+  /**
+   * Verifies with explicit options. Never throws for bad input and never runs past the time budget
+   * by more than one guarded step.
+   */
+  public VerificationResult verify(String gold, String prediction, VerifierOptions options) {
+    Deadline deadline = Deadline.after(options.timeBudget());
+    String goldForm = null;
+    String predictionForm = null;
+    try {
+      deadline.check();
+      if (gold == null || gold.isBlank()) {
+        return new VerificationResult(
+            VerificationStatus.NOT_APPLICABLE, false, null, null, "empty gold answer");
+      }
+      if (prediction == null) {
+        prediction = "";
+      }
+      if (gold.length() > options.maxInputChars()
+          || prediction.length() > options.maxInputChars()) {
+        return new VerificationResult(
+            VerificationStatus.INVALID_INPUT,
+            false,
+            null,
+            null,
+            "input longer than " + options.maxInputChars() + " chars");
+      }
+      Matcher choice = CHOICE_GOLD.matcher(gold);
+      if (choice.matches()) {
+        return verifyChoice(choice.group(1), prediction);
+      }
+      Extraction g = extract(gold, options, deadline, true);
+      if (g.expr() == null) {
+        return new VerificationResult(
+            g.tooLarge() ? VerificationStatus.INVALID_INPUT : VerificationStatus.NOT_APPLICABLE,
+            false,
+            null,
+            null,
+            g.tooLarge() ? "gold answer beyond input guards" : "gold answer could not be parsed");
+      }
+      goldForm = g.expr().render();
+      Extraction p = extract(prediction, options, deadline, false);
+      if (p.expr() == null) {
+        if (p.tooLarge()) {
+          return new VerificationResult(
+              VerificationStatus.INVALID_INPUT,
+              false,
+              goldForm,
+              null,
+              "prediction beyond input guards");
+        }
+        return new VerificationResult(
+            VerificationStatus.OK, false, goldForm, null, "no answer found in prediction");
+      }
+      predictionForm = p.expr().render();
+      boolean correct = new Equivalence(options, deadline).equivalent(g.expr(), p.expr());
+      return new VerificationResult(
+          VerificationStatus.OK,
+          correct,
+          goldForm,
+          predictionForm,
+          correct ? "equivalent" : "not equivalent");
+    } catch (Deadline.Exceeded e) {
+      return new VerificationResult(
+          VerificationStatus.TIMEOUT, false, goldForm, predictionForm, "time budget exceeded");
+    } catch (InputTooLargeException | ArithmeticException | StackOverflowError e) {
+      return new VerificationResult(
+          VerificationStatus.INVALID_INPUT, false, goldForm, predictionForm, e.getMessage());
+    }
+  }
+
+  private record Extraction(Expr expr, boolean tooLarge) {}
+
+  private static Extraction extract(
+      String text, VerifierOptions options, Deadline deadline, boolean gold) {
+    boolean tooLarge = false;
+    for (AnswerExtractor.Candidate c :
+        AnswerExtractor.candidates(text, options.formats(), options.boxedPriority(), deadline)) {
+      try {
+        return new Extraction(LatexParser.parse(c.text(), deadline), false);
+      } catch (ParseException e) {
+        // Try the next candidate: a formula that does not parse is usually working, not the answer.
+      } catch (InputTooLargeException e) {
+        tooLarge = true;
+      }
+    }
+    if (gold) {
+      // Dataset golds are often bare ("\sqrt{3}", "50\%"): read the whole string as the answer.
+      try {
+        return new Extraction(LatexParser.parse(text.trim(), deadline), false);
+      } catch (ParseException e) {
+        return new Extraction(null, tooLarge);
+      } catch (InputTooLargeException e) {
+        return new Extraction(null, true);
+      }
+    }
+    return new Extraction(null, tooLarge);
+  }
+
+  private static VerificationResult verifyChoice(String goldLetter, String prediction) {
+    for (Pattern p : CHOICE_PREDICTION) {
+      Matcher m = p.matcher(prediction);
+      String last = null;
+      while (m.find()) {
+        last = m.group(1);
+      }
+      if (last != null) {
+        boolean correct = last.equalsIgnoreCase(goldLetter);
+        return new VerificationResult(
+            VerificationStatus.OK, correct, goldLetter, last, "multiple choice");
+      }
+    }
+    return new VerificationResult(
+        VerificationStatus.OK, false, goldLetter, null, "no choice letter in prediction");
+  }
+}
