@@ -16,6 +16,7 @@ final class AnswerNormalizer {
       Pattern.compile(
           "(?<!\\\\)\\\\(?:q?quad|displaystyle|textstyle|scriptstyle|[,;:! ]|big|Big|bigg|Bigg)(?:[lr](?![a-z]))?");
   private static final Pattern LEFT_RIGHT = Pattern.compile("\\\\(?:left|right)(?:\\s*\\.)?");
+  private static final Pattern ABS_BARS = Pattern.compile("\\\\(?:[lr]?vert|[lr]Vert)(?![a-zA-Z])");
   private static final Pattern FRAC_VARIANT = Pattern.compile("\\\\[dtc]frac(?![a-z])");
   private static final Pattern BINOM_VARIANT = Pattern.compile("\\\\[dt]binom(?![a-z])");
   private static final Pattern DEGREES =
@@ -114,6 +115,7 @@ final class AnswerNormalizer {
     s = s.replaceAll("(?<=\\d),\\\\!\\s*(?=\\d)", "");
     s = SPACING.matcher(s).replaceAll(" ");
     s = LEFT_RIGHT.matcher(s).replaceAll("");
+    s = ABS_BARS.matcher(s).replaceAll("|");
     s = FRAC_VARIANT.matcher(s).replaceAll("\\\\frac");
     s = BINOM_VARIANT.matcher(s).replaceAll("\\\\binom");
     s = DEGREES.matcher(s).replaceAll("");

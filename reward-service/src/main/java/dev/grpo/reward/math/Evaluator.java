@@ -38,7 +38,7 @@ final class Evaluator {
   /** Largest exact result, in bits, before falling back to approximation or refusing. */
   static final long MAX_EXACT_BITS = 100_000;
 
-  static final int MAX_FACTORIAL = 2_000;
+  static final int MAX_FACTORIAL = 5_000;
   static final int MAX_ITERATIONS = 10_000;
   private static final int MAX_DECIMAL_EXPONENT = 100_000_000;
 

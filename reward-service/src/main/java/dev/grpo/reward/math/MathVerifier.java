@@ -27,6 +27,21 @@ public final class MathVerifier {
           Pattern.compile("\\(([A-E])\\)"),
           Pattern.compile("(?<![A-Za-z])([A-E])(?![A-Za-z])"));
 
+  /** No math delimiters, boxes or answer anchors: the whole gold string is the answer. */
+  private static final Pattern BARE_GOLD =
+      Pattern.compile("(?is)(?!.*(?:\\$|\\\\\\(|\\\\\\[|\\\\boxed|\\\\fbox|answer)).*");
+
+  static {
+    // Class loading and regex compilation cost far more than one verification; pay them once here
+    // instead of inside the first caller's time budget.
+    MathVerifier warm =
+        new MathVerifier(
+            VerifierOptions.defaults().withTimeBudget(java.time.Duration.ofSeconds(30)));
+    warm.verify("$\\frac{1}{2}$", "The final answer is $\\boxed{0.5}$. I hope it is correct.");
+    warm.verify("x^2 + \\sqrt{2}", "Answer: 1,000 and $(x+1)^2 - \\sin(x)$");
+    warm.verify("[1, 2)", "so $x \\in [1,2)$");
+  }
+
   private final VerifierOptions options;
 
   public MathVerifier() {
@@ -121,6 +136,19 @@ public final class MathVerifier {
   private static Extraction extract(
       String text, VerifierOptions options, Deadline deadline, boolean gold) {
     boolean tooLarge = false;
+    if (gold
+        && options.formats().contains(AnswerFormat.LATEX)
+        && BARE_GOLD.matcher(text).matches()) {
+      // Dataset golds are usually bare ("\sqrt[3]{8}", "(-\infty, 3]"): searching them for
+      // numbers would read "3" out of the cube root.
+      try {
+        return new Extraction(LatexParser.parse(text.trim(), deadline), false);
+      } catch (ParseException e) {
+        // Fall through to extraction: the gold may be a sentence.
+      } catch (InputTooLargeException e) {
+        tooLarge = true;
+      }
+    }
     for (AnswerExtractor.Candidate c :
         AnswerExtractor.candidates(text, options.formats(), options.boxedPriority(), deadline)) {
       try {

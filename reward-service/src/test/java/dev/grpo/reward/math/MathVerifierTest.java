@@ -1,0 +1,231 @@
+package dev.grpo.reward.math;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class MathVerifierTest {
+
+  // Generous budget: these tests are about verdicts; budgets are tested in HostileInputTest.
+  private final MathVerifier verifier =
+      new MathVerifier(VerifierOptions.defaults().withTimeBudget(java.time.Duration.ofSeconds(5)));
+
+  private boolean same(String gold, String prediction) {
+    VerificationResult r = verifier.verify(gold, prediction);
+    assertThat(r.status())
+        .as("status for %s vs %s: %s", gold, prediction, r)
+        .isEqualTo(VerificationStatus.OK);
+    return r.correct();
+  }
+
+  @ParameterizedTest(name = "{0} == {1}")
+  @CsvSource(
+      delimiter = '|',
+      quoteCharacter = '"',
+      value = {
+        "\\frac{1}{2}        | $0.5$",
+        "\\frac{1}{2}        | $\\dfrac12$",
+        "\\frac{1}{2}        | $\\tfrac{1}{2}$",
+        "\\frac{1}{2}        | 1/2",
+        "\\frac{1}{3}        | $0.333333$",
+        "10                  | $10.0$",
+        "1000                | $1,000$",
+        "1000                | The answer is 1 000.",
+        "\\sqrt{2}           | $2^{1/2}$",
+        "\\sqrt{2}           | $\\frac{2}{\\sqrt{2}}$",
+        "\\sqrt[3]{8}        | $2$",
+        "x^2+2x+1            | $(x+1)^2$",
+        "\\{1,2\\}           | $\\{2,1\\}$",
+        "3                   | $x=3$",
+        "\\text{(A)}         | A",
+        "10\\text{ cm}       | $10$",
+        "90^\\circ           | $90$",
+        "50\\%               | $\\frac{1}{2}$",
+        "50\\%               | $50\\%$",
+        "\\pi/2              | $\\frac{\\pi}{2}$",
+        "2\\pi               | $\\pi \\cdot 2$",
+        "\\frac{\\sqrt{3}}{2} | $\\frac{1}{2}\\sqrt{3}$",
+        "e^2                 | $\\exp(2)$",
+        "\\ln 8              | $3\\ln 2$",
+        "\\log_2 8           | $3$",
+        "\\sin^2 x + \\cos^2 x | $1$",
+        "5!                  | $120$",
+        "\\binom{5}{2}       | $10$",
+        "\\dbinom{n}{2}      | $\\frac{n(n-1)}{2}$",
+        "1.5\\times 10^{-7}  | $1.5e-7$",
+        "2\\frac{1}{2}       | $\\frac{5}{2}$",
+        "12345.5             | $12{,}345.5$",
+        "[1,2)               | $[1,2)$",
+        "(1,2)               | $(1, 2)$",
+        "(-\\infty, 3]       | $(-\\infty,3]$",
+        "(0,1) \\cup (2,3)   | $(2,3)\\cup(0,1)$",
+        "\\begin{pmatrix}1&2\\\\3&4\\end{pmatrix} | $\\begin{bmatrix}1&2\\\\3&4\\end{bmatrix}$",
+        "x \\le 2            | $2 \\ge x$",
+        "y = 2x + 1          | $2x - y + 1 = 0$",
+        "\\pm 2              | $2, -2$",
+        "1 \\pm \\sqrt{2}    | $\\{1-\\sqrt2, 1+\\sqrt2\\}$",
+        "3, 5                | \\boxed{3} and \\boxed{5}",
+        "\\text{Evelyn}      | $\\boxed{\\text{Evelyn}}$",
+        "\\left( \\frac{1}{2}, 3 \\right) | $(0.5, 3)$",
+        "10^{100}            | $10^{100}$",
+        "\\frac{1}{2^{99}}   | $2^{-99}$",
+        "\\frac{1}{2004!}    | $\\frac{1}{2004!}$",
+        "400!                | $400 \\cdot 399!$",
+        "i                   | $i$",
+      })
+  void acceptsEquivalentAnswers(String gold, String prediction) {
+    assertThat(same(gold, prediction)).isTrue();
+  }
+
+  @ParameterizedTest(name = "{0} != {1}")
+  @CsvSource(
+      delimiter = '|',
+      quoteCharacter = '"',
+      value = {
+        "\\frac{1}{3}        | $0.333$",
+        "50                  | $0.5$",
+        "50\\%               | $50$",
+        "\\pi/2              | $1.5708$",
+        "5                   | $5.00001$",
+        "100000              | $100001$",
+        "4                   | $4\\sqrt{2}$",
+        "(1,2)               | $(2,1)$",
+        "[1,2)               | $[1,2]$",
+        "[0,1)               | $[0,1]$",
+        "\\{1,2\\}           | $\\{1,2,3\\}$",
+        "x \\ge 5            | $x \\le 5$",
+        "x < 1               | $x \\le 1$",
+        "2x+z=1              | $1$",
+        "x^2+2x+1            | $(x-1)^2$",
+        "\\sqrt{2}           | $1.41$",
+        "\\begin{pmatrix}1&2\\\\3&4\\end{pmatrix} | $\\begin{pmatrix}1&2\\\\3&5\\end{pmatrix}$",
+        "\\text{Evelyn}      | $\\text{Briana}$",
+        "3                   | no number here",
+        "0.0000001           | $0.0000002$",
+        "1e-7                | $2e-7$",
+        "45^\\circ           | $\\frac{\\pi}{4}$",
+      })
+  void rejectsDifferentAnswers(String gold, String prediction) {
+    assertThat(same(gold, prediction)).isFalse();
+  }
+
+  @Test
+  void knownMathVerifyFalsePositivesAreRejected() {
+    assertThat(same("\\frac{1}{2004!}", "$\\frac{1}{2006!}$")).isFalse();
+    assertThat(same("\\frac{1}{2^{99}}", "$\\frac{1}{2^{98}}$")).isFalse();
+    assertThat(same("$$x+z=1$$", "$$1$$")).isFalse();
+    assertThat(same("$1 - \\frac{1}{\\mathrm{e}}$", "$1 + \\frac{1}{\\mathrm{e}}$")).isFalse();
+  }
+
+  @Test
+  void tinyIrrationalDifferencesAreNotChoppedToZero() {
+    assertThat(same("\\frac{\\sqrt{2}}{2004!}", "$\\frac{\\sqrt{2}}{2006!}$")).isFalse();
+    assertThat(same("\\frac{\\pi}{10^{40}}", "$\\frac{\\pi}{10^{41}}$")).isFalse();
+    assertThat(same("\\frac{\\sqrt{2}}{2004!}", "$\\frac{2}{\\sqrt{2}\\cdot 2004!}$")).isTrue();
+  }
+
+  @Test
+  void scientificNotationIsOneNumberNotEulerMinusSeven() {
+    assertThat(same("0.0000001", "$1e-7$")).isTrue();
+    assertThat(same("e-7", "$1e-7$")).isFalse();
+    assertThat(same("10^{-7}", "$1E-7$")).isTrue();
+  }
+
+  @Test
+  void mathrmEIsEulersNumberNotAUnit() {
+    assertThat(same("$1 - \\frac{1}{\\mathrm{e}}$", "$1 - e^{-1}$")).isTrue();
+    assertThat(same("$\\mathrm{e}^2$", "$e^2$")).isTrue();
+    assertThat(same("$2\\,\\mathrm{e}$", "$2$")).isFalse();
+  }
+
+  @Test
+  void predictionMustNotWinByEchoingAnInequalityWhenGoldIsAnInterval() {
+    assertThat(same("$x \\in [-2,7]$", "$-2 \\le x \\le 7$")).isFalse();
+    assertThat(same("$-2 \\le x \\le 7$", "$x \\in [-2,7]$")).isTrue();
+    VerifierOptions lenient = verifier.options().withAllowSetRelationComparison(true);
+    assertThat(verifier.verify("$x \\in [-2,7]$", "$-2 \\le x \\le 7$", lenient).correct())
+        .isTrue();
+  }
+
+  @Test
+  void floatRoundingIsConfigurable() {
+    assertThat(same("\\frac{1}{3}", "$0.333$")).isFalse();
+    VerifierOptions coarse = verifier.options().withFloatRounding(3);
+    assertThat(verifier.verify("\\frac{1}{3}", "$0.333$", coarse).correct()).isTrue();
+  }
+
+  @Test
+  void nonStrictModeRenamesVariables() {
+    assertThat(same("$f(x) = x^2$", "$f(y) = y^2$")).isFalse();
+    VerifierOptions loose = verifier.options().withStrict(false);
+    assertThat(verifier.verify("$x^2 + 1$", "$y^2 + 1$", loose).correct()).isTrue();
+  }
+
+  @Test
+  void lastBoxedAnswerWinsOverEarlierDrafts() {
+    String drafts =
+        "First \\boxed{5}. That fails the check so we redo the whole computation from the very"
+            + " start. We get \\boxed{6}";
+    assertThat(same("6", drafts)).isTrue();
+    assertThat(same("5", drafts)).isFalse();
+    // Boxes in one list ("\boxed{5} and \boxed{6}") form one answer, as in Math-Verify.
+    assertThat(same("6", "\\boxed{5} and \\boxed{6}")).isFalse();
+    assertThat(same("\\{5, 6\\}", "\\boxed{5} and \\boxed{6}")).isTrue();
+  }
+
+  @Test
+  void absoluteValueBars() {
+    assertThat(same("|x-1|", "$|1-x|$")).isTrue();
+    assertThat(same("|x-1|", "$\\left|x+1\\right|$")).isFalse();
+    assertThat(same("\\lvert -3 \\rvert", "$3$")).isTrue();
+  }
+
+  @Test
+  void bareGoldAnswersParse() {
+    VerificationResult r = verifier.verify("\\sqrt{3}", "so it is $\\boxed{\\sqrt 3}$");
+    assertThat(r.status()).isEqualTo(VerificationStatus.OK);
+    assertThat(r.correct()).isTrue();
+    VerificationResult pct = verifier.verify("50\\%", "$\\boxed{0.5}$");
+    assertThat(pct.correct()).isTrue();
+    assertThat(pct.gold()).isEqualTo("50*1/100");
+  }
+
+  @Test
+  void unparseableGoldIsNotApplicableNotZero() {
+    VerificationResult r = verifier.verify("\\unknowncommand{??}", "$3$");
+    assertThat(r.status()).isEqualTo(VerificationStatus.NOT_APPLICABLE);
+    assertThat(r.correct()).isFalse();
+    assertThat(verifier.verify("", "$3$").status()).isEqualTo(VerificationStatus.NOT_APPLICABLE);
+  }
+
+  @Test
+  void resultCarriesCanonicalForms() {
+    VerificationResult r = verifier.verify("$\\frac{2}{4}$", "The answer is $\\boxed{0.5}$.");
+    assertThat(r.correct()).isTrue();
+    assertThat(r.score()).isEqualTo(1.0);
+    assertThat(r.gold()).isEqualTo("2*4^(-1)");
+    assertThat(r.prediction()).isEqualTo("0.5");
+  }
+
+  @Test
+  void multipleChoiceLetters() {
+    assertThat(same("B", "Comparing all options, the answer is (B).")).isTrue();
+    assertThat(same("(C)", "The answer is $\\boxed{\\text{(D)}}$")).isFalse();
+    assertThat(same("\\text{(A)}", "$\\boxed{A}$")).isTrue();
+  }
+
+  @Test
+  void plainTextAnswers() {
+    assertThat(same("\\text{Even}", "$Even$")).isTrue();
+    assertThat(same("\\text{odd}", "$\\boxed{\\text{Even}}$")).isFalse();
+  }
+
+  @Test
+  void equationsCompareUpToAConstantFactor() {
+    assertThat(same("$34x+45y-20z+100=0$", "$-34x-45y+20z-100=0$")).isTrue();
+    assertThat(same("$x^2/4 + y^2/3 = 1$", "$x^2/16 + y^2/12 = 1/4$")).isTrue();
+    assertThat(same("$x + y = 1$", "$x + y = 2$")).isFalse();
+  }
+}
