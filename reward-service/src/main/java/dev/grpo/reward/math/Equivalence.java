@@ -217,13 +217,13 @@ final class Equivalence {
     if (po.equals("=") || po.equals("!=")) {
       return false;
     }
-    if (strict(go) != strict(po)) {
+    if (isStrictInequality(go) != isStrictInequality(po)) {
       return false;
     }
     return proportional(gd, pd, true);
   }
 
-  private static boolean strict(String op) {
+  private static boolean isStrictInequality(String op) {
     return op.equals("<") || op.equals(">");
   }
 

@@ -135,7 +135,6 @@ public final class MathVerifier {
 
   private static Extraction extract(
       String text, VerifierOptions options, Deadline deadline, boolean gold) {
-    boolean tooLarge = false;
     if (gold
         && options.formats().contains(AnswerFormat.LATEX)
         && BARE_GOLD.matcher(text).matches()) {
@@ -146,7 +145,7 @@ public final class MathVerifier {
       } catch (ParseException e) {
         // Fall through to extraction: the gold may be a sentence.
       } catch (InputTooLargeException e) {
-        tooLarge = true;
+        return new Extraction(null, true);
       }
     }
     for (AnswerExtractor.Candidate c :
@@ -156,7 +155,9 @@ public final class MathVerifier {
       } catch (ParseException e) {
         // Try the next candidate: a formula that does not parse is usually working, not the answer.
       } catch (InputTooLargeException e) {
-        tooLarge = true;
+        // The strongest remaining candidate is hostile; reading a weaker one (a stray "1" inside
+        // it) would turn an attack into a reward.
+        return new Extraction(null, true);
       }
     }
     if (gold) {
@@ -164,12 +165,12 @@ public final class MathVerifier {
       try {
         return new Extraction(LatexParser.parse(text.trim(), deadline), false);
       } catch (ParseException e) {
-        return new Extraction(null, tooLarge);
+        return new Extraction(null, false);
       } catch (InputTooLargeException e) {
         return new Extraction(null, true);
       }
     }
-    return new Extraction(null, tooLarge);
+    return new Extraction(null, false);
   }
 
   private static VerificationResult verifyChoice(String goldLetter, String prediction) {
