@@ -51,6 +51,9 @@ final class AnswerExtractor {
       Pattern.compile(
           "(?<![\\w.\\\\{^_])\\(?-?\\d[\\d.]*\\)?(?:\\s*[-+*/^×÷]\\s*\\(?-?\\d[\\d.]*\\)?)+(?![\\d.]*\\w)");
 
+  private static final Pattern COMMA_THOUSANDS =
+      Pattern.compile("[1-9]\\d{0,2}(?:,\\d{3})+(?:\\.\\d+)?");
+
   private AnswerExtractor() {}
 
   static List<Candidate> candidates(
@@ -309,7 +312,7 @@ final class AnswerExtractor {
       deadline.check();
       String body = m.group(2);
       String number;
-      if (body.matches("[1-9]\\d{0,2}(?:,\\d{3})+(?:\\.\\d+)?")) {
+      if (COMMA_THOUSANDS.matcher(body).matches()) {
         number = body.replace(",", "");
       } else if (body.contains(" ")) {
         number = body.replace(" ", "");

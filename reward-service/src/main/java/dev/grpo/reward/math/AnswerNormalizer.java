@@ -21,6 +21,7 @@ final class AnswerNormalizer {
   private static final Pattern BINOM_VARIANT = Pattern.compile("\\\\[dt]binom(?![a-z])");
   private static final Pattern DEGREES =
       Pattern.compile("\\^\\s*\\{?\\s*\\\\circ\\s*\\}?|\\\\circ(?![a-z])|°|\\\\degree(?![a-z])");
+  private static final Pattern THIN_SPACE_SEPARATOR = Pattern.compile("(?<=\\d),\\\\!\\s*(?=\\d)");
   private static final Pattern BRACED_COMMA =
       Pattern.compile("(?<=\\d)\\s*\\{\\s*,\\s*\\}\\s*(?=\\d)");
   private static final Pattern TEXT_SEPARATOR =
@@ -96,47 +97,84 @@ final class AnswerNormalizer {
 
   static String normalize(String answer) {
     String s = answer;
-    if (s.contains("\\boxed") || s.contains("\\fbox")) {
+    boolean latex = s.indexOf('\\') >= 0;
+    if (latex && (s.contains("\\boxed") || s.contains("\\fbox"))) {
       String inner = BoxedContent.all(s);
       if (inner != null) {
         s = inner;
       }
     }
-    if (!s.contains("matrix") && !s.contains("array")) {
+    if (latex && !s.contains("matrix") && !s.contains("array")) {
       s = ESCAPED_COMMAND.matcher(s).replaceAll("\\\\");
     }
     s = s.replace("\\$", "").replace("$", "");
     s = s.replace('\n', ' ').replace('\t', ' ').replace('\r', ' ');
-    s = s.replace("−", "-").replace("×", "\\times ").replace("÷", "\\div ").replace("≤", "\\le ");
-    s = s.replace("≥", "\\ge ").replace("≠", "\\ne ").replace("·", "\\cdot ").replace("π", "\\pi ");
-    s = s.replace("∞", "\\infty ").replace("√", "\\sqrt");
-    s = BRACED_COMMA.matcher(s).replaceAll("");
-    // ",\!" is the thin-space thousands separator MATH solutions use ("32,\! 349").
-    s = s.replaceAll("(?<=\\d),\\\\!\\s*(?=\\d)", "");
-    s = SPACING.matcher(s).replaceAll(" ");
-    s = LEFT_RIGHT.matcher(s).replaceAll("");
-    s = ABS_BARS.matcher(s).replaceAll("|");
-    s = FRAC_VARIANT.matcher(s).replaceAll("\\\\frac");
-    s = BINOM_VARIANT.matcher(s).replaceAll("\\\\binom");
-    s = DEGREES.matcher(s).replaceAll("");
-    s = TEXT_SEPARATOR.matcher(s).replaceAll(",");
-    s = WORD_SEPARATOR.matcher(s).replaceAll(",");
-    s = INFINITY_WORD.matcher(s).replaceAll("\\\\infty ");
-    s = s.trim();
-    s = stripTrailingPunctuation(s);
-    Matcher pct = PERCENT_WORD.matcher(s);
-    if (pct.find() && pct.start() > 0) {
-      s = s.substring(0, pct.start()) + "\\%";
+    if (!isAscii(s)) {
+      s = s.replace("−", "-").replace("×", "\\times ").replace("÷", "\\div ");
+      s = s.replace("≤", "\\le ").replace("≥", "\\ge ").replace("≠", "\\ne ");
+      s = s.replace("·", "\\cdot ").replace("π", "\\pi ").replace("∞", "\\infty ");
+      s = s.replace("√", "\\sqrt").replace("°", "\\circ ");
+      latex = true;
     }
-    s = stripUnits(s);
-    Matcher th = THOUSANDS.matcher(s);
-    if (th.matches()) {
-      s =
-          th.group(1)
-              + th.group(2).replace(",", "").replace(" ", "")
-              + (th.group(3) == null ? "" : th.group(3));
+    if (s.contains("{,")) {
+      s = BRACED_COMMA.matcher(s).replaceAll("");
+    }
+    if (latex) {
+      // ",\!" is the thin-space thousands separator MATH solutions use ("32,\! 349").
+      s = THIN_SPACE_SEPARATOR.matcher(s).replaceAll("");
+      s = SPACING.matcher(s).replaceAll(" ");
+      s = LEFT_RIGHT.matcher(s).replaceAll("");
+      s = ABS_BARS.matcher(s).replaceAll("|");
+      s = FRAC_VARIANT.matcher(s).replaceAll("\\\\frac");
+      s = BINOM_VARIANT.matcher(s).replaceAll("\\\\binom");
+      s = DEGREES.matcher(s).replaceAll("");
+      s = TEXT_SEPARATOR.matcher(s).replaceAll(",");
+    }
+    if (s.contains("and") || s.contains("or")) {
+      s = WORD_SEPARATOR.matcher(s).replaceAll(",");
+    }
+    if (s.contains("inf")) {
+      s = INFINITY_WORD.matcher(s).replaceAll("\\\\infty ");
+    }
+    s = stripTrailingPunctuation(s.trim());
+    if (s.contains("p")) {
+      Matcher pct = PERCENT_WORD.matcher(s);
+      if (pct.find() && pct.start() > 0) {
+        s = s.substring(0, pct.start()) + "\\%";
+      }
+    }
+    if (hasLetter(s)) {
+      s = stripUnits(s);
+    }
+    if (s.indexOf(',') >= 0 || s.indexOf(' ') >= 0) {
+      Matcher th = THOUSANDS.matcher(s);
+      if (th.matches()) {
+        s =
+            th.group(1)
+                + th.group(2).replace(",", "").replace(" ", "")
+                + (th.group(3) == null ? "" : th.group(3));
+      }
     }
     return s.trim();
+  }
+
+  private static boolean isAscii(String s) {
+    for (int i = 0; i < s.length(); i++) {
+      if (s.charAt(i) > 127) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static boolean hasLetter(String s) {
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c > 127) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static String stripTrailingPunctuation(String s) {

@@ -110,6 +110,10 @@ final class LatexParser {
   /** Letters that read as a function when a parenthesis follows directly: f(x), P(2). */
   private static final String FUNCTION_LETTERS = "fghFGHPQW";
 
+  private static final java.util.regex.Pattern PLAIN_NUMBER =
+      java.util.regex.Pattern.compile("[-+]?\\d+(\\.\\d+)?");
+  private static final java.util.regex.Pattern WHITESPACE = java.util.regex.Pattern.compile("\\s+");
+
   private final String s;
   private final Deadline deadline;
   private int pos;
@@ -893,10 +897,10 @@ final class LatexParser {
       // \mathrm{e} is Euler's number, \text{E} the letter E: both stay content, never a unit.
       return letter(raw.charAt(0));
     }
-    if (raw.matches("[-+]?\\d+(\\.\\d+)?")) {
+    if (PLAIN_NUMBER.matcher(raw).matches()) {
       return new LatexParser(raw, deadline).parseNumberOrSigned();
     }
-    return new Text(raw.replaceAll("\\s+", " "));
+    return new Text(WHITESPACE.matcher(raw).replaceAll(" "));
   }
 
   private Expr parseNumberOrSigned() {

@@ -27,10 +27,6 @@ public final class MathVerifier {
           Pattern.compile("\\(([A-E])\\)"),
           Pattern.compile("(?<![A-Za-z])([A-E])(?![A-Za-z])"));
 
-  /** No math delimiters, boxes or answer anchors: the whole gold string is the answer. */
-  private static final Pattern BARE_GOLD =
-      Pattern.compile("(?is)(?!.*(?:\\$|\\\\\\(|\\\\\\[|\\\\boxed|\\\\fbox|answer)).*");
-
   static {
     // Class loading and regex compilation cost far more than one verification; pay them once here
     // instead of inside the first caller's time budget.
@@ -128,6 +124,14 @@ public final class MathVerifier {
     } catch (InputTooLargeException | ArithmeticException | StackOverflowError e) {
       return new VerificationResult(
           VerificationStatus.INVALID_INPUT, false, goldForm, predictionForm, e.getMessage());
+    } catch (RuntimeException e) {
+      // A reward worker must not die on one odd completion; the status and detail keep it visible.
+      return new VerificationResult(
+          VerificationStatus.INVALID_INPUT,
+          false,
+          goldForm,
+          predictionForm,
+          "internal error: " + e);
     }
   }
 
@@ -135,9 +139,7 @@ public final class MathVerifier {
 
   private static Extraction extract(
       String text, VerifierOptions options, Deadline deadline, boolean gold) {
-    if (gold
-        && options.formats().contains(AnswerFormat.LATEX)
-        && BARE_GOLD.matcher(text).matches()) {
+    if (gold && options.formats().contains(AnswerFormat.LATEX) && isBare(text)) {
       // Dataset golds are usually bare ("\sqrt[3]{8}", "(-\infty, 3]"): searching them for
       // numbers would read "3" out of the cube root.
       try {
@@ -171,6 +173,16 @@ public final class MathVerifier {
       }
     }
     return new Extraction(null, false);
+  }
+
+  /** No math delimiters, boxes or answer anchors: the whole gold string is the answer. */
+  private static boolean isBare(String text) {
+    return text.indexOf('$') < 0
+        && !text.contains("\\(")
+        && !text.contains("\\[")
+        && !text.contains("\\boxed")
+        && !text.contains("\\fbox")
+        && !text.toLowerCase(java.util.Locale.ROOT).contains("answer");
   }
 
   private static VerificationResult verifyChoice(String goldLetter, String prediction) {
