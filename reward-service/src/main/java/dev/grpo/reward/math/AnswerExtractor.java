@@ -68,7 +68,7 @@ final class AnswerExtractor {
     Matcher fa = FINAL_ANSWER.matcher(text);
     while (fa.find()) {
       deadline.check();
-      addAnchored(text, fa.end(), envs, latex, expr, true, out);
+      addAnchored(text, fa.end(), envs, latex, expr, true, FINAL, out);
     }
     Matcher ac = ANSWER_COLON_ANCHOR.matcher(text);
     while (ac.find()) {
@@ -131,17 +131,6 @@ final class AnswerExtractor {
       boolean latex,
       boolean expr,
       boolean finalAnswer,
-      List<Candidate> out) {
-    addAnchored(text, from, envs, latex, expr, finalAnswer, FINAL, out);
-  }
-
-  private static void addAnchored(
-      String text,
-      int from,
-      List<int[]> envs,
-      boolean latex,
-      boolean expr,
-      boolean finalAnswer,
       int priority,
       List<Candidate> out) {
     if (latex) {
@@ -155,7 +144,7 @@ final class AnswerExtractor {
       }
     }
     if (expr) {
-      int windowEnd = Math.min(text.length(), from + (finalAnswer ? 100 : 100));
+      int windowEnd = Math.min(text.length(), from + 100);
       int nl = text.indexOf('\n', from);
       if (nl >= 0 && nl < windowEnd) {
         windowEnd = nl;

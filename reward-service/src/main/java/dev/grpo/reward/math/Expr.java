@@ -45,14 +45,40 @@ sealed interface Expr {
   record Add(List<Expr> terms) implements Expr {
     @Override
     public String render() {
-      return "(" + terms.stream().map(Expr::render).collect(Collectors.joining(" + ")) + ")";
+      StringBuilder sb = new StringBuilder("(");
+      for (int i = 0; i < terms.size(); i++) {
+        String t = terms.get(i).render();
+        if (i > 0) {
+          sb.append(t.startsWith("-") ? " - " : " + ");
+          t = t.startsWith("-") ? t.substring(1) : t;
+        }
+        sb.append(t);
+      }
+      return sb.append(')').toString();
     }
   }
 
   record Mul(List<Expr> factors) implements Expr {
     @Override
     public String render() {
-      return factors.stream().map(Expr::render).collect(Collectors.joining("*"));
+      StringBuilder sb = new StringBuilder();
+      for (Expr f : factors) {
+        if (f instanceof Num n && n.value().equals(Rational.of(-1)) && sb.length() == 0) {
+          sb.append('-');
+        } else if (f instanceof Pow p
+            && p.exponent() instanceof Num n
+            && n.value().equals(Rational.of(-1))) {
+          sb.append(sb.length() == 0 || sb.toString().equals("-") ? "1" : "").append('/');
+          String d = p.base().render();
+          sb.append(p.base() instanceof Mul || p.base() instanceof Pow ? "(" + d + ")" : d);
+        } else {
+          if (sb.length() > 0 && !sb.toString().equals("-")) {
+            sb.append('*');
+          }
+          sb.append(f.render());
+        }
+      }
+      return sb.toString();
     }
   }
 

@@ -854,13 +854,9 @@ final class LatexParser {
       case "boxed":
       case "fbox":
       case "underline":
-      case "mathbf":
       case "bm":
       case "vec":
-        if (!cmd.equals("mathbf")) {
-          return parseFracArgument();
-        }
-        return textCommand(cmd);
+        return parseFracArgument();
       case "begin":
         return parseEnvironment();
       case "sum":
@@ -898,14 +894,9 @@ final class LatexParser {
       return letter(raw.charAt(0));
     }
     if (PLAIN_NUMBER.matcher(raw).matches()) {
-      return new LatexParser(raw, deadline).parseNumberOrSigned();
+      return new LatexParser(raw, deadline).parseUnary();
     }
     return new Text(WHITESPACE.matcher(raw).replaceAll(" "));
-  }
-
-  private Expr parseNumberOrSigned() {
-    Expr e = parseUnary();
-    return e;
   }
 
   private Expr parseFracArgument() {
@@ -967,7 +958,6 @@ final class LatexParser {
     if (power != null) {
       if (power instanceof Num n
           && n.value().equals(Rational.of(-1))
-          && name.startsWith("a") == false
           && (name.equals("sin") || name.equals("cos") || name.equals("tan"))) {
         return new Call("arc" + name, List.of(arg));
       }
@@ -976,10 +966,13 @@ final class LatexParser {
     return call;
   }
 
-  /** "\sin x", "\ln 2": the argument is one factor with its exponent, like LaTeX readers assume. */
+  /**
+   * Argument of a function written without parentheses ("\sin x", "\ln 2"): one factor with its
+   * exponent, so "\sin b \cos a" is sin(b)·cos(a).
+   */
   private Expr parsePostfixNoImplicit() {
     Expr first = parsePostfix();
-    // "\sin 2x" reads as sin(2x); stop at another function or operator.
+    // A coefficient belongs to the argument: "\sin 2x" is sin(2x).
     if (first instanceof Num && Character.isLetter(peek())) {
       Expr next = parsePostfix();
       return new Mul(List.of(first, next));
