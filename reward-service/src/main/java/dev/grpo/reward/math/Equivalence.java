@@ -115,7 +115,12 @@ final class Equivalence {
       return g instanceof Matrix a && p instanceof Matrix b && matrices(a, b);
     }
     if (g instanceof Union || p instanceof Union) {
-      return unions(asUnionParts(g), asUnionParts(p));
+      List<Expr> gp = asUnionParts(g);
+      List<Expr> pp = asUnionParts(p);
+      if (gp.size() == 1 && pp.size() == 1 && (gp.get(0) != g || pp.get(0) != p)) {
+        return compare(gp.get(0), pp.get(0));
+      }
+      return unordered(gp, pp);
     }
     if (g instanceof Interval gi) {
       Interval pi = asInterval(p);
@@ -262,7 +267,7 @@ final class Equivalence {
     int agreeing = 0;
     for (int attempt = 0; attempt < MAX_ATTEMPTS && agreeing < POINTS; attempt++) {
       deadline.check();
-      Map<String, Rational> point = randomPoint(symbols, random);
+      Map<String, Rational> point = randomPoint(symbols, integerSymbols(a, b), random);
       try {
         Evaluator ev = new Evaluator(point, deadline);
         Value va = ev.eval(a);
@@ -359,15 +364,22 @@ final class Equivalence {
     return true;
   }
 
+  /** Union parts, with finite sets merged into one: {1} ∪ {2} is {1, 2}. */
   private static List<Expr> asUnionParts(Expr e) {
-    if (e instanceof Union u) {
-      return u.parts();
+    List<Expr> parts = e instanceof Union u ? u.parts() : List.of(e);
+    List<Expr> out = new ArrayList<>();
+    List<Expr> elements = new ArrayList<>();
+    for (Expr part : parts) {
+      if (part instanceof SetOf s) {
+        elements.addAll(s.items());
+      } else {
+        out.add(part);
+      }
     }
-    return List.of(e);
-  }
-
-  private boolean unions(List<Expr> g, List<Expr> p) {
-    return unordered(g, p);
+    if (!elements.isEmpty()) {
+      out.add(new SetOf(elements));
+    }
+    return out;
   }
 
   private static Interval asInterval(Expr e) {
@@ -498,11 +510,12 @@ final class Equivalence {
       }
     }
     SplittableRandom random = new SplittableRandom(symbols.hashCode());
+    Set<String> integers = integerSymbols(g, p);
     int agreeing = 0;
     for (int attempt = 0; attempt < MAX_ATTEMPTS && agreeing < POINTS; attempt++) {
       deadline.check();
       try {
-        Evaluator ev = new Evaluator(randomPoint(symbols, random), deadline);
+        Evaluator ev = new Evaluator(randomPoint(symbols, integers, random), deadline);
         Value a = ev.eval(g);
         Value b = ev.eval(p);
         if (!valuesEqual(a, b, decimal)) {
@@ -518,14 +531,47 @@ final class Equivalence {
     return agreeing >= POINTS || (agreeing == 0 && structural(g, p));
   }
 
-  private static Map<String, Rational> randomPoint(Set<String> symbols, SplittableRandom random) {
+  /**
+   * Random rationals in about [0.3, 10] for each variable; variables used as a sum bound or a
+   * factorial/binomial argument get integers, since n! and sums to n only exist there.
+   */
+  private static Map<String, Rational> randomPoint(
+      Set<String> symbols, Set<String> integers, SplittableRandom random) {
     Map<String, Rational> point = new HashMap<>();
     for (String s : symbols) {
+      if (integers.contains(s)) {
+        point.put(s, Rational.of(3 + random.nextInt(30)));
+        continue;
+      }
       long num = 1000 + random.nextInt(9000);
       long den = 997 + random.nextInt(2000);
       point.put(s, Rational.of(BigInteger.valueOf(num), BigInteger.valueOf(den)));
     }
     return point;
+  }
+
+  private static Set<String> integerSymbols(Expr... exprs) {
+    Set<String> out = new TreeSet<>();
+    for (Expr e : exprs) {
+      collectIntegerSymbols(e, out);
+    }
+    return out;
+  }
+
+  private static void collectIntegerSymbols(Expr e, Set<String> out) {
+    if (e instanceof Call c) {
+      switch (c.name()) {
+        case "factorial", "binom" -> c.args().forEach(a -> collectSymbols(a, out));
+        case "sum", "prod" -> {
+          collectSymbols(c.args().get(1), out);
+          collectSymbols(c.args().get(2), out);
+        }
+        default -> {}
+      }
+    }
+    for (Expr k : Subexpressions.of(e)) {
+      collectIntegerSymbols(k, out);
+    }
   }
 
   /**

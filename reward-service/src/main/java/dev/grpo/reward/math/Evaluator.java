@@ -378,7 +378,7 @@ final class Evaluator {
 
   private Value factorial(Value v) {
     if (!v.isExact() || !v.exact().isInteger() || v.exact().signum() < 0) {
-      throw new NotEvaluable("factorial of a non-natural number", !v.isExact());
+      throw new NotEvaluable("factorial of a non-natural number", true);
     }
     if (v.exact().num().compareTo(BigInteger.valueOf(MAX_FACTORIAL)) > 0) {
       throw new InputTooLargeException("factorial argument above " + MAX_FACTORIAL);

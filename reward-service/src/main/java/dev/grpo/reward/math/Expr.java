@@ -85,7 +85,16 @@ sealed interface Expr {
   record Pow(Expr base, Expr exponent) implements Expr {
     @Override
     public String render() {
-      return base.render() + "^(" + exponent.render() + ")";
+      String b = base.render();
+      boolean atomic =
+          base instanceof Sym
+              || base instanceof Const
+              || base instanceof Call
+              || base instanceof Add;
+      if (!atomic && !(base instanceof Num n && n.value().signum() >= 0 && !b.contains("/"))) {
+        b = "(" + b + ")";
+      }
+      return b + "^(" + exponent.render() + ")";
     }
   }
 
