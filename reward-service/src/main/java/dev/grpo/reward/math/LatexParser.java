@@ -985,7 +985,10 @@ final class LatexParser {
     if (env.equals("array")) {
       readRawGroup();
     }
-    if (!env.endsWith("matrix") && !env.equals("array")) {
+    // vmatrix/Vmatrix are determinants, not matrices.
+    if (!env.endsWith("matrix") && !env.equals("array")
+        || env.startsWith("v")
+        || env.startsWith("V")) {
       throw new ParseException("unsupported environment " + env);
     }
     List<List<Expr>> rows = new ArrayList<>();

@@ -74,6 +74,11 @@ class MathVerifierTest {
         "\\frac{1}{2004!}    | $\\frac{1}{2004!}$",
         "400!                | $400 \\cdot 399!$",
         "i                   | $i$",
+        "\\sum_{k=1}^{n} k    | $\\frac{n(n+1)}{2}$",
+        "\\binom{n}{k}        | $\\frac{n!}{k!(n-k)!}$",
+        "\\{1\\} \\cup \\{2\\} | $\\{2, 1\\}$",
+        "\\cos(\\pi/3)       | $\\frac12$",
+        "x > 0               | $(0, \\infty)$",
       })
   void acceptsEquivalentAnswers(String gold, String prediction) {
     assertThat(same(gold, prediction)).isTrue();
@@ -106,6 +111,9 @@ class MathVerifierTest {
         "0.0000001           | $0.0000002$",
         "1e-7                | $2e-7$",
         "45^\\circ           | $\\frac{\\pi}{4}$",
+        "\\sum_{k=1}^{n} k    | $\\frac{n(n-1)}{2}$",
+        "-\\infty             | $\\infty$",
+        "(0, \\infty)         | $x > 0$",
       })
   void rejectsDifferentAnswers(String gold, String prediction) {
     assertThat(same(gold, prediction)).isFalse();
