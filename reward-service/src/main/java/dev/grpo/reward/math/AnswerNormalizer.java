@@ -108,12 +108,13 @@ final class AnswerNormalizer {
       s = ESCAPED_COMMAND.matcher(s).replaceAll("\\\\");
     }
     s = s.replace("\\$", "").replace("$", "");
-    s = s.replace('\n', ' ').replace('\t', ' ').replace('\r', ' ');
+    s = s.replace('\n', ' ').replace('\t', ' ').replace('\r', ' ').replace('~', ' ');
     if (!isAscii(s)) {
       s = s.replace("−", "-").replace("×", "\\times ").replace("÷", "\\div ");
       s = s.replace("≤", "\\le ").replace("≥", "\\ge ").replace("≠", "\\ne ");
       s = s.replace("·", "\\cdot ").replace("π", "\\pi ").replace("∞", "\\infty ");
       s = s.replace("√", "\\sqrt").replace("°", "\\circ ");
+      s = s.replace("²", "^2").replace("³", "^3").replace("\u00a0", " ");
       latex = true;
     }
     if (s.contains("{,")) {

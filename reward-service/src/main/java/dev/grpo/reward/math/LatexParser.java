@@ -698,6 +698,10 @@ final class LatexParser {
       }
     }
     String digits = s.substring(start, pos);
+    Expr repeating = repeatingDecimal(digits);
+    if (repeating != null) {
+      return repeating;
+    }
     BigDecimal value = new BigDecimal(digits);
     // Scientific notation (1e-7, 2.5E+3) is read as one number, never as Euler's e minus 7.
     if (pos + 1 < s.length() && (s.charAt(pos) == 'e' || s.charAt(pos) == 'E')) {
@@ -717,6 +721,37 @@ final class LatexParser {
       }
     }
     return new Num(Rational.of(value), decimal);
+  }
+
+  /**
+   * "0.\overline{3}" and "1.2\overline{45}": a repeating decimal is an exact fraction, so it
+   * compares exactly (0.\overline{3} = 1/3), not rounded.
+   */
+  private Expr repeatingDecimal(String digits) {
+    int save = pos;
+    if (pos < s.length() && s.charAt(pos) == '.' && !digits.contains(".")) {
+      pos++;
+      digits = digits + ".";
+    }
+    if (!digits.contains(".") || !s.startsWith("\\overline", pos)) {
+      pos = save;
+      return null;
+    }
+    pos += "\\overline".length();
+    String period = readRawGroup().trim();
+    if (period.isEmpty() || period.length() > 50 || !period.chars().allMatch(Character::isDigit)) {
+      throw new ParseException("bad repeating decimal");
+    }
+    int fractionDigits = digits.length() - digits.indexOf('.') - 1;
+    Rational head = Rational.of(new BigDecimal(digits.endsWith(".") ? digits + "0" : digits));
+    Rational tail =
+        Rational.of(
+            new BigInteger(period),
+            BigInteger.TEN
+                .pow(period.length())
+                .subtract(BigInteger.ONE)
+                .multiply(BigInteger.TEN.pow(fractionDigits)));
+    return new Num(head.add(tail), false);
   }
 
   private Expr parseWordOrLetter() {

@@ -79,6 +79,8 @@ class MathVerifierTest {
         "\\{1\\} \\cup \\{2\\} | $\\{2, 1\\}$",
         "\\cos(\\pi/3)       | $\\frac12$",
         "x > 0               | $(0, \\infty)$",
+        "\\frac{31}{22}       | $1.4\\overline{09}$",
+        "3 \\text{ cm}        | $3~\\text{cm}$",
       })
   void acceptsEquivalentAnswers(String gold, String prediction) {
     assertThat(same(gold, prediction)).isTrue();
@@ -114,6 +116,7 @@ class MathVerifierTest {
         "\\sum_{k=1}^{n} k    | $\\frac{n(n-1)}{2}$",
         "-\\infty             | $\\infty$",
         "(0, \\infty)         | $x > 0$",
+        "\\frac{1}{3}         | $0.\\overline{4}$",
       })
   void rejectsDifferentAnswers(String gold, String prediction) {
     assertThat(same(gold, prediction)).isFalse();
