@@ -19,13 +19,16 @@ public final class MathVerifier {
 
   private static final Pattern CHOICE_GOLD =
       Pattern.compile("^\\s*(?:\\\\text\\{\\s*)?\\(?\\s*([A-E])\\s*\\)?(?:\\s*\\})?\\s*$");
+
+  /** Where a choice letter is looked for, strongest first; the last match of a pattern wins. */
   private static final List<Pattern> CHOICE_PREDICTION =
       List.of(
-          Pattern.compile("\\\\boxed\\{\\s*(?:\\\\text(?:bf)?\\{)?\\s*\\(?([A-E])\\)?\\s*\\}"),
           Pattern.compile(
-              "(?i)answer(?:\\s+is)?\\s*:?\\s*\\(?\\*{0,2}([A-E])\\*{0,2}\\)?(?![A-Za-z])"),
-          Pattern.compile("\\(([A-E])\\)"),
-          Pattern.compile("(?<![A-Za-z])([A-E])(?![A-Za-z])"));
+              "(?i:answer|option|choice)(?:\\s+is)?\\s*:?\\s*\\**\\(?\\**([A-E])\\**\\)?(?![A-Za-z])"),
+          Pattern.compile("\\(([A-E])\\)"));
+
+  private static final Pattern CHOICE_DECORATION =
+      Pattern.compile("\\\\text(?:bf)?\\{|\\\\mathrm\\{|[\\s{}()$*.:]");
 
   static {
     // Class loading and regex compilation cost far more than one verification; pay them once here
@@ -185,20 +188,44 @@ public final class MathVerifier {
         && !text.toLowerCase(java.util.Locale.ROOT).contains("answer");
   }
 
+  /**
+   * A letter gold ("B", "(B)", "\text{(B)}"). A box, when present, must hold exactly one letter, so
+   * boxing every option never pays; otherwise "answer is (B)", then the last "(B)", then a
+   * prediction that is only a letter.
+   */
   private static VerificationResult verifyChoice(String goldLetter, String prediction) {
-    for (Pattern p : CHOICE_PREDICTION) {
-      Matcher m = p.matcher(prediction);
-      String last = null;
-      while (m.find()) {
-        last = m.group(1);
-      }
-      if (last != null) {
-        boolean correct = last.equalsIgnoreCase(goldLetter);
+    List<BoxedContent.Box> boxes = BoxedContent.find(prediction, Deadline.none());
+    String chosen = null;
+    if (!boxes.isEmpty()) {
+      chosen = bareLetter(boxes.get(boxes.size() - 1).content());
+      if (chosen == null) {
         return new VerificationResult(
-            VerificationStatus.OK, correct, goldLetter, last, "multiple choice");
+            VerificationStatus.OK,
+            false,
+            goldLetter,
+            null,
+            "boxed answer is not one choice letter");
       }
     }
+    for (int i = 0; chosen == null && i < CHOICE_PREDICTION.size(); i++) {
+      Matcher m = CHOICE_PREDICTION.get(i).matcher(prediction);
+      while (m.find()) {
+        chosen = m.group(1);
+      }
+    }
+    if (chosen == null) {
+      chosen = bareLetter(prediction);
+    }
+    if (chosen == null) {
+      return new VerificationResult(
+          VerificationStatus.OK, false, goldLetter, null, "no choice letter in prediction");
+    }
     return new VerificationResult(
-        VerificationStatus.OK, false, goldLetter, null, "no choice letter in prediction");
+        VerificationStatus.OK, chosen.equals(goldLetter), goldLetter, chosen, "multiple choice");
+  }
+
+  private static String bareLetter(String text) {
+    String t = CHOICE_DECORATION.matcher(text).replaceAll("");
+    return t.length() == 1 && t.charAt(0) >= 'A' && t.charAt(0) <= 'E' ? t : null;
   }
 }

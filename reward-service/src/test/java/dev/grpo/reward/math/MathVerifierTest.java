@@ -225,6 +225,10 @@ class MathVerifierTest {
     assertThat(same("B", "Comparing all options, the answer is (B).")).isTrue();
     assertThat(same("(C)", "The answer is $\\boxed{\\text{(D)}}$")).isFalse();
     assertThat(same("\\text{(A)}", "$\\boxed{A}$")).isTrue();
+    assertThat(same("C", "The correct option is **C**.")).isTrue();
+    // Boxing every option, or the article "a", must not count as choosing.
+    assertThat(same("C", "\\boxed{A, B, C}")).isFalse();
+    assertThat(same("A", "The answer is a prime number, 7.")).isFalse();
   }
 
   @Test
