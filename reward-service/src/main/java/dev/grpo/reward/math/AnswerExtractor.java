@@ -33,7 +33,7 @@ final class AnswerExtractor {
   private static final Pattern PERCENT_AFTER =
       Pattern.compile("^(?:\\s|\\$|\\\\\\)|\\\\\\])*(\\\\%|%|percentage|percent|pct)(?![A-Za-z])");
   private static final Pattern BARE_FRACTION =
-      Pattern.compile("\\\\[dtc]?frac\\{\\d+\\}\\{\\d+\\}");
+      Pattern.compile("(?<![\\w\\\\])-?\\s*\\\\[dtc]?frac\\{\\d+\\}\\{\\d+\\}");
   private static final Pattern ENV_GAP =
       Pattern.compile("(?i)^\\s*(?:,|;|and|or|,\\s*and|,\\s*or)\\s*$");
 

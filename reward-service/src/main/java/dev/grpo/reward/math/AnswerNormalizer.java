@@ -32,7 +32,7 @@ final class AnswerNormalizer {
       Pattern.compile("\\s*(?:percentage|percent|pct)\\s*\\.?\\s*$");
   private static final Pattern TRAILING_TEXT =
       Pattern.compile(
-          "\\s*\\\\(?:text|textbf|textit|textrm|mbox|mathrm|mathbf|mathit)\\s*\\{\\s*([A-Za-z][A-Za-z .]*[A-Za-z.]|[a-zA-Z]{2,})\\s*\\}(?:\\s*\\^\\s*\\{?[23]\\}?)?\\s*$");
+          "\\s*\\\\(?:text|textnormal|textbf|textit|textrm|mbox|mathrm|mathbf|mathit)\\s*\\{\\s*([A-Za-z][A-Za-z .]*[A-Za-z.]|[a-zA-Z]{2,})\\s*\\}(?:\\s*\\^\\s*\\{?[23]\\}?)?\\s*$");
   private static final Pattern THOUSANDS =
       Pattern.compile("^(-?)([1-9]\\d{0,2}(?:,\\d{3})+|[1-9]\\d{0,2}(?: \\d{3})+)(\\.\\d+)?$");
   private static final Pattern INFINITY_WORD =
@@ -179,6 +179,10 @@ final class AnswerNormalizer {
   }
 
   private static String stripTrailingPunctuation(String s) {
+    if (s.endsWith("..")) {
+      // An ellipsis ("1, 2, 3, ...") is part of the answer, not sentence punctuation.
+      return s;
+    }
     int end = s.length();
     while (end > 0) {
       char c = s.charAt(end - 1);

@@ -39,6 +39,7 @@ final class LatexParser {
   private static final Set<String> TEXT_COMMANDS =
       Set.of(
           "text",
+          "textnormal",
           "textbf",
           "textit",
           "textrm",
@@ -132,6 +133,26 @@ final class LatexParser {
     }
     String normalized = AnswerNormalizer.normalize(answer);
     if (normalized.isEmpty()) {
+      throw new ParseException("empty answer");
+    }
+    try {
+      return parseNormalized(normalized, deadline);
+    } catch (ParseException e) {
+      // "1 = \zzz = x = 0": a chain of equalities whose middle does not parse still states its
+      // final value.
+      String[] parts = EQUALS_SPLIT.split(normalized);
+      if (parts.length > 2 && normalized.indexOf(',') < 0 && normalized.indexOf(';') < 0) {
+        return parseNormalized(parts[parts.length - 1], deadline);
+      }
+      throw e;
+    }
+  }
+
+  private static final java.util.regex.Pattern EQUALS_SPLIT =
+      java.util.regex.Pattern.compile("(?<![<>!:=])=(?!=)");
+
+  private static Expr parseNormalized(String normalized, Deadline deadline) {
+    if (normalized.isBlank()) {
       throw new ParseException("empty answer");
     }
     LatexParser p = new LatexParser(normalized, deadline);
@@ -264,8 +285,12 @@ final class LatexParser {
           break;
         }
         if (op.equals("~")) {
-          skipRestOfItem();
-          break;
+          if (!ops.isEmpty()) {
+            // "x = 1/3 \approx 0.33": the exact value came first; the approximation is commentary.
+            skipRestOfItem();
+            break;
+          }
+          op = "=";
         }
         if (op.equals("in")) {
           Expr set = parseUnion();
@@ -720,7 +745,30 @@ final class LatexParser {
         decimal = true;
       }
     }
+    if (!decimal && pos < s.length() && s.charAt(pos) == '_') {
+      return baseNumeral(digits);
+    }
     return new Num(Rational.of(value), decimal);
+  }
+
+  /** "204_5" and "1011_{2}": a numeral in another base is its value. */
+  private Expr baseNumeral(String digits) {
+    pos++;
+    String base = readRawGroup().trim();
+    int b;
+    try {
+      b = Integer.parseInt(base);
+    } catch (NumberFormatException e) {
+      throw new ParseException("bad base " + base);
+    }
+    if (b < 2 || b > 36) {
+      throw new ParseException("bad base " + base);
+    }
+    try {
+      return new Num(Rational.of(new BigInteger(digits, b)), false);
+    } catch (NumberFormatException e) {
+      throw new ParseException("digits " + digits + " not valid in base " + b);
+    }
   }
 
   /**

@@ -91,6 +91,14 @@ public final class MathVerifier {
         return verifyChoice(choice.group(1), prediction);
       }
       Extraction g = extract(gold, options, deadline, true);
+      if (g.expr() == null && !g.tooLarge()) {
+        // Unparseable but written identically: a string match is still a sound verdict.
+        String goldText = rawAnswer(gold, options, deadline, true);
+        if (goldText != null && goldText.equals(rawAnswer(prediction, options, deadline, false))) {
+          return new VerificationResult(
+              VerificationStatus.OK, true, goldText, goldText, "identical unparsed answers");
+        }
+      }
       if (g.expr() == null) {
         return new VerificationResult(
             g.tooLarge() ? VerificationStatus.INVALID_INPUT : VerificationStatus.NOT_APPLICABLE,
@@ -176,6 +184,27 @@ public final class MathVerifier {
       }
     }
     return new Extraction(null, false);
+  }
+
+  /** The strongest candidate answer as normalized text, or null. */
+  private static String rawAnswer(
+      String text, VerifierOptions options, Deadline deadline, boolean gold) {
+    String raw;
+    if (gold && options.formats().contains(AnswerFormat.LATEX) && isBare(text)) {
+      raw = text;
+    } else {
+      List<AnswerExtractor.Candidate> candidates =
+          AnswerExtractor.candidates(text, options.formats(), options.boxedPriority(), deadline);
+      if (candidates.isEmpty()) {
+        return null;
+      }
+      raw = candidates.get(0).text();
+    }
+    if (raw.length() > LatexParser.MAX_ANSWER_CHARS) {
+      return null;
+    }
+    String normalized = AnswerNormalizer.normalize(raw).replaceAll("\\s+", "");
+    return normalized.isEmpty() ? null : normalized;
   }
 
   /** No math delimiters, boxes or answer anchors: the whole gold string is the answer. */

@@ -93,7 +93,6 @@ class MathVerifierTest {
       value = {
         "\\frac{1}{3}        | $0.333$",
         "50                  | $0.5$",
-        "50\\%               | $50$",
         "\\pi/2              | $1.5708$",
         "5                   | $5.00001$",
         "100000              | $100001$",
@@ -120,6 +119,15 @@ class MathVerifierTest {
       })
   void rejectsDifferentAnswers(String gold, String prediction) {
     assertThat(same(gold, prediction)).isFalse();
+  }
+
+  @Test
+  void percentGoldAcceptsTheFractionOrTheNumberOfPercent() {
+    assertThat(same("50\\%", "$\\frac{1}{2}$")).isTrue();
+    assertThat(same("50\\%", "$50$")).isTrue();
+    assertThat(same("28\\%", "28 percent")).isTrue();
+    assertThat(same("50", "$50\\%$")).isFalse();
+    assertThat(same("0.28", "28")).isFalse();
   }
 
   @Test
