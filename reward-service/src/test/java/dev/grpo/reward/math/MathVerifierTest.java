@@ -131,6 +131,43 @@ class MathVerifierTest {
   }
 
   @Test
+  void matrixArithmeticReducesToOneMatrix() {
+    String sum =
+        "$\\begin{pmatrix}1 & 2 \\\\ 3 & 4\\end{pmatrix} + \\begin{pmatrix}5 & 6 \\\\ 7 & 8\\end{pmatrix}$";
+    assertThat(same("\\begin{pmatrix}6 & 8 \\\\ 10 & 12\\end{pmatrix}", sum)).isTrue();
+    assertThat(same("\\begin{pmatrix}6 & 8 \\\\ 10 & 13\\end{pmatrix}", sum)).isFalse();
+    String product =
+        "$\\begin{pmatrix}1 & 1 \\\\ 0 & 1\\end{pmatrix} \\begin{pmatrix}1 & 2 \\\\ 0 & 1\\end{pmatrix}$";
+    assertThat(same("\\begin{pmatrix}1 & 3 \\\\ 0 & 1\\end{pmatrix}", product)).isTrue();
+  }
+
+  @Test
+  void baseSubscriptNumeralsAreTheirValue() {
+    assertThat(same("204_5", "$\\boxed{54}$")).isTrue();
+    assertThat(same("$1112112_3$", "$\\boxed{1112122_3}$")).isFalse();
+  }
+
+  @Test
+  void approximationsAndEqualityChains() {
+    assertThat(same("$11$", "$x\\approx11$")).isTrue();
+    assertThat(same("$1/3$", "$x=1/3\\approx1.3$")).isTrue();
+    assertThat(same("$1 = \\zzz = x = 0$", "$0$")).isTrue();
+  }
+
+  @Test
+  void identicalUnparseableAnswersMatchButOtherwiseGoldIsNotApplicable() {
+    assertThat(verifier.verify("$\\weird{1}$", "so $\\weird{1}$").correct()).isTrue();
+    assertThat(verifier.verify("$\\weird{1}$", "so $\\weird{2}$").status())
+        .isEqualTo(VerificationStatus.NOT_APPLICABLE);
+  }
+
+  @Test
+  void ellipsisIsNotSentencePunctuation() {
+    assertThat(same("$1, 2, 3$", "$1, 2, 3, ...$")).isFalse();
+    assertThat(same("$1, 2, 3$", "$1, 2, 3.$")).isTrue();
+  }
+
+  @Test
   void knownMathVerifyFalsePositivesAreRejected() {
     assertThat(same("\\frac{1}{2004!}", "$\\frac{1}{2006!}$")).isFalse();
     assertThat(same("\\frac{1}{2^{99}}", "$\\frac{1}{2^{98}}$")).isFalse();
