@@ -51,6 +51,8 @@ final class AnswerExtractor {
       Pattern.compile(
           "(?<![\\w.\\\\{^_])\\(?-?\\d[\\d.]*\\)?(?:\\s*[-+*/^×÷]\\s*\\(?-?\\d[\\d.]*\\)?)+(?![\\d.]*\\w)");
 
+  private static final Pattern MIXED_NUMBER =
+      Pattern.compile("(?<![\\w.\\\\{^_/,])[-+]?\\d+[ \\t]+\\d+/\\d+(?!\\d|\\.\\d|/)");
   private static final Pattern COMMA_THOUSANDS =
       Pattern.compile("[1-9]\\d{0,2}(?:,\\d{3})+(?:\\.\\d+)?");
 
@@ -294,6 +296,12 @@ final class AnswerExtractor {
       deadline.check();
       String e = ex.group().replace("×", "*").replace("÷", "/");
       found.add(new Candidate(e, priority, ex.start(), ex.end(), "expression"));
+    }
+    Matcher mixed = MIXED_NUMBER.matcher(text).region(from, to);
+    mixed.useTransparentBounds(true);
+    while (mixed.find()) {
+      deadline.check();
+      found.add(new Candidate(mixed.group(), priority, mixed.start(), mixed.end(), "mixed number"));
     }
     Matcher m = NUMBER.matcher(text).region(from, to);
     m.useTransparentBounds(true);

@@ -33,6 +33,11 @@ final class AnswerNormalizer {
   private static final Pattern TRAILING_TEXT =
       Pattern.compile(
           "\\s*\\\\(?:text|textnormal|textbf|textit|textrm|mbox|mathrm|mathbf|mathit)\\s*\\{\\s*([A-Za-z][A-Za-z .]*[A-Za-z.]|[a-zA-Z]{2,})\\s*\\}(?:\\s*\\^\\s*\\{?[23]\\}?)?\\s*$");
+
+  /** "4 4/9" written in plain text is four and four ninths. */
+  private static final Pattern PLAIN_MIXED_NUMBER =
+      Pattern.compile("^([-+]?)(\\d+)[ \\t]+(\\d+)\\s*/\\s*(\\d+)$");
+
   private static final Pattern THOUSANDS =
       Pattern.compile("^(-?)([1-9]\\d{0,2}(?:,\\d{3})+|[1-9]\\d{0,2}(?: \\d{3})+)(\\.\\d+)?$");
   private static final Pattern INFINITY_WORD =
@@ -146,6 +151,19 @@ final class AnswerNormalizer {
     }
     if (hasLetter(s)) {
       s = stripUnits(s);
+    }
+    if (s.indexOf('/') > 0) {
+      Matcher mixed = PLAIN_MIXED_NUMBER.matcher(s);
+      if (mixed.matches()) {
+        s =
+            mixed.group(1)
+                + mixed.group(2)
+                + "\\frac{"
+                + mixed.group(3)
+                + "}{"
+                + mixed.group(4)
+                + "}";
+      }
     }
     if (s.indexOf(',') >= 0 || s.indexOf(' ') >= 0) {
       Matcher th = THOUSANDS.matcher(s);

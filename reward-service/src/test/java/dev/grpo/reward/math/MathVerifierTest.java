@@ -162,6 +162,15 @@ class MathVerifierTest {
   }
 
   @Test
+  void plainTextMixedNumbers() {
+    assertThat(same("40/9", "The answer is 4 4/9.")).isTrue();
+    assertThat(same("4", "The answer is 4 4/9.")).isFalse();
+    assertThat(same("-40/9", "-4 4/9")).isTrue();
+    assertThat(same("103/9", "11 + 4/9")).isTrue();
+    assertThat(same("4/9", "There are 4 objects and 4/9 remain.")).isTrue();
+  }
+
+  @Test
   void ellipsisIsNotSentencePunctuation() {
     assertThat(same("$1, 2, 3$", "$1, 2, 3, ...$")).isFalse();
     assertThat(same("$1, 2, 3$", "$1, 2, 3.$")).isTrue();
