@@ -60,8 +60,9 @@ final class Evaluator {
       return exact != null ? exact.toBigDecimal(MC) : approx;
     }
 
+    /** Exact values carry no error; rounding them to 40 digits is charged when a result is made. */
     BigDecimal error() {
-      return exact != null ? exact.toBigDecimal(MC).abs().multiply(EPS) : err;
+      return exact != null ? BigDecimal.ZERO : err;
     }
 
     int signum() {
