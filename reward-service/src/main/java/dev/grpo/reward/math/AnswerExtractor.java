@@ -25,6 +25,9 @@ final class AnswerExtractor {
   static final int ANSWER_WORD = 200;
   static final int BARE = 300;
 
+  /** Matches kept per anchor kind, counted from the end of the text. */
+  static final int MAX_PER_KIND = 100;
+
   private static final Pattern FINAL_ANSWER =
       Pattern.compile("(?i)final\\s+answer[^\\n]{0,50}?\\bis\\b\\s*:?\\s*");
   private static final Pattern ANSWER_COLON_ANCHOR = Pattern.compile("(?i)answer\\s*:\\s*");
@@ -67,23 +70,17 @@ final class AnswerExtractor {
     if (latex && boxedPriority >= 0) {
       addBoxed(text, boxedPriority, out, deadline);
     }
-    Matcher fa = FINAL_ANSWER.matcher(text);
-    while (fa.find()) {
-      deadline.check();
-      addAnchored(text, fa.end(), envs, latex, expr, true, FINAL, out);
+    for (int from : lastMatchEnds(FINAL_ANSWER, text, deadline)) {
+      addAnchored(text, from, envs, latex, expr, true, FINAL, out);
     }
-    Matcher ac = ANSWER_COLON_ANCHOR.matcher(text);
-    while (ac.find()) {
-      deadline.check();
-      addAnchored(text, ac.end(), envs, latex, expr, false, ANSWER_COLON, out);
+    for (int from : lastMatchEnds(ANSWER_COLON_ANCHOR, text, deadline)) {
+      addAnchored(text, from, envs, latex, expr, false, ANSWER_COLON, out);
     }
-    Matcher aw = ANSWER_ANCHOR.matcher(text);
-    while (aw.find()) {
-      deadline.check();
-      addAnchored(text, aw.end(), envs, latex, expr, false, ANSWER_WORD, out);
+    for (int from : lastMatchEnds(ANSWER_ANCHOR, text, deadline)) {
+      addAnchored(text, from, envs, latex, expr, false, ANSWER_WORD, out);
     }
     if (latex) {
-      addBareEnvironments(text, envs, out);
+      addBareEnvironments(text, envs, out, deadline);
       Matcher bf = BARE_FRACTION.matcher(text);
       while (bf.find()) {
         deadline.check();
@@ -98,6 +95,35 @@ final class AnswerExtractor {
             .thenComparing(Comparator.comparingInt(Candidate::end).reversed())
             .thenComparingInt(Candidate::start));
     return out;
+  }
+
+  /** End offsets of the last {@link #MAX_PER_KIND} matches. */
+  private static List<Integer> lastMatchEnds(Pattern anchor, String text, Deadline deadline) {
+    java.util.ArrayDeque<Integer> ends = new java.util.ArrayDeque<>();
+    Matcher m = anchor.matcher(text);
+    while (m.find()) {
+      deadline.check();
+      ends.addLast(m.end());
+      if (ends.size() > MAX_PER_KIND) {
+        ends.removeFirst();
+      }
+    }
+    return new ArrayList<>(ends);
+  }
+
+  /** Index of the first environment starting at or after {@code from}. */
+  private static int firstEnvironmentAfter(List<int[]> envs, int from) {
+    int lo = 0;
+    int hi = envs.size();
+    while (lo < hi) {
+      int mid = (lo + hi) >>> 1;
+      if (envs.get(mid)[0] < from) {
+        lo = mid + 1;
+      } else {
+        hi = mid;
+      }
+    }
+    return lo;
   }
 
   private static void addBoxed(String text, int priority, List<Candidate> out, Deadline deadline) {
@@ -136,12 +162,13 @@ final class AnswerExtractor {
       int priority,
       List<Candidate> out) {
     if (latex) {
-      for (int[] env : envs) {
-        if (env[0] >= from && env[0] - from <= (finalAnswer ? 3 : 50)) {
+      int k = firstEnvironmentAfter(envs, from);
+      if (k < envs.size()) {
+        int[] env = envs.get(k);
+        if (env[0] - from <= (finalAnswer ? 3 : 50)) {
           int p = finalAnswer ? hopePriority(text, env[1]) : priority;
           String answer = withTrailingPercent(text.substring(env[2], env[3]), text, env[1]);
           out.add(new Candidate(answer, p, env[0], env[1], "anchor"));
-          break;
         }
       }
     }
@@ -187,8 +214,12 @@ final class AnswerExtractor {
     return HOPE.matcher(after).find() ? FINAL_HOPE : FINAL;
   }
 
-  private static void addBareEnvironments(String text, List<int[]> envs, List<Candidate> out) {
-    for (int i = 0; i < envs.size(); i++) {
+  private static void addBareEnvironments(
+      String text, List<int[]> envs, List<Candidate> out, Deadline deadline) {
+    // Candidates are tried rightmost first; formulas far back only matter if the last
+    // MAX_PER_KIND all fail, and keeping them would make cost grow with the completion length.
+    for (int i = Math.max(0, envs.size() - MAX_PER_KIND); i < envs.size(); i++) {
+      deadline.check();
       int first = i;
       // "$21, 16$ or $11$": neighbouring formulas joined by a list word are one answer.
       while (first > 0
@@ -326,6 +357,7 @@ final class AnswerExtractor {
       out.add(found.get(0));
       return;
     }
-    out.addAll(found);
+    found.sort(Comparator.comparingInt(Candidate::end));
+    out.addAll(found.subList(Math.max(0, found.size() - MAX_PER_KIND), found.size()));
   }
 }

@@ -29,6 +29,8 @@ final class Deadline {
 
   /** The time budget ran out. */
   static final class Exceeded extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
     Exceeded() {
       super("time budget exceeded", null, false, false);
     }

@@ -77,6 +77,8 @@ final class Evaluator {
 
   /** The expression has no numeric value at this point (or at all). */
   static final class NotEvaluable extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
     final boolean pointSpecific;
 
     NotEvaluable(String message, boolean pointSpecific) {

@@ -132,7 +132,14 @@ public final class MathVerifier {
     } catch (Deadline.Exceeded e) {
       return new VerificationResult(
           VerificationStatus.TIMEOUT, false, goldForm, predictionForm, "time budget exceeded");
-    } catch (InputTooLargeException | ArithmeticException | StackOverflowError e) {
+    } catch (StackOverflowError e) {
+      return new VerificationResult(
+          VerificationStatus.INVALID_INPUT,
+          false,
+          goldForm,
+          predictionForm,
+          "input too deeply nested to scan");
+    } catch (InputTooLargeException | ArithmeticException e) {
       return new VerificationResult(
           VerificationStatus.INVALID_INPUT, false, goldForm, predictionForm, e.getMessage());
     } catch (RuntimeException e) {

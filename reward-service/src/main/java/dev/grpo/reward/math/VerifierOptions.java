@@ -17,7 +17,8 @@ import java.util.Set;
  * @param formats notations the extractor accepts
  * @param boxedPriority anchor priority of {@code \boxed{}} (lower wins; 0 = as strong as "final
  *     answer is", 50 = Math-Verify's default), negative disables boxes
- * @param maxInputChars longer gold or prediction texts are rejected as INVALID_INPUT
+ * @param maxInputChars longer gold or prediction texts are rejected as INVALID_INPUT (default 256
+ *     Ki chars: a 32k-token completion fits, and scanning stays well inside the time budget)
  */
 public record VerifierOptions(
     int floatRounding,
@@ -42,7 +43,10 @@ public record VerifierOptions(
     }
   }
 
-  /** Settings recommended for rewards: LaTeX and plain expressions, boxes first, 200 ms. */
+  /**
+   * Settings recommended for rewards: LaTeX and plain expressions, boxes first, 200 ms, inputs up
+   * to 262,144 chars.
+   */
   public static VerifierOptions defaults() {
     return new VerifierOptions(
         6,
@@ -51,7 +55,7 @@ public record VerifierOptions(
         Duration.ofMillis(200),
         EnumSet.of(AnswerFormat.LATEX, AnswerFormat.EXPRESSION),
         0,
-        1_000_000);
+        262_144);
   }
 
   public VerifierOptions withFloatRounding(int digits) {

@@ -59,6 +59,20 @@ class HostileInputTest {
   }
 
   @Test
+  void megabyteInputIsRejectedByDefault() {
+    assertThat(status("42", "$1$ ".repeat(250_000))).isEqualTo(VerificationStatus.INVALID_INPUT);
+  }
+
+  @Test
+  void manyFormulasInALongCompletionStillFindTheBox() {
+    // Verdict only: timing on a shared CI machine is not asserted.
+    VerifierOptions patient = VerifierOptions.defaults().withTimeBudget(Duration.ofSeconds(10));
+    VerificationResult r = verifier.verify("7", "$1$ ".repeat(60_000) + "so $\\boxed{7}$", patient);
+    assertThat(r.status()).isEqualTo(VerificationStatus.OK);
+    assertThat(r.correct()).isTrue();
+  }
+
+  @Test
   void deepNestingIsRejected() {
     String parens = "(".repeat(1_000) + "1" + ")".repeat(1_000);
     assertThat(status("1", "$" + parens + "$")).isEqualTo(VerificationStatus.INVALID_INPUT);
