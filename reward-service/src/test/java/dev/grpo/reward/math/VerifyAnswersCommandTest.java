@@ -17,7 +17,12 @@ class VerifyAnswersCommandTest {
 
   private String run(Path file, int expectedExit) {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-    int exit = VerifyAnswersCommand.run(file, new PrintStream(bytes, true, StandardCharsets.UTF_8));
+    MathVerifier patient =
+        new MathVerifier(
+            VerifierOptions.defaults().withTimeBudget(java.time.Duration.ofSeconds(10)));
+    int exit =
+        VerifyAnswersCommand.run(
+            file, new PrintStream(bytes, true, StandardCharsets.UTF_8), patient);
     assertThat(exit).isEqualTo(expectedExit);
     return bytes.toString(StandardCharsets.UTF_8);
   }
@@ -46,6 +51,16 @@ class VerifyAnswersCommandTest {
     Path tsv = dir.resolve("bad.tsv");
     Files.writeString(tsv, "answer\tguess\n1\t1\n", StandardCharsets.UTF_8);
     assertThat(run(tsv, 2)).startsWith("error\t");
+  }
+
+  @Test
+  void publicEntryPointUsesDefaultOptions() throws IOException {
+    Path tsv = dir.resolve("one.tsv");
+    Files.writeString(tsv, "gold\tprediction\n2\t$\\boxed{2}$\n", StandardCharsets.UTF_8);
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    assertThat(VerifyAnswersCommand.run(tsv, new PrintStream(bytes, true, StandardCharsets.UTF_8)))
+        .isZero();
+    assertThat(bytes.toString(StandardCharsets.UTF_8).lines()).containsExactly("1\t1\tOK");
   }
 
   @Test
