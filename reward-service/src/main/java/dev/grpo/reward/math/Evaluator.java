@@ -352,6 +352,12 @@ final class Evaluator {
       case "floor":
       case "ceil":
         return rounding(eval(c.args().get(0)), name.equals("floor"));
+      case "max":
+      case "min":
+        return extreme(c, name.equals("max"));
+      case "gcd":
+      case "lcm":
+        return divisibility(c, name.equals("gcd"));
       case "sum":
       case "prod":
         return bigOperator(c);
@@ -426,6 +432,52 @@ final class Evaluator {
       acc = multiply(acc, Value.of(Rational.of(BigInteger.ONE, BigInteger.valueOf(j + 1))));
     }
     return acc;
+  }
+
+  private Value extreme(Call c, boolean max) {
+    Value best = null;
+    for (Expr a : c.args()) {
+      Value v = eval(a);
+      if (best == null) {
+        best = v;
+        continue;
+      }
+      Value diff = add(v, negate(best));
+      if (!diff.signKnown()) {
+        throw new NotEvaluable("arguments too close to order", true);
+      }
+      if (max ? diff.signum() > 0 : diff.signum() < 0) {
+        best = v;
+      }
+    }
+    if (best == null) {
+      throw new NotEvaluable("empty " + c.name(), false);
+    }
+    return best;
+  }
+
+  private Value divisibility(Call c, boolean gcd) {
+    BigInteger acc = null;
+    for (Expr a : c.args()) {
+      Value v = eval(a);
+      if (!v.isExact() || !v.exact().isInteger()) {
+        throw new NotEvaluable(c.name() + " of a non-integer", true);
+      }
+      BigInteger n = v.exact().num().abs();
+      if (acc == null) {
+        acc = n;
+      } else if (gcd) {
+        acc = acc.gcd(n);
+      } else {
+        BigInteger g = acc.gcd(n);
+        guardBits((long) acc.bitLength() + n.bitLength());
+        acc = g.signum() == 0 ? BigInteger.ZERO : acc.divide(g).multiply(n);
+      }
+    }
+    if (acc == null) {
+      throw new NotEvaluable("empty " + c.name(), false);
+    }
+    return Value.of(Rational.of(acc));
   }
 
   private Value rounding(Value v, boolean floor) {

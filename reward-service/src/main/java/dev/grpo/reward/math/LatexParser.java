@@ -108,6 +108,8 @@ final class LatexParser {
           Map.entry("simeq", "~"),
           Map.entry("in", "in"));
 
+  private static final Set<String> LIST_FUNCTIONS = Set.of("max", "min", "gcd", "lcm");
+
   /** Letters that read as a function when a parenthesis follows directly: f(x), P(2). */
   private static final String FUNCTION_LETTERS = "fghFGHPQW";
 
@@ -531,6 +533,10 @@ final class LatexParser {
         return true;
       }
       return cmd.equals("frac")
+          || cmd.equals("overrightarrow")
+          || cmd.equals("angle")
+          || cmd.equals("max")
+          || cmd.equals("min")
           || cmd.equals("sqrt")
           || cmd.equals("pi")
           || cmd.equals("infty")
@@ -939,7 +945,29 @@ final class LatexParser {
       case "underline":
       case "bm":
       case "vec":
+      case "overrightarrow":
+      case "hat":
+      case "widehat":
+      case "bar":
+      case "tilde":
+      case "dot":
+        // Decorations name a thing (a vector, a segment); the decorated letter stands for it.
         return parseFracArgument();
+      case "angle":
+      case "measuredangle":
+      case "triangle":
+        return new Sym(cmd + " " + parseFracArgument().render());
+      case "max":
+      case "min":
+      case "gcd":
+      case "lcm":
+        if (peek() == '(') {
+          pos++;
+          List<Expr> args = parseItems();
+          expect(")");
+          return new Call(cmd, args);
+        }
+        return new Sym(cmd);
       case "begin":
         return parseEnvironment();
       case "sum":
@@ -971,6 +999,12 @@ final class LatexParser {
     }
     if (cmd.equals("operatorname") && FUNCTIONS.contains(raw)) {
       return parseFunction(raw);
+    }
+    if (cmd.equals("operatorname") && LIST_FUNCTIONS.contains(raw) && peek() == '(') {
+      pos++;
+      List<Expr> args = parseItems();
+      expect(")");
+      return new Call(raw, args);
     }
     if (raw.length() == 1 && Character.isLetter(raw.charAt(0))) {
       // \mathrm{e} is Euler's number, \text{E} the letter E: both stay content, never a unit.

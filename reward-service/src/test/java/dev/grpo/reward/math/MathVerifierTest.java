@@ -171,6 +171,15 @@ class MathVerifierTest {
   }
 
   @Test
+  void listFunctionsAndDecoratedNames() {
+    assertThat(same("\\max(3, 5)", "$5$")).isTrue();
+    assertThat(same("\\gcd(12, 18)", "$6$")).isTrue();
+    assertThat(same("\\operatorname{lcm}(4, 6)", "$12$")).isTrue();
+    assertThat(same("\\min(3, 5)", "$5$")).isFalse();
+    assertThat(same("$\\overrightarrow{a} = (1, 2)$", "$\\boxed{(1,2)}$")).isTrue();
+  }
+
+  @Test
   void ellipsisIsNotSentencePunctuation() {
     assertThat(same("$1, 2, 3$", "$1, 2, 3, ...$")).isFalse();
     assertThat(same("$1, 2, 3$", "$1, 2, 3.$")).isTrue();
