@@ -518,6 +518,42 @@ final class Equivalence {
     Set<String> symbols = new TreeSet<>();
     collectSymbols(g, symbols);
     collectSymbols(p, symbols);
+    if (realScalars(g, p, symbols, decimal)) {
+      return true;
+    }
+    // Equal for every value of a variable i means equal for the imaginary unit too; only a "no"
+    // needs a second look with i² = −1.
+    return symbols.contains("i") && complexScalars(g, p, symbols, decimal);
+  }
+
+  private boolean complexScalars(Expr g, Expr p, Set<String> symbols, boolean decimal) {
+    Set<String> real = new TreeSet<>(symbols);
+    real.remove("i");
+    SplittableRandom random = new SplittableRandom(real.hashCode() + 11);
+    double tolerance = decimal ? Math.pow(10, -options.floatRounding()) : 1e-9;
+    int agreeing = 0;
+    for (int attempt = 0; attempt < MAX_ATTEMPTS && agreeing < POINTS; attempt++) {
+      deadline.check();
+      try {
+        ComplexEvaluator ev =
+            new ComplexEvaluator(randomPoint(real, integerSymbols(g, p), random), deadline);
+        ComplexEvaluator.Complex a = ev.eval(g);
+        ComplexEvaluator.Complex b = ev.eval(p);
+        double diff = Math.hypot(a.re() - b.re(), a.im() - b.im());
+        if (diff > tolerance * Math.max(a.abs(), b.abs()) + 1e-12) {
+          return false;
+        }
+        agreeing++;
+      } catch (NotEvaluable e) {
+        if (!e.pointSpecific) {
+          return false;
+        }
+      }
+    }
+    return agreeing >= POINTS;
+  }
+
+  private boolean realScalars(Expr g, Expr p, Set<String> symbols, boolean decimal) {
     if (symbols.isEmpty()) {
       try {
         Evaluator ev = new Evaluator(Map.of(), deadline);

@@ -180,6 +180,17 @@ class MathVerifierTest {
   }
 
   @Test
+  void imaginaryUnit() {
+    assertThat(same("-1", "$i^2$")).isTrue();
+    assertThat(same("2i", "$(1+i)^2$")).isTrue();
+    assertThat(same("\\frac{1-i}{2}", "$\\frac{1}{1+i}$")).isTrue();
+    assertThat(same("i", "$\\sqrt{-1}$")).isTrue();
+    assertThat(same("-1", "$e^{i\\pi}$")).isTrue();
+    assertThat(same("3+4i", "$3-4i$")).isFalse();
+    assertThat(same("1", "$i$")).isFalse();
+  }
+
+  @Test
   void ellipsisIsNotSentencePunctuation() {
     assertThat(same("$1, 2, 3$", "$1, 2, 3, ...$")).isFalse();
     assertThat(same("$1, 2, 3$", "$1, 2, 3.$")).isTrue();
