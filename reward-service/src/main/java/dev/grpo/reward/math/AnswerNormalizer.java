@@ -30,9 +30,14 @@ final class AnswerNormalizer {
       Pattern.compile("(?<![A-Za-z\\\\{])(?:and|or)(?![A-Za-z])");
   private static final Pattern PERCENT_WORD =
       Pattern.compile("\\s*(?:percentage|percent|pct)\\s*\\.?\\s*$");
+
+  /**
+   * A trailing text command holding a word, or a single letter set off by a space ("\\mathrm{~m}"
+   * in Chinese-exam answers); a bare single letter ("\\mathrm{e}") is content and stays.
+   */
   private static final Pattern TRAILING_TEXT =
       Pattern.compile(
-          "\\s*\\\\(?:text|textnormal|textbf|textit|textrm|mbox|mathrm|mathbf|mathit)\\s*\\{\\s*([A-Za-z][A-Za-z .]*[A-Za-z.]|[a-zA-Z]{2,})\\s*\\}(?:\\s*\\^\\s*\\{?[23]\\}?)?\\s*$");
+          "\\s*\\\\(?:text|textnormal|textbf|textit|textrm|mbox|mathrm|mathbf|mathit)\\s*\\{(?:\\s*([A-Za-z][A-Za-z .]*[A-Za-z.]|[a-zA-Z]{2,})|\\s+[A-Za-z])\\s*\\}(?:\\s*\\^\\s*\\{?[23]\\}?)?\\s*$");
 
   /** "4 4/9" written in plain text is four and four ninths. */
   private static final Pattern PLAIN_MIXED_NUMBER =

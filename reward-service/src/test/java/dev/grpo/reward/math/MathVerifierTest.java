@@ -224,6 +224,8 @@ class MathVerifierTest {
     assertThat(same("$1 - \\frac{1}{\\mathrm{e}}$", "$1 - e^{-1}$")).isTrue();
     assertThat(same("$\\mathrm{e}^2$", "$e^2$")).isTrue();
     assertThat(same("$2\\,\\mathrm{e}$", "$2$")).isFalse();
+    // A spaced single letter is a unit, as in "6 \mathrm{~m}^{2}".
+    assertThat(same("$6 \\mathrm{~m}^{2}$", "$\\boxed{6}$")).isTrue();
   }
 
   @Test
