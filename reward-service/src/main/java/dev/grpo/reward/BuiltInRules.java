@@ -7,6 +7,7 @@ import dev.grpo.reward.language.LanguageConsistencyRule;
 import dev.grpo.reward.length.CosineLengthRule;
 import dev.grpo.reward.length.KimiLengthRule;
 import dev.grpo.reward.length.SoftOverlongRule;
+import dev.grpo.reward.math.MathAccuracyRule;
 import dev.grpo.reward.repetition.RepetitionPenaltyRule;
 import dev.grpo.reward.rule.RewardRule;
 import dev.grpo.reward.rule.RuleRegistry;
@@ -19,6 +20,7 @@ public final class BuiltInRules {
 
   public static List<RewardRule<?>> all() {
     return List.of(
+        new MathAccuracyRule(),
         new FormatRule(),
         new TagCountRule(),
         new ReasoningStepsRule(),

@@ -21,7 +21,7 @@ public final class RewardCli {
   private static Map<String, Command> commands() {
     Map<String, Command> commands = new LinkedHashMap<>();
     commands.put("score-jsonl", new ScoreJsonlCommand());
-    // commands.put("verify-answers", new VerifyAnswersCommand()); // math verifier, to come
+    commands.put("verify-answers", new VerifyAnswers());
     return Map.copyOf(commands);
   }
 

@@ -1,4 +1,4 @@
-package dev.grpo.reward.code;
+package dev.grpo.reward.scoring;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -13,7 +13,7 @@ import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 import tools.jackson.databind.JsonNode;
 
-/** The code_execution rule through {@code POST /api/v1/score}, on the real sandbox. */
+/** The math and code rules through {@code POST /api/v1/score}, on the real sandbox. */
 @SpringBootTest(
     webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
     properties = {
@@ -21,7 +21,7 @@ import tools.jackson.databind.JsonNode;
       "grpo.reward.rule-timeout=10s",
       "grpo.ledger.reaper-interval=1h"
     })
-class CodeExecutionScoringIT {
+class MathAndCodeScoringIT {
 
   @DynamicPropertySource
   static void database(DynamicPropertyRegistry registry) {
@@ -69,6 +69,31 @@ class CodeExecutionScoringIT {
     assertThat(rule(results, 3).get("score").asDouble()).isEqualTo(0.0);
     assertThat(rule(results, 4).get("status").asString()).isEqualTo("NOT_APPLICABLE");
     assertThat(rule(results, 4).get("score").isNull()).isTrue();
+  }
+
+  @Test
+  void mathAccuracyAndFormatScoreAnR1Completion() {
+    String body =
+        """
+        {"rules": [{"name": "math_accuracy", "weight": 1.0}, {"name": "format", "weight": 0.5}],
+         "items": [
+           {"id": "ok", "completion": "<think>\\n3/6 reduces\\n</think>\\n<answer>\\n\\\\frac{1}{2}\\n</answer>",
+            "reference": {"answer": "0.5"}},
+           {"id": "wrong", "completion": "<think>\\nguess\\n</think>\\n<answer>\\n2\\n</answer>",
+            "reference": {"answer": "0.5"}},
+           {"id": "nogold", "completion": "<think>\\nx</think>\\n<answer>2</answer>"}
+         ]}
+        """;
+    Response r = new ServiceHttp(port, ServiceBasicsContract.KEY).post("/api/v1/score", body);
+    assertThat(r.status()).as(r.raw().body()).isEqualTo(200);
+    JsonNode results = r.json().get("results");
+    assertThat(rule(results, 0).get("score").asDouble()).isEqualTo(1.0);
+    assertThat(results.get(0).get("total").asDouble()).isEqualTo(1.5);
+    assertThat(rule(results, 1).get("score").asDouble()).isEqualTo(0.0);
+    assertThat(results.get(1).get("total").asDouble()).isEqualTo(0.5);
+    assertThat(rule(results, 2).get("status").asString()).isEqualTo("NOT_APPLICABLE");
+    assertThat(results.get(2).get("total").isNull()).isTrue();
+    assertThat(results.get(2).get("totalStatus").asString()).isEqualTo("INCOMPLETE");
   }
 
   private static JsonNode rule(JsonNode results, int i) {
