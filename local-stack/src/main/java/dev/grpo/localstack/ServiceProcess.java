@@ -56,6 +56,12 @@ final class ServiceProcess {
     env.put("GRPO_TRAINER_URL", "http://localhost:" + config.services().get(0).port());
     env.put("GRPO_ROLLOUT_URL", "http://localhost:" + config.services().get(1).port());
     env.put("GRPO_REWARD_URL", "http://localhost:" + config.services().get(2).port());
+    if (spec.name().equals("rollout-service")) {
+      // the local stack samples in-process with the tiny policy; pods are for clusters
+      env.putIfAbsent("GRPO_ROLLOUT_BACKENDS_0_NAME", "embedded");
+      env.putIfAbsent("GRPO_ROLLOUT_BACKENDS_0_TYPE", "embedded");
+      env.putIfAbsent("GRPO_ROLLOUT_BACKENDS_0_MODEL", "tiny");
+    }
     builder.redirectErrorStream(true);
     builder.redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
     builder.directory(config.home().toFile());

@@ -5,7 +5,6 @@ import jakarta.validation.Valid;
 import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotBlank;
-import jakarta.validation.constraints.NotEmpty;
 import jakarta.validation.constraints.NotNull;
 import jakarta.validation.constraints.Pattern;
 import java.net.URI;
@@ -48,8 +47,10 @@ public record RolloutProperties(
    * @param name how requests and metrics name the backend
    * @param type the adapter: {@code openai} (vLLM, SGLang, DJL Serving, anything that speaks {@code
    *     /v1/completions})
-   * @param endpoints base URLs of the servers, without {@code /v1}
-   * @param model the model name sent in {@code model} until a LoRA adapter is loaded
+   * @param endpoints base URLs of the servers, without {@code /v1} (openai backends; an embedded
+   *     backend has none)
+   * @param model the model name sent in {@code model} until a LoRA adapter is loaded; for an
+   *     embedded backend, a preset ({@code tiny}) or a model directory
    * @param maxConcurrencyPerEndpoint requests in flight to one endpoint at most
    * @param timeout how long one HTTP request may take; absent means {@code requestTimeout}
    * @param maxRetries retries after the first attempt, on 5xx, timeouts and connection errors only
@@ -67,7 +68,7 @@ public record RolloutProperties(
       @NotBlank @Pattern(regexp = "[a-z][a-z0-9_-]{0,63}", message = "must be a backend name")
           String name,
       @NotBlank @DefaultValue("openai") String type,
-      @NotEmpty List<@NotNull URI> endpoints,
+      List<@NotNull URI> endpoints,
       @NotBlank String model,
       @DefaultValue("32") @Min(1) @Max(4096) int maxConcurrencyPerEndpoint,
       Duration timeout,

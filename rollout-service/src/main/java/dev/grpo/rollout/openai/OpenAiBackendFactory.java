@@ -20,6 +20,13 @@ class OpenAiBackendFactory implements BackendFactory {
 
   @Override
   public InferenceBackend create(RolloutProperties.Backend config, Duration defaultTimeout) {
+    if (config.endpoints() == null || config.endpoints().isEmpty()) {
+      throw new IllegalArgumentException(
+          "grpo.rollout.backends["
+              + config.name()
+              + "].endpoints: an openai backend needs at least"
+              + " one endpoint URL");
+    }
     return new OpenAiBackend(config, defaultTimeout, mapper);
   }
 }

@@ -1,0 +1,221 @@
+package dev.grpo.rollout.embedded;
+
+import dev.grpo.api.rollout.RolloutRequest;
+import dev.grpo.policy.model.DecoderModel;
+import dev.grpo.policy.model.ModelConfig;
+import dev.grpo.policy.sampling.BatchSampler;
+import dev.grpo.policy.sampling.FinishReason;
+import dev.grpo.policy.sampling.LogprobMode;
+import dev.grpo.policy.sampling.SampleOutput;
+import dev.grpo.policy.sampling.SamplingParams;
+import dev.grpo.policy.tokenizer.CharTokenizer;
+import dev.grpo.policy.tokenizer.HfTokenizer;
+import dev.grpo.policy.tokenizer.Tokenizer;
+import dev.grpo.rollout.backend.BackendException;
+import dev.grpo.rollout.backend.BackendException.Kind;
+import dev.grpo.rollout.backend.BackendHealth;
+import dev.grpo.rollout.backend.GeneratedSample;
+import dev.grpo.rollout.backend.GenerationBatch;
+import dev.grpo.rollout.backend.InferenceBackend;
+import dev.grpo.rollout.backend.WeightUpdate;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Samples in-process with the DJL policy (the {@code policy} module's batched sampler with a
+ * key/value cache): for small models, local runs and tests. One model serves one batch at a time;
+ * the log-probs it returns are the raw-model log-probs at the sampling temperature, which is what
+ * the trainer recomputes ({@code DecoderModel.logProbs(..., temperature, ...)}).
+ *
+ * <p>{@code model} is a preset ({@code tiny}: random weights from the seed, character tokenizer) or
+ * a directory with {@code config.json}, {@code model.safetensors} and {@code tokenizer.json}. A
+ * weight sync loads a checkpoint directory of the same shape.
+ */
+final class EmbeddedBackend implements InferenceBackend {
+
+  private static final Logger log = LoggerFactory.getLogger(EmbeddedBackend.class);
+  private static final SecureRandom SEEDS = new SecureRandom();
+
+  private final String name;
+  private final AtomicInteger outstanding = new AtomicInteger();
+  private DecoderModel model;
+  private Tokenizer tokenizer;
+  private long policyVersion;
+  private String checkpointUri;
+
+  EmbeddedBackend(String name, String modelSpec, long initialPolicyVersion) {
+    this.name = name;
+    this.policyVersion = initialPolicyVersion;
+    if (modelSpec.equals("tiny")) {
+      this.tokenizer = new CharTokenizer();
+      this.model = DecoderModel.randomInit(ModelConfig.tiny(), 0);
+      this.checkpointUri = "preset:tiny";
+    } else {
+      Path dir = Path.of(modelSpec);
+      this.model = DecoderModel.load(dir);
+      this.tokenizer = tokenizerOf(dir);
+      this.checkpointUri = dir.toUri().toString();
+    }
+    log.info(
+        "embedded backend {} serves {} (policy version {})", name, checkpointUri, policyVersion);
+  }
+
+  @Override
+  public String name() {
+    return name;
+  }
+
+  @Override
+  public String type() {
+    return "embedded";
+  }
+
+  @Override
+  public synchronized Generation generate(GenerationBatch batch) {
+    outstanding.incrementAndGet();
+    try {
+      List<int[]> prompts = new ArrayList<>();
+      for (GenerationBatch.PromptInput p : batch.prompts()) {
+        int[] ids = p.tokenIds() != null ? p.tokenIds() : tokenizer.encode(p.text());
+        if (ids.length == 0) {
+          ids = new int[] {tokenizer.bosId()};
+        }
+        for (int id : ids) {
+          if (id < 0 || id >= model.config().vocabSize()) {
+            throw new BackendException(
+                Kind.REJECTED,
+                "prompt " + p.itemId() + " has token id " + id + " outside the model's vocabulary");
+          }
+        }
+        prompts.add(ids);
+      }
+      RolloutRequest.Sampling s = batch.sampling();
+      SamplingParams params =
+          SamplingParams.builder()
+              .n(batch.n())
+              .temperature(s.temperature().floatValue())
+              .topP(s.topP().floatValue())
+              .topK(s.topK())
+              .maxTokens(s.maxTokens())
+              .stop(s.stop())
+              .seed(s.seed() != null ? s.seed() : SEEDS.nextLong())
+              .logprobMode(LogprobMode.RAW)
+              .build();
+      List<SampleOutput> out;
+      try {
+        out = new BatchSampler(model, tokenizer).generate(prompts, params);
+      } catch (IllegalArgumentException e) {
+        throw new BackendException(Kind.REJECTED, e.getMessage(), e);
+      }
+      List<List<GeneratedSample>> samples = new ArrayList<>();
+      for (int i = 0; i < prompts.size(); i++) {
+        List<GeneratedSample> group = new ArrayList<>(batch.n());
+        for (int j = 0; j < batch.n(); j++) {
+          SampleOutput o = out.get(i * batch.n() + j);
+          group.add(
+              new GeneratedSample(
+                  o.text(),
+                  o.tokenIds(),
+                  o.logProbs(),
+                  o.finishReason() == FinishReason.STOP ? "stop" : "length"));
+        }
+        samples.add(group);
+      }
+      return new Generation(policyVersion, samples);
+    } finally {
+      outstanding.decrementAndGet();
+    }
+  }
+
+  @Override
+  public BackendHealth health() {
+    return new BackendHealth(true, outstanding.get(), List.of());
+  }
+
+  @Override
+  public synchronized long policyVersion() {
+    return policyVersion;
+  }
+
+  @Override
+  public synchronized String checkpointUri() {
+    return checkpointUri;
+  }
+
+  /** Loads the checkpoint's weights (and tokenizer when it has one) in place of the current. */
+  @Override
+  public synchronized boolean syncWeights(WeightUpdate update) {
+    if (update.policyVersion() == policyVersion && update.checkpointUri().equals(checkpointUri)) {
+      return false;
+    }
+    if (update.policyVersion() <= policyVersion) {
+      throw new BackendException(
+          Kind.CONFLICT,
+          "backend %s serves policy version %d; a sync must bring a newer version, not %d"
+              .formatted(name, policyVersion, update.policyVersion()));
+    }
+    Path dir = checkpointDir(update.checkpointUri());
+    DecoderModel loaded;
+    try {
+      loaded = DecoderModel.load(dir);
+    } catch (RuntimeException e) {
+      throw new BackendException(
+          Kind.REJECTED,
+          "cannot load checkpoint " + update.checkpointUri() + ": " + e.getMessage(),
+          e);
+    }
+    if (loaded.config().vocabSize() != model.config().vocabSize()
+        && !Files.exists(dir.resolve("tokenizer.json"))) {
+      loaded.close();
+      throw new BackendException(
+          Kind.REJECTED,
+          "checkpoint vocabulary (%d) differs from the served one (%d) and it has no tokenizer.json"
+              .formatted(loaded.config().vocabSize(), model.config().vocabSize()));
+    }
+    DecoderModel previous = model;
+    model = loaded;
+    if (Files.exists(dir.resolve("tokenizer.json")) && !(tokenizer instanceof CharTokenizer)) {
+      tokenizer = HfTokenizer.load(dir.resolve("tokenizer.json"));
+    }
+    previous.close();
+    policyVersion = update.policyVersion();
+    checkpointUri = update.checkpointUri();
+    log.info(
+        "embedded backend {} now serves policy version {} ({})",
+        name,
+        policyVersion,
+        checkpointUri);
+    return true;
+  }
+
+  @Override
+  public synchronized void close() {
+    model.close();
+  }
+
+  private static Path checkpointDir(String uri) {
+    Path dir = uri.startsWith("file:") ? Path.of(URI.create(uri)) : Path.of(uri);
+    if (!Files.isRegularFile(dir.resolve(DecoderModel.WEIGHTS_FILE))
+        || !Files.isRegularFile(dir.resolve(DecoderModel.CONFIG_FILE))) {
+      throw new BackendException(
+          Kind.REJECTED,
+          "checkpoint " + uri + " must be a directory with config.json and model.safetensors");
+    }
+    return dir;
+  }
+
+  private static Tokenizer tokenizerOf(Path dir) {
+    Path json = dir.resolve("tokenizer.json");
+    if (!Files.isRegularFile(json)) {
+      throw new IllegalArgumentException(dir + " has no tokenizer.json");
+    }
+    return HfTokenizer.load(json);
+  }
+}
