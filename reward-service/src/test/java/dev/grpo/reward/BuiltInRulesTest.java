@@ -27,6 +27,7 @@ class BuiltInRulesTest {
             "format",
             "language_consistency",
             "length",
+            "math_accuracy",
             "reasoning_steps",
             "repetition_penalty",
             "soft_overlong",
