@@ -10,6 +10,14 @@ torch.optim.AdamW, zero grads.
 
 Usage: /usr/bin/python3 trainer-service/src/test/python/grpo_step_bench.py [iterations]
 Prints one line per model: name, parameters, median and min milliseconds per step.
+
+BLAS: Debian's python3-torch calls the system libblas.so.3, which is the reference (netlib) BLAS
+unless an optimised one is installed: about 3 GFLOP/s on one thread against about 60 with OpenBLAS,
+which made this reference 7-14x slower than it should be. For a fair comparison run it (and
+GrpoStepBench, which starts it) with an OpenBLAS libblas.so.3 first on the library path, e.g. the
+files of Debian's libopenblas0-serial package unpacked with `apt-get download` + `dpkg -x`:
+  LD_LIBRARY_PATH=<unpacked>/usr/lib/x86_64-linux-gnu/openblas-serial
+DJL's libtorch brings its own MKL and is not affected.
 """
 
 import math

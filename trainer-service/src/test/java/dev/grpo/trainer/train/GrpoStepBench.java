@@ -30,7 +30,23 @@ import java.util.regex.Pattern;
  * 64) and h256 (hidden 256, 4 layers, 8 heads, 4 KV heads, intermediate 688), vocabulary 104, tied.
  *
  * <p>Run from the repository root with the test classpath and {@code -Dai.djl.pytorch.num_threads=1
- * -Dai.djl.pytorch.num_interop_threads=1}; args: [iterations] [python executable or "none"].
+ * -Dai.djl.pytorch.num_interop_threads=1}; args: [iterations] [python executable or "none"]. The
+ * Python side needs an optimised BLAS to be a fair reference; see the docstring of the script.
+ * Example:
+ *
+ * <pre>
+ * ./mvnw -q -pl trainer-service -am test-compile dependency:build-classpath \
+ *     -Dmdep.outputFile=/tmp/cp.txt -Dmdep.includeScope=test
+ * java -Dai.djl.pytorch.num_threads=1 -Dai.djl.pytorch.num_interop_threads=1 \
+ *     -cp trainer-service/target/test-classes:trainer-service/target/classes:policy/target/classes:$(cat /tmp/cp.txt) \
+ *     dev.grpo.trainer.train.GrpoStepBench 21
+ * </pre>
+ *
+ * (put {@code policy/target/classes} before any installed policy jar of the classpath file).
+ *
+ * <p>Where the time goes (h256, quiet machine): forward 124 ms vs PyTorch 129, backward 216 vs 216,
+ * clipping + AdamW 39 vs 14 ms (AdamW makes about 14 elementwise passes per tensor where torch
+ * fuses them into addcmul/addcdiv), zeroing 4 vs 1.5 ms.
  */
 public final class GrpoStepBench {
 
