@@ -53,11 +53,16 @@ class ArithmeticLearningTest {
           }
         }
         System.out.printf("SFT: %d steps, last loss %.3f%n", sftOptimizer.stepCount(), loss);
+        // cold start worked: the completion tokens are mostly predicted (loss 0.23 with these
+        // seeds)
+        assertThat(loss).isLessThan(0.5);
       }
       double before = ArithmeticTask.meanReward(policy, EVAL_SAMPLES, 1f, 99);
       System.out.printf(
           "after SFT: mean reward %.3f (%.1f s)%n", before, (System.nanoTime() - started) / 1e9);
 
+      // the format is learned (0.2 each) and some sums are right (0.54 with these seeds)
+      assertThat(before).isGreaterThan(0.3);
       GrpoConfig objective = GrpoConfig.builder().build();
       try (AdamW optimizer =
           new AdamW(
