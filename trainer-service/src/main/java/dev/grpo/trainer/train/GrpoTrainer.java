@@ -1,0 +1,164 @@
+package dev.grpo.trainer.train;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.GradientCollector;
+import dev.grpo.policy.model.DecoderModel;
+import dev.grpo.policy.model.TokenLogProbs;
+import dev.grpo.trainer.grpo.GroupAdvantages;
+import dev.grpo.trainer.grpo.GrpoBatch;
+import dev.grpo.trainer.grpo.GrpoConfig;
+import dev.grpo.trainer.grpo.GrpoMetrics;
+import dev.grpo.trainer.grpo.GrpoObjective;
+import dev.grpo.trainer.optim.AdamW;
+import dev.grpo.trainer.optim.NamedParameter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One GRPO step on the policy model: advantages from the group rewards, reference log-probs once
+ * (without gradient, skipped when β = 0), then μ updates, each forward → {@link GrpoObjective} →
+ * backward → {@link AdamW#step} (which clips) → zero gradients. TRL's {@code num_iterations} loop
+ * with one micro-batch per update.
+ *
+ * <p>Not thread-safe. DJL allows one open {@code GradientCollector} per JVM, so one trainer (or SFT
+ * trainer) steps at a time.
+ */
+public final class GrpoTrainer {
+
+  /**
+   * @param objective loss knobs (β, ε, aggregation, ...)
+   * @param muIterations updates per batch of rollouts (TRL {@code num_iterations}, μ)
+   * @param temperature the sampling temperature; logits are divided by it before the log-softmax,
+   *     so the log-probs are those of the distribution the completions were drawn from (TRL)
+   */
+  public record Options(GrpoConfig objective, int muIterations, float temperature) {
+    public Options {
+      if (objective == null || muIterations < 1 || !(temperature > 0)) {
+        throw new IllegalArgumentException("need an objective, μ >= 1 and a positive temperature");
+      }
+    }
+  }
+
+  private final DecoderModel policy;
+  private final DecoderModel reference;
+  private final AdamW optimizer;
+  private final Options options;
+  private final List<NamedParameter> parameters;
+
+  /**
+   * @param policy the trained model; its gradients are turned on
+   * @param reference frozen copy of the initial weights (gradients turned off); may be null when β
+   *     = 0
+   */
+  public GrpoTrainer(
+      DecoderModel policy, DecoderModel reference, AdamW optimizer, Options options) {
+    if (options.objective().beta() != 0 && reference == null) {
+      throw new IllegalArgumentException("beta != 0 needs a reference model");
+    }
+    this.policy = policy;
+    this.reference = reference;
+    this.optimizer = optimizer;
+    this.options = options;
+    this.parameters = namedParameters(policy);
+    policy.setRequiresGradient(true);
+    if (reference != null) {
+      reference.setRequiresGradient(false);
+    }
+  }
+
+  /** The model's parameters by Hugging Face name, the keys of the optimizer state. */
+  public static List<NamedParameter> namedParameters(DecoderModel model) {
+    List<NamedParameter> out = new ArrayList<>();
+    for (Map.Entry<String, NDArray> e : model.parameters().entrySet()) {
+      out.add(new NamedParameter(e.getKey(), e.getValue()));
+    }
+    return out;
+  }
+
+  public Options options() {
+    return options;
+  }
+
+  /** Runs μ updates on one batch of rollouts. */
+  public StepMetrics step(RolloutBatch batch) {
+    GrpoConfig config = options.objective();
+    double[] advantages = GroupAdvantages.compute(batch.rewards(), batch.groupSize(), config);
+    int zero = 0;
+    float[] advantageValues = new float[advantages.length];
+    float[] truncatedValues = new float[advantages.length];
+    for (int i = 0; i < advantages.length; i++) {
+      advantageValues[i] = (float) advantages[i];
+      truncatedValues[i] = batch.truncated()[i] ? 1f : 0f;
+      zero += advantages[i] == 0 ? 1 : 0;
+    }
+    List<int[]> prompts = batch.promptPerCompletion();
+    List<int[]> completions = batch.completions();
+    List<GrpoMetrics> updates = new ArrayList<>(options.muIterations());
+    double lr = optimizer.currentLearningRate();
+    try (NDManager stepScope = NDManager.newBaseManager(policy.device())) {
+      NDArray advantageArray = stepScope.create(advantageValues);
+      NDArray truncatedArray = stepScope.create(truncatedValues);
+      NDArray refLogp = null;
+      if (config.beta() != 0) {
+        // Outside any GradientCollector and with the reference's gradients off: no graph.
+        refLogp =
+            PolicyLogProbs.compute(
+                    reference, prompts, completions, options.temperature(), stepScope)
+                .logProbs()
+                .stopGradient();
+      }
+      NDArray oldLogp = null;
+      if (batch.oldLogProbs() != null) {
+        oldLogp = padded(stepScope, batch.oldLogProbs());
+      } else if (options.muIterations() > 1) {
+        // μ > 1 without rollout log-probs: the policy before the first update is the old policy.
+        oldLogp =
+            PolicyLogProbs.compute(policy, prompts, completions, options.temperature(), stepScope)
+                .logProbs()
+                .stopGradient();
+      }
+      for (int iteration = 0; iteration < options.muIterations(); iteration++) {
+        try (NDManager scope = stepScope.newSubManager()) {
+          GrpoObjective.Result result;
+          try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+            TokenLogProbs lp =
+                PolicyLogProbs.compute(policy, prompts, completions, options.temperature(), scope);
+            GrpoBatch grpoBatch =
+                GrpoBatch.of(
+                        lp.logProbs(), oldLogp, refLogp, advantageArray, lp.mask(), truncatedArray)
+                    .withEntropy(lp.entropy());
+            result = GrpoObjective.compute(grpoBatch, config);
+            collector.backward(result.loss());
+          }
+          lr = optimizer.currentLearningRate();
+          AdamW.StepReport report = optimizer.step(parameters);
+          AdamW.zeroGradients(parameters);
+          updates.add(result.metrics().withGradNorm(report.gradNorm()));
+        }
+      }
+    }
+    return new StepMetrics(
+        optimizer.stepCount(),
+        lr,
+        batch.meanReward(),
+        (double) zero / advantages.length,
+        List.copyOf(updates));
+  }
+
+  /** Rows right-padded with 0 to (rows, max(1, longest)), the shape of the log-prob arrays. */
+  static NDArray padded(NDManager manager, List<float[]> rows) {
+    int width = 1;
+    for (float[] row : rows) {
+      width = Math.max(width, row.length);
+    }
+    float[] flat = new float[rows.size() * width];
+    for (int i = 0; i < rows.size(); i++) {
+      System.arraycopy(rows.get(i), 0, flat, i * width, rows.get(i).length);
+    }
+    return manager.create(flat, new Shape(rows.size(), width));
+  }
+}

@@ -1,0 +1,57 @@
+package dev.grpo.trainer.train;
+
+import dev.grpo.trainer.grpo.GrpoMetrics;
+import java.util.List;
+
+/**
+ * What one GRPO step did.
+ *
+ * @param step optimizer steps taken so far, including this step's updates
+ * @param learningRate lr of the last update
+ * @param rewardMean mean of the scorable rewards of the batch
+ * @param zeroAdvantageFraction completions whose advantage is exactly 0 (groups with equal rewards
+ *     or unscorable samples) — they contribute no policy gradient
+ * @param updates the objective's metrics of each of the μ updates, with the grad norm filled in
+ */
+public record StepMetrics(
+    long step,
+    double learningRate,
+    double rewardMean,
+    double zeroAdvantageFraction,
+    List<GrpoMetrics> updates) {
+
+  /** Metrics of the first update (ρ = 1 there, the on-policy view). */
+  public GrpoMetrics first() {
+    return updates.get(0);
+  }
+
+  /** Metrics of the last update. */
+  public GrpoMetrics last() {
+    return updates.get(updates.size() - 1);
+  }
+
+  /** Loss of the first update. */
+  public double loss() {
+    return first().loss();
+  }
+
+  /** Masked mean KL of the first update (NaN with β = 0). */
+  public double kl() {
+    return first().klMean();
+  }
+
+  /** Masked mean entropy of the first update. */
+  public double entropy() {
+    return first().entropyMean();
+  }
+
+  /** Grad norm (before clipping) of the first update. */
+  public double gradNorm() {
+    return first().gradNorm();
+  }
+
+  /** Clip-region fraction of the last update (0 at μ = 1). */
+  public double clipRatio() {
+    return last().clipRatioRegion();
+  }
+}
