@@ -1,9 +1,7 @@
 package dev.grpo.ledger.completion;
 
-import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
-import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -100,8 +98,8 @@ public class CompletionWriter {
           ps.setString(3, c.itemKey());
           ps.setInt(4, c.sampleIndex());
           ps.setString(5, c.text());
-          ps.setArray(6, con.createArrayOf("integer", boxed(c.tokenIds())));
-          ps.setArray(7, con.createArrayOf("real", boxed(c.logprobs())));
+          ps.setArray(6, con.createArrayOf("integer", SqlArrays.boxed(c.tokenIds())));
+          ps.setArray(7, con.createArrayOf("real", SqlArrays.boxed(c.logprobs())));
           ps.setString(8, c.finishReason());
           ps.setLong(9, c.policyVersion());
           ps.setString(10, c.backend());
@@ -124,8 +122,8 @@ public class CompletionWriter {
                   rs.getString("item_key"),
                   rs.getInt("sample_index"),
                   rs.getString("text"),
-                  ints(rs.getArray("token_ids")),
-                  floats(rs.getArray("logprobs")),
+                  SqlArrays.ints(rs.getArray("token_ids")),
+                  SqlArrays.floats(rs.getArray("logprobs")),
                   rs.getString("finish_reason"),
                   rs.getLong("policy_version"),
                   rs.getString("backend"));
@@ -136,39 +134,5 @@ public class CompletionWriter {
       result.add(stored.get(c.itemKey() + '\u0000' + c.sampleIndex()));
     }
     return result;
-  }
-
-  private static Integer[] boxed(int[] values) {
-    Integer[] out = new Integer[values.length];
-    for (int i = 0; i < values.length; i++) {
-      out[i] = values[i];
-    }
-    return out;
-  }
-
-  private static Float[] boxed(float[] values) {
-    Float[] out = new Float[values.length];
-    for (int i = 0; i < values.length; i++) {
-      out[i] = values[i];
-    }
-    return out;
-  }
-
-  private static int[] ints(Array array) throws SQLException {
-    Object[] values = (Object[]) array.getArray();
-    int[] out = new int[values.length];
-    for (int i = 0; i < values.length; i++) {
-      out[i] = ((Number) values[i]).intValue();
-    }
-    return out;
-  }
-
-  private static float[] floats(Array array) throws SQLException {
-    Object[] values = (Object[]) array.getArray();
-    float[] out = new float[values.length];
-    for (int i = 0; i < values.length; i++) {
-      out[i] = ((Number) values[i]).floatValue();
-    }
-    return out;
   }
 }

@@ -1,9 +1,8 @@
 package dev.grpo.rollout.rollout;
 
 import dev.grpo.api.rollout.RolloutResponse.Sample;
-import java.sql.Array;
+import dev.grpo.ledger.completion.SqlArrays;
 import java.sql.PreparedStatement;
-import java.sql.SQLException;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -50,30 +49,12 @@ class LedgerSamples {
               new Sample(
                   index,
                   rs.getString("text"),
-                  ints(rs.getArray("token_ids")),
-                  floats(rs.getArray("logprobs")),
+                  SqlArrays.ints(rs.getArray("token_ids")),
+                  SqlArrays.floats(rs.getArray("logprobs")),
                   rs.getString("finish_reason"),
                   rs.getLong("policy_version"),
                   rs.getString("backend"));
         });
     return byItem;
-  }
-
-  private static int[] ints(Array array) throws SQLException {
-    Object[] values = (Object[]) array.getArray();
-    int[] out = new int[values.length];
-    for (int i = 0; i < values.length; i++) {
-      out[i] = ((Number) values[i]).intValue();
-    }
-    return out;
-  }
-
-  private static float[] floats(Array array) throws SQLException {
-    Object[] values = (Object[]) array.getArray();
-    float[] out = new float[values.length];
-    for (int i = 0; i < values.length; i++) {
-      out[i] = ((Number) values[i]).floatValue();
-    }
-    return out;
   }
 }
