@@ -19,9 +19,9 @@ public final class LocalStack implements AutoCloseable {
 
   private final StackConfig config;
   private final PrintStream out;
-  private final List<ServiceProcess> services = new ArrayList<>();
+  private final List<ServiceProcess> services = new java.util.concurrent.CopyOnWriteArrayList<>();
   private final AtomicBoolean closed = new AtomicBoolean();
-  private EmbeddedPostgres postgres;
+  private volatile EmbeddedPostgres postgres;
 
   LocalStack(StackConfig config, PrintStream out) {
     this.config = config;
@@ -58,12 +58,15 @@ public final class LocalStack implements AutoCloseable {
       System.err.println("grpo: " + e.getMessage());
       System.exit(1);
     }
+    if (stack.closed.get()) {
+      return;
+    }
     stack.printBanner();
     stack.watch();
   }
 
   /** Starts PostgreSQL, then the three services in parallel, and waits until all are ready. */
-  void start() throws IOException, InterruptedException {
+  synchronized void start() throws IOException, InterruptedException {
     Files.createDirectories(config.stateDir());
     out.printf("Starting PostgreSQL (data in %s) ...%n", config.stateDir().resolve("pgdata"));
     postgres =
@@ -75,11 +78,17 @@ public final class LocalStack implements AutoCloseable {
             .start();
     String jdbcUrl = "jdbc:postgresql://localhost:" + postgres.getPort() + "/postgres";
     for (StackConfig.ServiceSpec spec : config.services()) {
+      if (closed.get()) {
+        return;
+      }
       out.printf("Starting %s on port %d ...%n", spec.name(), spec.port());
       services.add(ServiceProcess.start(config, spec, jdbcUrl));
     }
     for (ServiceProcess service : services) {
-      service.awaitReady(config.startTimeout());
+      service.awaitReady(config.startTimeout(), closed::get);
+      if (closed.get()) {
+        return;
+      }
       out.printf("  %s is ready (pid %d)%n", service.spec().name(), service.pid());
     }
   }
@@ -129,11 +138,22 @@ public final class LocalStack implements AutoCloseable {
     return services;
   }
 
+  /**
+   * Stops the services, then PostgreSQL. Safe to call from the shutdown hook while {@link #start}
+   * runs: it marks the stack closed at once (so no further service is launched), then waits for the
+   * start to reach a consistent state.
+   */
   @Override
   public void close() {
     if (!closed.compareAndSet(false, true)) {
       return;
     }
+    synchronized (this) {
+      stopAll();
+    }
+  }
+
+  private void stopAll() {
     out.println("Stopping the services ...");
     List<Thread> stoppers = new ArrayList<>();
     for (ServiceProcess service : services) {

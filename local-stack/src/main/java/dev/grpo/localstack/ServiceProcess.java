@@ -56,6 +56,14 @@ final class ServiceProcess {
     env.put("GRPO_TRAINER_URL", "http://localhost:" + config.services().get(0).port());
     env.put("GRPO_ROLLOUT_URL", "http://localhost:" + config.services().get(1).port());
     env.put("GRPO_REWARD_URL", "http://localhost:" + config.services().get(2).port());
+    if (spec.name().equals("reward-service") && !sandboxPossible()) {
+      // without bubblewrap (or root to hand each run its own uid) the code rules answer ERROR;
+      // the rest of the stack still comes up, and says so
+      System.out.println(
+          "  note: no code sandbox here (needs root and bubblewrap: apt-get install bubblewrap);"
+              + " code_execution and /api/v1/sandbox/run will answer with errors");
+      env.put("MANAGEMENT_ENDPOINT_HEALTH_GROUP_READINESS_INCLUDE", "readinessState,db");
+    }
     if (spec.name().equals("rollout-service")) {
       // the local stack samples in-process with the tiny policy; pods are for clusters
       env.putIfAbsent("GRPO_ROLLOUT_BACKENDS_0_NAME", "embedded");
@@ -68,12 +76,24 @@ final class ServiceProcess {
     return new ServiceProcess(spec, log, builder.start());
   }
 
-  /** Waits until the service's readiness group answers UP, or fails with the log's tail. */
-  void awaitReady(Duration timeout) throws InterruptedException {
+  private static boolean sandboxPossible() {
+    return Files.isExecutable(Path.of("/usr/bin/bwrap"))
+        && "root".equals(System.getProperty("user.name"));
+  }
+
+  /**
+   * Waits until the service's readiness group answers UP, or fails with the log's tail; returns
+   * early when {@code cancelled} turns true (the stack is being stopped).
+   */
+  void awaitReady(Duration timeout, java.util.function.BooleanSupplier cancelled)
+      throws InterruptedException {
     HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     URI readiness = URI.create(spec.url() + "/actuator/health/readiness");
     Instant deadline = Instant.now().plus(timeout);
     while (Instant.now().isBefore(deadline)) {
+      if (cancelled.getAsBoolean()) {
+        return;
+      }
       if (!process.isAlive()) {
         throw new IllegalStateException(
             spec.name()

@@ -7,34 +7,49 @@ import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.util.Set;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpMethod;
 import org.springframework.web.filter.OncePerRequestFilter;
 
 /**
- * Requires {@code Authorization: Bearer <api key>} on every mutating request (POST, PUT, PATCH,
- * DELETE) under {@code /api/}; reads and the actuator stay open so probes and dashboards need no
- * secret. The key is compared in constant time.
+ * Requires {@code Authorization: Bearer <api key>} on every mutating request (anything but GET,
+ * HEAD and OPTIONS), whatever its path; reads and the actuator stay open so probes and dashboards
+ * need no secret. The decision never looks at the raw URI, so spellings such as {@code /api;x/},
+ * {@code /%61pi/} or {@code //api/} that the router maps to the same handler cannot skip it. The
+ * only exceptions are the {@code openPaths} a service names (compared with the container's decoded,
+ * normalised path), which check a key themselves. The key is compared in constant time.
  */
 public class ApiKeyFilter extends OncePerRequestFilter {
 
   private final byte[] expected;
+  private final Set<String> openPaths;
 
   public ApiKeyFilter(String apiKey) {
+    this(apiKey, Set.of());
+  }
+
+  public ApiKeyFilter(String apiKey, Set<String> openPaths) {
     if (apiKey == null || apiKey.isBlank()) {
       throw new IllegalArgumentException("an API key must be configured (GRPO_API_KEY)");
     }
     this.expected = ("Bearer " + apiKey).getBytes(StandardCharsets.UTF_8);
+    this.openPaths = Set.copyOf(openPaths);
   }
 
   @Override
   protected boolean shouldNotFilter(HttpServletRequest request) {
     String method = request.getMethod();
-    boolean mutating =
-        !(HttpMethod.GET.matches(method)
+    boolean reading =
+        HttpMethod.GET.matches(method)
             || HttpMethod.HEAD.matches(method)
-            || HttpMethod.OPTIONS.matches(method));
-    return !(mutating && request.getRequestURI().startsWith("/api/"));
+            || HttpMethod.OPTIONS.matches(method);
+    if (reading) {
+      return true;
+    }
+    String path =
+        request.getServletPath() + (request.getPathInfo() == null ? "" : request.getPathInfo());
+    return openPaths.contains(path);
   }
 
   @Override

@@ -7,4 +7,13 @@ package dev.grpo.api.web;
 public interface ApiKeySource {
 
   String apiKey();
+
+  /**
+   * Paths whose mutating requests pass the filter without the bearer key because their handler
+   * checks a key its own way (for example a compatibility endpoint whose clients cannot send
+   * headers). Empty by default.
+   */
+  default java.util.Set<String> keylessPaths() {
+    return java.util.Set.of();
+  }
 }

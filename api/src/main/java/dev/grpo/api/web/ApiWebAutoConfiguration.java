@@ -23,8 +23,8 @@ public class ApiWebAutoConfiguration {
   @ConditionalOnBean(ApiKeySource.class)
   FilterRegistrationBean<ApiKeyFilter> apiKeyFilter(ApiKeySource source) {
     FilterRegistrationBean<ApiKeyFilter> registration =
-        new FilterRegistrationBean<>(new ApiKeyFilter(source.apiKey()));
-    registration.addUrlPatterns("/api/*");
+        new FilterRegistrationBean<>(new ApiKeyFilter(source.apiKey(), source.keylessPaths()));
+    registration.addUrlPatterns("/*");
     registration.setOrder(Ordered.HIGHEST_PRECEDENCE + 10);
     return registration;
   }

@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
+import tools.jackson.databind.DeserializationFeature;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.ObjectMapper;
 import tools.jackson.databind.node.ObjectNode;
@@ -28,7 +29,8 @@ public class RecordBinder {
   private final Validator validator;
 
   public RecordBinder(ObjectMapper mapper, Validator validator) {
-    this.mapper = mapper;
+    // 8.9 for an integer field is a mistake to report, not a value to truncate
+    this.mapper = mapper.rebuild().disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT).build();
     this.validator = validator;
   }
 

@@ -137,6 +137,13 @@ class RunSpecBindingTest {
   }
 
   @Test
+  void aFractionForAnIntegerIsRejectedNotTruncated() {
+    assertThat(problems("{\"algorithm\": {\"groupSize\": 8.9}}"))
+        .containsEntry("algorithm.groupSize", "must be an integer");
+    assertThat(bind("{\"algorithm\": {\"groupSize\": 8}}").algorithm().groupSize()).isEqualTo(8);
+  }
+
+  @Test
   void aBodyThatIsNotAnObjectIsRejected() {
     assertThat(problems("[1,2]")).containsOnlyKeys("$");
     assertThat(problems("{\"rewards\": {\"rule\": \"x\"}}"))

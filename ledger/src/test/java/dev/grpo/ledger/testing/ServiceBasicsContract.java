@@ -81,6 +81,17 @@ public abstract class ServiceBasicsContract {
     assertThat(none.contentType()).startsWith("application/problem+json");
     Response wrong = http().withKey("not-" + KEY).post("/api/v1/anything", "{}");
     assertThat(wrong.status()).isEqualTo(401);
+    // spellings the router maps to the same handlers must not skip the key check
+    for (String path :
+        new String[] {
+          "/api;x/v1/anything",
+          "/%61pi/v1/anything",
+          "//api/v1/anything",
+          "/api/v1/../v1/anything",
+          "/anything-outside-api"
+        }) {
+      assertThat(http().withKey(null).post(path, "{}").status()).as(path).isIn(400, 401);
+    }
     Response right = http().post("/api/v1/anything", "{}");
     assertThat(right.status()).as("past the key check, an unknown path").isEqualTo(404);
   }

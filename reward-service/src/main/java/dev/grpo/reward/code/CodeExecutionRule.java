@@ -111,10 +111,12 @@ public final class CodeExecutionRule implements RewardRule<CodeExecutionRule.Par
                           "language", "must be one of: python, c, cpp, java, javascript"));
     }
     int firstK = positiveOrZero(v, "first_k");
-    int run = atLeast(v, "run_timeout_ms", 1);
-    int compile = atLeast(v, "compile_timeout_ms", 1);
-    int memory = atLeast(v, "memory_mb", 16);
-    int maxCases = atLeast(v, "max_cases", 1);
+    // the service's ceilings: a rule config cannot lift them
+    int run = within(v, "run_timeout_ms", 1, (int) (SandboxFusionFacade.MAX_RUN_SECONDS * 1000));
+    int compile =
+        within(v, "compile_timeout_ms", 1, (int) (SandboxFusionFacade.MAX_COMPILE_SECONDS * 1000));
+    int memory = within(v, "memory_mb", 16, SandboxFusionFacade.MAX_MEMORY_MB);
+    int maxCases = within(v, "max_cases", 1, 256);
     return new Params(
         language,
         v.getString("scoring").equals("all_or_nothing")
@@ -338,10 +340,10 @@ public final class CodeExecutionRule implements RewardRule<CodeExecutionRule.Par
     return n;
   }
 
-  private static int atLeast(ParamSchema.Values v, String name, int min) {
+  private static int within(ParamSchema.Values v, String name, int min, int max) {
     int n = v.getInteger(name);
-    if (n < min) {
-      throw new InvalidParamException(name, "must be at least " + min + ", got " + n);
+    if (n < min || n > max) {
+      throw new InvalidParamException(name, "must be from " + min + " to " + max + ", got " + n);
     }
     return n;
   }

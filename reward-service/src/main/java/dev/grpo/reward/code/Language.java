@@ -86,6 +86,8 @@ public enum Language {
               "-J-XX:TieredStopAtLevel=1",
               "-J-XX:ReservedCodeCacheSize=64m",
               "-J-XX:CompressedClassSpaceSize=64m",
+              // no annotation processing: a submitted processor would otherwise run at compile time
+              "-proc:none",
               "-encoding",
               "UTF-8",
               "-d",

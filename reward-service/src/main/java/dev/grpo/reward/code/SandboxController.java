@@ -51,7 +51,14 @@ class SandboxController {
           .submit(request)
           .get(service.properties().requestTimeout().toMillis(), TimeUnit.MILLISECONDS);
     } catch (IllegalArgumentException e) {
-      throw new InvalidRequestException(List.of(new FieldProblem("files", e.getMessage())));
+      // the facade's messages start with the field they are about
+      String message = e.getMessage() == null ? "invalid" : e.getMessage();
+      int colon = message.indexOf(':');
+      String field =
+          colon > 0 && message.substring(0, colon).matches("[a-z_A-Z]+")
+              ? message.substring(0, colon)
+              : "files";
+      throw new InvalidRequestException(List.of(new FieldProblem(field, message)));
     } catch (ExecutionException e) {
       return new RunCodeResponse(
           RunCodeResponse.SANDBOX_ERROR, String.valueOf(e.getCause()), null, null);

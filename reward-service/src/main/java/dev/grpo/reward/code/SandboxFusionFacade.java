@@ -11,6 +11,13 @@ import java.util.concurrent.CompletableFuture;
 /** The run_code operation with SandboxFusion's request and response shapes. */
 public final class SandboxFusionFacade {
 
+  /** Ceilings a request may not lift: a run can tie up a worker for at most this long. */
+  static final double MAX_RUN_SECONDS = 30;
+
+  static final double MAX_COMPILE_SECONDS = 60;
+  static final int MAX_MEMORY_MB = 4096;
+  static final long MAX_FILE_BYTES = 16L << 20;
+
   private final CodeSandbox sandbox;
   private final SandboxExecutor executor;
   private final SandboxPolicy compileDefaults;
@@ -59,11 +66,18 @@ public final class SandboxFusionFacade {
             .orElseThrow(
                 () -> new IllegalArgumentException("unsupported language: " + r.language()));
     Map<String, byte[]> files = new LinkedHashMap<>();
+    long fileBytes = 0;
     if (r.files() != null) {
       for (Map.Entry<String, String> f : r.files().entrySet()) {
         CodeSandbox.checkedRelative(f.getKey());
         try {
-          files.put(f.getKey(), Base64.getDecoder().decode(f.getValue()));
+          byte[] content = Base64.getDecoder().decode(f.getValue());
+          fileBytes += content.length;
+          if (fileBytes > MAX_FILE_BYTES) {
+            throw new IllegalArgumentException(
+                "files: more than " + MAX_FILE_BYTES + " bytes in all");
+          }
+          files.put(f.getKey(), content);
         } catch (IllegalArgumentException e) {
           throw new IllegalArgumentException("file " + f.getKey() + " is not valid base64", e);
         }
@@ -71,6 +85,16 @@ public final class SandboxFusionFacade {
     }
     SandboxPolicy compile = compileDefaults;
     SandboxPolicy run = runDefaults;
+    // the caller may tighten the limits, never lift them past the service's ceilings
+    if (r.compileTimeout() != null && r.compileTimeout() > MAX_COMPILE_SECONDS) {
+      throw new IllegalArgumentException("compile_timeout: at most " + MAX_COMPILE_SECONDS + " s");
+    }
+    if (r.runTimeout() != null && r.runTimeout() > MAX_RUN_SECONDS) {
+      throw new IllegalArgumentException("run_timeout: at most " + MAX_RUN_SECONDS + " s");
+    }
+    if (r.memoryLimitMb() != null && r.memoryLimitMb() > MAX_MEMORY_MB) {
+      throw new IllegalArgumentException("memory_limit_MB: at most " + MAX_MEMORY_MB);
+    }
     if (r.compileTimeout() != null && r.compileTimeout() > 0) {
       compile = compile.withWallTimeout(seconds(r.compileTimeout()));
     }

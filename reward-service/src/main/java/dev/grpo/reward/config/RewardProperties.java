@@ -42,6 +42,12 @@ public record RewardProperties(
         defaultProfile == null ? List.of(new RuleSpec("format", 1.0, Map.of())) : defaultProfile;
   }
 
+  /** {@code /get_reward} checks the key itself: as a bearer header or as {@code ?api_key=}. */
+  @Override
+  public java.util.Set<String> keylessPaths() {
+    return java.util.Set.of("/get_reward");
+  }
+
   /** The pool size of the scoring engine. */
   public int effectiveScoringThreads() {
     return scoringThreads > 0 ? scoringThreads : Runtime.getRuntime().availableProcessors();
@@ -51,15 +57,16 @@ public record RewardProperties(
    * {@code POST /get_reward}.
    *
    * @param enabled whether the endpoint exists
-   * @param requireApiKey OpenRLHF sends no headers, so the endpoint is open by default; when true
-   *     it needs the API key as {@code Authorization: Bearer} or as the {@code api_key} query
-   *     parameter of the URL given to {@code --reward.remote_url}
+   * @param requireApiKey whether the endpoint needs the API key (the default), as {@code
+   *     Authorization: Bearer} or, since OpenRLHF's client sends no headers, as the {@code api_key}
+   *     query parameter of the URL given to {@code --reward.remote_url}; false opens it, for a
+   *     private network only
    * @param stripSuffixes special tokens removed from the end of a completion, since OpenRLHF
    *     decodes with {@code skip_special_tokens=False}
    */
   public record OpenRlhf(
       @DefaultValue("true") boolean enabled,
-      @DefaultValue("false") boolean requireApiKey,
+      @DefaultValue("true") boolean requireApiKey,
       @DefaultValue({
             "<|im_end|>",
             "<|endoftext|>",

@@ -74,6 +74,21 @@ class SandboxApiIT {
     assertThat(language.status()).isEqualTo(400);
     assertThat(language.json().get("errors").get(0).get("field").asString()).isEqualTo("language");
     assertThat(http().withKey(null).post("/api/v1/sandbox/run", "{}").status()).isEqualTo(401);
+    // a request may tighten the limits, not lift them
+    Response day =
+        http()
+            .post(
+                "/api/v1/sandbox/run",
+                "{\"code\": \"print(1)\", \"language\": \"python\", \"run_timeout\": 86400}");
+    assertThat(day.status()).isEqualTo(400);
+    assertThat(day.json().get("errors").get(0).get("field").asString()).isEqualTo("run_timeout");
+    Response memory =
+        http()
+            .post(
+                "/api/v1/sandbox/run",
+                "{\"code\": \"print(1)\", \"language\": \"python\", \"memory_limit_MB\": 1000000}");
+    assertThat(memory.json().get("errors").get(0).get("field").asString())
+        .isEqualTo("memory_limit_MB");
   }
 
   @Test

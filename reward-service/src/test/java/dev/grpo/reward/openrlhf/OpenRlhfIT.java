@@ -46,9 +46,11 @@ class OpenRlhfIT {
   }
 
   @Test
-  void emptyListsGetEmptyListsBackWithoutAKey() {
+  void emptyListsGetEmptyListsBack() {
     Response r =
-        anonymous().post("/get_reward", "{\"query\": [], \"prompts\": [], \"labels\": []}");
+        anonymous()
+            .post(
+                "/get_reward?api_key=test-key", "{\"query\": [], \"prompts\": [], \"labels\": []}");
     assertThat(r.status()).as(r.raw().body()).isEqualTo(200);
     assertThat(r.raw().body()).isEqualTo("{\"rewards\":[],\"scores\":[],\"extra_logs\":{}}");
   }
@@ -60,7 +62,7 @@ class OpenRlhfIT {
     Response r =
         anonymous()
             .post(
-                "/get_reward",
+                "/get_reward?api_key=test-key",
                 "{\"query\": [\""
                     + prompt
                     + good
@@ -86,9 +88,21 @@ class OpenRlhfIT {
   }
 
   @Test
+  void theKeyIsRequiredByDefaultAsAHeaderOrAQueryParameter() {
+    String empty = "{\"query\": [], \"prompts\": [], \"labels\": []}";
+    assertThat(anonymous().post("/get_reward", empty).status()).isEqualTo(401);
+    assertThat(anonymous().post("/get_reward?api_key=wrong", empty).status()).isEqualTo(401);
+    assertThat(new ServiceHttp(port, "test-key").post("/get_reward", empty).status())
+        .isEqualTo(200);
+  }
+
+  @Test
   void listsOfDifferentLengthsAreA400Problem() {
     Response r =
-        anonymous().post("/get_reward", "{\"query\": [\"a\", \"b\"], \"prompts\": [\"a\"]}");
+        anonymous()
+            .post(
+                "/get_reward?api_key=test-key",
+                "{\"query\": [\"a\", \"b\"], \"prompts\": [\"a\"]}");
     assertThat(r.status()).isEqualTo(400);
     assertThat(r.contentType()).startsWith("application/problem+json");
     assertThat(r.json().get("errors").get(0).get("field").asString()).isEqualTo("prompts");

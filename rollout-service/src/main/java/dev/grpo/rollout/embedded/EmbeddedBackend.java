@@ -162,6 +162,7 @@ final class EmbeddedBackend implements InferenceBackend {
               .formatted(name, policyVersion, update.policyVersion()));
     }
     Path dir = checkpointDir(update.checkpointUri());
+    // load and check everything first; swap only when all of it is usable
     DecoderModel loaded;
     try {
       loaded = DecoderModel.load(dir);
@@ -171,19 +172,28 @@ final class EmbeddedBackend implements InferenceBackend {
           "cannot load checkpoint " + update.checkpointUri() + ": " + e.getMessage(),
           e);
     }
-    if (loaded.config().vocabSize() != model.config().vocabSize()
-        && !Files.exists(dir.resolve("tokenizer.json"))) {
+    Tokenizer nextTokenizer = tokenizer;
+    try {
+      if (Files.isRegularFile(dir.resolve("tokenizer.json"))) {
+        nextTokenizer = HfTokenizer.load(dir.resolve("tokenizer.json"));
+      }
+      if (loaded.config().vocabSize() != model.config().vocabSize() && nextTokenizer == tokenizer) {
+        throw new BackendException(
+            Kind.REJECTED,
+            "checkpoint vocabulary (%d) differs from the served one (%d) and it has no"
+                    .formatted(loaded.config().vocabSize(), model.config().vocabSize())
+                + " tokenizer.json");
+      }
+    } catch (RuntimeException e) {
       loaded.close();
-      throw new BackendException(
-          Kind.REJECTED,
-          "checkpoint vocabulary (%d) differs from the served one (%d) and it has no tokenizer.json"
-              .formatted(loaded.config().vocabSize(), model.config().vocabSize()));
+      throw e instanceof BackendException b
+          ? b
+          : new BackendException(
+              Kind.REJECTED, "cannot load the checkpoint's tokenizer: " + e.getMessage(), e);
     }
     DecoderModel previous = model;
     model = loaded;
-    if (Files.exists(dir.resolve("tokenizer.json")) && !(tokenizer instanceof CharTokenizer)) {
-      tokenizer = HfTokenizer.load(dir.resolve("tokenizer.json"));
-    }
+    tokenizer = nextTokenizer;
     previous.close();
     policyVersion = update.policyVersion();
     checkpointUri = update.checkpointUri();
