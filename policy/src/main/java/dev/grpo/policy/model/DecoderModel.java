@@ -32,6 +32,11 @@ import java.util.TreeSet;
  * <p>Memory: parameters live in the model's own manager. Every intermediate and output of {@link
  * #forward} and {@link #logProbs} lives in the manager of the input arrays (or the manager passed
  * in), so callers run each step inside a sub-manager they close afterwards.
+ *
+ * <p>Autograd: every scalar on the gradient path is a {@link GraphConstants} array, never {@code
+ * op(Number)}, which in DJL 0.35.1 hands autograd a scalar borrowed from a Java buffer that the GC
+ * may free before backward (see {@link GraphConstants}). {@link #forward} and {@link #logProbs} are
+ * therefore safe to differentiate whenever garbage is collected ({@code PolicyGradientGcTest}).
  */
 public final class DecoderModel implements AutoCloseable {
 
@@ -364,11 +369,12 @@ public final class DecoderModel implements AutoCloseable {
     NDArray x =
         Embedding.embedding(ids, param("model.embed_tokens.weight"), SparseFormat.DENSE)
             .singletonOrThrow();
+    Constants c = constants(x);
     NDArray[] newKeys = new NDArray[config.numHiddenLayers()];
     NDArray[] newValues = new NDArray[config.numHiddenLayers()];
     for (int layer = 0; layer < config.numHiddenLayers(); layer++) {
       String p = "model.layers." + layer + ".";
-      NDArray h = rmsNorm(x, param(p + "input_layernorm.weight"));
+      NDArray h = rmsNorm(x, param(p + "input_layernorm.weight"), c);
       NDArray q = heads(linear(h, p + "self_attn.q_proj"), config.numAttentionHeads());
       NDArray k = heads(linear(h, p + "self_attn.k_proj"), config.numKeyValueHeads());
       NDArray v = heads(linear(h, p + "self_attn.v_proj"), config.numKeyValueHeads());
@@ -382,20 +388,33 @@ public final class DecoderModel implements AutoCloseable {
       }
       newKeys[layer] = k;
       newValues[layer] = v;
-      NDArray attended = attention(q, k, v, mask);
+      NDArray attended = attention(q, k, v, mask, c.scale());
       NDArray merged =
           attended
               .transpose(0, 2, 1, 3)
               .reshape(batch, time, (long) config.numAttentionHeads() * config.headDim());
       x = x.add(linear(merged, p + "self_attn.o_proj"));
-      NDArray h2 = rmsNorm(x, param(p + "post_attention_layernorm.weight"));
+      NDArray h2 = rmsNorm(x, param(p + "post_attention_layernorm.weight"), c);
       NDArray gate = linear(h2, p + "mlp.gate_proj");
       NDArray up = linear(h2, p + "mlp.up_proj");
       NDArray act = gate.mul(Activation.sigmoid(gate)).mul(up);
       x = x.add(linear(act, p + "mlp.down_proj"));
     }
     KvCache next = cache == null ? null : KvCache.of(newKeys, newValues);
-    return new Hidden(rmsNorm(x, param("model.norm.weight")), next);
+    return new Hidden(rmsNorm(x, param("model.norm.weight"), c), next);
+  }
+
+  /**
+   * The scalars of a forward pass, made once per pass as {@link GraphConstants} (never {@code
+   * op(Number)}: autograd keeps {@code pow}'s exponent and {@code mul}'s factor for backward).
+   */
+  private record Constants(NDArray eps, NDArray minusOne, NDArray scale) {}
+
+  private Constants constants(NDArray like) {
+    return new Constants(
+        GraphConstants.constant(like, (float) config.rmsNormEps()),
+        GraphConstants.constant(like, -1f),
+        GraphConstants.constant(like, (float) (1.0 / Math.sqrt(config.headDim()))));
   }
 
   private NDArray lmHead(NDArray hidden) {
@@ -413,10 +432,10 @@ public final class DecoderModel implements AutoCloseable {
    * @param k (batch, kvHeads, length, dim)
    * @param v (batch, kvHeads, length, dim)
    * @param mask additive, (batch or 1, 1, time, length)
+   * @param scale {@code 1 / sqrt(headDim)} as a {@link GraphConstants graph constant}
    * @return (batch, heads, time, dim)
    */
-  private NDArray attention(NDArray q, NDArray k, NDArray v, NDArray mask) {
-    float scale = (float) (1.0 / Math.sqrt(config.headDim()));
+  private NDArray attention(NDArray q, NDArray k, NDArray v, NDArray mask, NDArray scale) {
     int group = config.groupSize();
     if (group == 1) {
       NDArray scores = q.matMul(k.transpose(0, 1, 3, 2)).mul(scale).add(mask);
@@ -446,7 +465,10 @@ public final class DecoderModel implements AutoCloseable {
     return projected.reshape(s.get(0), s.get(1), numHeads, config.headDim()).transpose(0, 2, 1, 3);
   }
 
-  /** Additive mask (batch or 1, 1, time, past + time): 0 where allowed, -1e9 elsewhere. */
+  /**
+   * Additive mask (batch or 1, 1, time, past + time): 0 where allowed, -1e9 elsewhere. Never
+   * requires a gradient, so {@code op(Number)} is fine here.
+   */
   private static NDArray additiveMask(NDManager scope, NDArray attentionMask, int past, int time) {
     int total = past + time;
     NDArray queryIndex = scope.arange(past, total).expandDims(1);
@@ -459,10 +481,10 @@ public final class DecoderModel implements AutoCloseable {
     return allowed.toType(DataType.FLOAT32, false).sub(1f).mul(-MASKED);
   }
 
-  private NDArray rmsNorm(NDArray x, NDArray weight) {
-    float eps = (float) config.rmsNormEps();
+  /** {@code x · (mean(x²) + eps)^-1/2 · weight}, with the scalars of {@code c}. */
+  private static NDArray rmsNorm(NDArray x, NDArray weight, Constants c) {
     NDArray variance = x.square().mean(new int[] {-1}, true);
-    return x.mul(variance.add(eps).sqrt().pow(-1f)).mul(weight);
+    return x.mul(variance.add(c.eps()).sqrt().pow(c.minusOne())).mul(weight);
   }
 
   private NDArray linear(NDArray x, String prefix) {
@@ -492,7 +514,8 @@ public final class DecoderModel implements AutoCloseable {
    *
    * @param prompts token ids of each prompt (at least one token each)
    * @param completions token ids of each completion (may be empty)
-   * @param temperature logits are divided by it before the softmax
+   * @param temperature logits are divided by it (a {@link GraphConstants graph constant}) before
+   *     the softmax
    * @param scope manager that owns the results and intermediates (close it after backward)
    */
   public TokenLogProbs logProbs(
@@ -546,13 +569,19 @@ public final class DecoderModel implements AutoCloseable {
         hidden.gather(index.toDevice(device, false).broadcast(batch, maxCompletion, width), 1);
     NDArray logits = lmHead(picked);
     if (temperature != 1f) {
-      logits = logits.div(temperature);
+      logits = logits.div(GraphConstants.constant(logits, temperature));
     }
     NDArray logSoftmax = logits.logSoftmax(-1);
     NDArray target =
         scope.create(targets, new Shape(batch, maxCompletion, 1)).toDevice(device, false);
-    NDArray m =
-        scope.create(completionMask, new Shape(batch, maxCompletion)).toDevice(device, false);
+    // The mask is kept by autograd (for the backward of mul) and handed to the caller, who may
+    // close it before backward: a libtorch-owned copy rather than the borrowed Java buffer.
+    // (duplicate() allocates in libtorch and copies; toDevice to the same device would alias.)
+    NDArray m;
+    try (NDArray borrowed = scope.create(completionMask, new Shape(batch, maxCompletion))) {
+      m = borrowed.duplicate();
+    }
+    m = m.toDevice(device, false);
     NDArray logProbs = logSoftmax.gather(target, -1).squeeze(-1).mul(m);
     NDArray entropy = logSoftmax.exp().mul(logSoftmax).sum(new int[] {-1}).neg().mul(m);
     return new TokenLogProbs(logProbs, entropy, m);

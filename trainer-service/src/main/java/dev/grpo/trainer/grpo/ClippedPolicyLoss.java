@@ -3,6 +3,7 @@ package dev.grpo.trainer.grpo;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.types.DataType;
+import dev.grpo.policy.model.GraphConstants;
 
 /**
  * The per-token PPO clipped surrogate −min(ρ·A, clip(ρ, 1−ε_low, 1+ε_high)·A) with the optional
@@ -37,7 +38,7 @@ final class ClippedPolicyLoss {
     NDArray ratio = logRatio.exp();
     NDArray clipped = ratio.clip(1.0 - config.epsilonLow(), 1.0 + config.epsilonHigh());
     if (config.delta() > 0) {
-      ratio = ratio.minimum(GraphConstant.of(ratio, config.delta()));
+      ratio = ratio.minimum(GraphConstants.constant(ratio, config.delta()));
     }
     NDArray a = advantages.expandDims(1);
     NDArray loss = ratio.mul(a).minimum(clipped.mul(a)).neg();

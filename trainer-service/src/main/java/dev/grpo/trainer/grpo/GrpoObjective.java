@@ -3,6 +3,7 @@ package dev.grpo.trainer.grpo;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import dev.grpo.policy.model.GraphConstants;
 
 /**
  * The GRPO loss of one micro-batch: per token, the clipped surrogate ({@link ClippedPolicyLoss}) +
@@ -59,13 +60,13 @@ public final class GrpoObjective {
               .klEstimator()
               .perToken(logp, batch.refLogp().toType(dtype, false), config.klClamp());
       if (config.beta() != 0) {
-        perToken = perToken.add(kl.mul(GraphConstant.of(kl, config.beta())));
+        perToken = perToken.add(kl.mul(GraphConstants.constant(kl, config.beta())));
       }
     }
     NDArray entropy = batch.entropy() == null ? null : batch.entropy().toType(dtype, false);
     if (config.entropyCoef() != 0) {
       // entropy may carry gradient (an entropy bonus backpropagates through it)
-      perToken = perToken.sub(entropy.mul(GraphConstant.of(entropy, config.entropyCoef())));
+      perToken = perToken.sub(entropy.mul(GraphConstants.constant(entropy, config.entropyCoef())));
     }
     NDArray loss =
         config.lossAggregation().aggregate(perToken, mask, config, batch.globalActiveTokens());

@@ -1,6 +1,7 @@
 package dev.grpo.trainer.grpo;
 
 import ai.djl.ndarray.NDArray;
+import dev.grpo.policy.model.GraphConstants;
 
 /**
  * Per-token estimators of KL(π_θ ‖ π_ref) from sampled-token log-probs (Schulman's k1/k2/k3). With
@@ -22,16 +23,16 @@ public enum KlEstimator {
 
   /**
    * Per-token KL, differentiable w.r.t. {@code logp}; shapes [B,T]. Constants go through {@link
-   * GraphConstant}: see there for why {@code mul(Number)} is unsafe under autograd.
+   * GraphConstants}: see there for why {@code mul(Number)} is unsafe under autograd.
    */
   public NDArray perToken(NDArray logp, NDArray refLogp, KlClamp clamp) {
     if (clamp == KlClamp.VERL) {
       return switch (this) {
         case K1 -> logp.sub(refLogp);
-        case K2 -> logp.sub(refLogp).square().mul(GraphConstant.of(logp, 0.5));
+        case K2 -> logp.sub(refLogp).square().mul(GraphConstants.constant(logp, 0.5));
         case K3 -> {
           NDArray kl = refLogp.sub(logp).clip(-20.0, 20.0);
-          yield kl.exp().sub(kl).sub(GraphConstant.of(logp, 1.0)).clip(-10.0, 10.0);
+          yield kl.exp().sub(kl).sub(GraphConstants.constant(logp, 1.0)).clip(-10.0, 10.0);
         }
       };
     }
@@ -39,8 +40,8 @@ public enum KlEstimator {
     NDArray estimate =
         switch (this) {
           case K1 -> d;
-          case K2 -> d.square().div(GraphConstant.of(logp, 2.0));
-          case K3 -> d.neg().exp().sub(GraphConstant.of(logp, 1.0)).add(d);
+          case K2 -> d.square().div(GraphConstants.constant(logp, 2.0));
+          case K3 -> d.neg().exp().sub(GraphConstants.constant(logp, 1.0)).add(d);
         };
     return clamp == KlClamp.OPENRLHF ? estimate.clip(-10.0, 10.0) : estimate;
   }

@@ -1,6 +1,7 @@
 package dev.grpo.trainer.grpo;
 
 import ai.djl.ndarray.NDArray;
+import dev.grpo.policy.model.GraphConstants;
 
 /**
  * How the masked per-token loss l·m of a [B,T] micro-batch becomes one scalar. The divisions by
@@ -35,7 +36,8 @@ public enum LossAggregation {
   NDArray aggregate(
       NDArray perTokenLoss, NDArray mask, GrpoConfig config, double globalActiveTokens) {
     NDArray masked = perTokenLoss.mul(mask);
-    NDArray accumulation = GraphConstant.of(perTokenLoss, config.gradientAccumulationSteps());
+    NDArray accumulation =
+        GraphConstants.constant(perTokenLoss, config.gradientAccumulationSteps());
     return switch (this) {
       case GRPO ->
           masked
@@ -52,7 +54,7 @@ public enum LossAggregation {
                 : perTokenLoss.getShape().get(1);
         yield masked
             .sum()
-            .div(GraphConstant.of(perTokenLoss, (double) batch * maxLength))
+            .div(GraphConstants.constant(perTokenLoss, (double) batch * maxLength))
             .div(accumulation);
       }
       case DAPO -> {
@@ -61,7 +63,7 @@ public enum LossAggregation {
         }
         yield masked
             .sum()
-            .div(GraphConstant.of(perTokenLoss, globalActiveTokens / config.numProcesses()));
+            .div(GraphConstants.constant(perTokenLoss, globalActiveTokens / config.numProcesses()));
       }
     };
   }

@@ -106,8 +106,8 @@ public final class GrpoTrainer {
       if (config.beta() != 0) {
         // Outside any GradientCollector and with the reference's gradients off: no graph.
         refLogp =
-            PolicyLogProbs.compute(
-                    reference, prompts, completions, options.temperature(), stepScope)
+            reference
+                .logProbs(prompts, completions, options.temperature(), stepScope)
                 .logProbs()
                 .stopGradient();
       }
@@ -117,7 +117,8 @@ public final class GrpoTrainer {
       } else if (options.muIterations() > 1) {
         // μ > 1 without rollout log-probs: the policy before the first update is the old policy.
         oldLogp =
-            PolicyLogProbs.compute(policy, prompts, completions, options.temperature(), stepScope)
+            policy
+                .logProbs(prompts, completions, options.temperature(), stepScope)
                 .logProbs()
                 .stopGradient();
       }
@@ -125,8 +126,7 @@ public final class GrpoTrainer {
         try (NDManager scope = stepScope.newSubManager()) {
           GrpoObjective.Result result;
           try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
-            TokenLogProbs lp =
-                PolicyLogProbs.compute(policy, prompts, completions, options.temperature(), scope);
+            TokenLogProbs lp = policy.logProbs(prompts, completions, options.temperature(), scope);
             GrpoBatch grpoBatch =
                 GrpoBatch.of(
                         lp.logProbs(), oldLogp, refLogp, advantageArray, lp.mask(), truncatedArray)

@@ -48,7 +48,7 @@ public final class SftTrainer {
     try (NDManager scope = NDManager.newBaseManager(model.device())) {
       double loss;
       try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
-        TokenLogProbs lp = PolicyLogProbs.compute(model, prompts, completions, 1f, scope);
+        TokenLogProbs lp = model.logProbs(prompts, completions, 1f, scope);
         // Dividing by an array (not a Number) keeps the divisor alive for backward.
         NDArray nll = lp.logProbs().sum().div(lp.mask().sum()).neg();
         loss = nll.getFloat();

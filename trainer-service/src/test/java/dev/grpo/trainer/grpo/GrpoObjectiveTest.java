@@ -118,9 +118,9 @@ class GrpoObjectiveTest {
   }
 
   /**
-   * Regression for the DJL {@code op(Number)} hazard described in {@link GraphConstant}: collect
-   * garbage and reuse freed direct memory between the forward and the backward pass; the gradient
-   * must not change.
+   * Regression for the DJL {@code op(Number)} hazard described in {@link
+   * dev.grpo.policy.model.GraphConstants}: collect garbage and reuse freed direct memory between
+   * the forward and the backward pass; the gradient must not change.
    */
   @Test
   void gradientSurvivesGarbageCollectionBetweenForwardAndBackward() {

@@ -26,7 +26,7 @@ class AdamWTest {
 
   /**
    * A fixed quadratic/cubic toy loss, the same one grpo_reference.py differentiates in torch. No
-   * {@code op(Number)} calls on the gradient path: see dev.grpo.trainer.grpo.GraphConstant.
+   * {@code op(Number)} calls on the gradient path: see dev.grpo.policy.model.GraphConstants.
    */
   private record Toy(NDArray w, NDArray b, NDArray target, NDArray scale, NDArray coeff) {
     List<NamedParameter> parameters() {

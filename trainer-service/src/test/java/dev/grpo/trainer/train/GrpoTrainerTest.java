@@ -39,7 +39,8 @@ class GrpoTrainerTest {
 
   private static double sequenceLogProb(DecoderModel model, int[] completion) {
     try (NDManager scope = NDManager.newBaseManager(Device.cpu())) {
-      return PolicyLogProbs.compute(model, List.of(PROMPT), List.of(completion), 1f, scope)
+      return model
+          .logProbs(List.of(PROMPT), List.of(completion), 1f, scope)
           .logProbs()
           .sum()
           .getFloat();
@@ -113,8 +114,7 @@ class GrpoTrainerTest {
     float[][] old = new float[2][];
     try (DecoderModel probe = DecoderModel.randomInit(ModelConfig.tiny(), 4, Device.cpu());
         NDManager scope = NDManager.newBaseManager(Device.cpu())) {
-      var lp =
-          PolicyLogProbs.compute(probe, List.of(PROMPT, PROMPT), List.of(GOOD, BAD), 1f, scope);
+      var lp = probe.logProbs(List.of(PROMPT, PROMPT), List.of(GOOD, BAD), 1f, scope);
       old[0] = lp.logProbs(0);
       old[1] = lp.logProbs(1);
     }
