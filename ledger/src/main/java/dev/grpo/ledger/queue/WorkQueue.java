@@ -57,10 +57,12 @@ public class WorkQueue {
 
   private static final String HEARTBEAT =
       """
-      UPDATE work_item
+      UPDATE work_item w
       SET lease_expires_at = now() + ?::interval, heartbeat_at = now()
-      WHERE id = ANY (?) AND state = 'CLAIMED' AND lease_owner = ? AND lease_expires_at > now()
-      RETURNING id
+      FROM unnest(?::bigint[], ?::bigint[], ?::text[]) AS l(id, version, owner)
+      WHERE w.id = l.id AND w.version = l.version AND w.lease_owner = l.owner
+        AND w.state = 'CLAIMED' AND w.lease_expires_at > now()
+      RETURNING w.id
       """;
 
   private static final String COMPLETE =
@@ -139,21 +141,32 @@ public class WorkQueue {
   }
 
   /**
-   * Extends the leases {@code owner} still holds on {@code itemIds}; returns the ids whose lease
-   * was extended. An id missing from the answer was lost (expired, reaped or taken over): its work
-   * should stop.
+   * Extends the given leases where they are still live; returns the ids whose lease was extended. A
+   * lease is matched by item, owner and row version, so a stale task of an owner that lost an item
+   * and later claimed it again cannot keep the new claim alive. An id missing from the answer was
+   * lost (expired, reaped or taken over): its work should stop.
    */
-  public Set<Long> heartbeat(String owner, Collection<Long> itemIds, Duration lease) {
+  public Set<Long> heartbeat(Collection<ClaimedWorkItem.Lease> leases, Duration lease) {
     Set<Long> extended = new HashSet<>();
-    if (itemIds.isEmpty()) {
+    if (leases.isEmpty()) {
       return extended;
     }
     jdbc.query(
         con -> {
           PreparedStatement ps = con.prepareStatement(HEARTBEAT);
           ps.setString(1, interval(lease));
-          ps.setArray(2, con.createArrayOf("bigint", itemIds.toArray(Long[]::new)));
-          ps.setString(3, owner);
+          ps.setArray(
+              2,
+              con.createArrayOf(
+                  "bigint", leases.stream().map(ClaimedWorkItem.Lease::itemId).toArray()));
+          ps.setArray(
+              3,
+              con.createArrayOf(
+                  "bigint", leases.stream().map(ClaimedWorkItem.Lease::version).toArray()));
+          ps.setArray(
+              4,
+              con.createArrayOf(
+                  "text", leases.stream().map(ClaimedWorkItem.Lease::owner).toArray()));
           return ps;
         },
         rs -> {

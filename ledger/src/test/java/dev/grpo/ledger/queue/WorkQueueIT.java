@@ -141,9 +141,7 @@ class WorkQueueIT {
     }
     assertThat(
             queue.heartbeat(
-                "dead-worker",
-                stale.stream().map(ClaimedWorkItem::id).toList(),
-                Duration.ofMinutes(1)))
+                stale.stream().map(ClaimedWorkItem::lease).toList(), Duration.ofMinutes(1)))
         .isEmpty();
     assertThat(jdbc.queryForList("SELECT DISTINCT result->>'by' FROM work_item", String.class))
         .containsExactly("live");
@@ -158,13 +156,32 @@ class WorkQueueIT {
     ClaimedWorkItem item = queue.claim("train", "w", 1, Duration.ofMillis(1500)).get(0);
     for (int i = 0; i < 4; i++) {
       Thread.sleep(600);
-      assertThat(queue.heartbeat("w", List.of(item.id()), Duration.ofMillis(1500)))
+      assertThat(queue.heartbeat(List.of(item.lease()), Duration.ofMillis(1500)))
           .containsExactly(item.id());
       assertThat(queue.reapExpired()).isEqualTo(new WorkQueue.ReapResult(0, 0));
     }
     // another owner cannot extend a lease it does not hold
-    assertThat(queue.heartbeat("intruder", List.of(item.id()), Duration.ofMinutes(1))).isEmpty();
+    assertThat(
+            queue.heartbeat(
+                List.of(new ClaimedWorkItem.Lease(item.id(), "intruder", item.version())),
+                Duration.ofMinutes(1)))
+        .isEmpty();
     assertThat(queue.complete(item.lease(), "{}")).isTrue();
+  }
+
+  @Test
+  void aStaleLeaseOfTheSameOwnerCannotKeepItsNewClaimAlive() throws Exception {
+    queue.enqueue(List.of(NewWorkItem.of("sync", "same-owner", "{}")));
+    ClaimedWorkItem first = queue.claim("sync", "w", 1, Duration.ofMillis(100)).get(0);
+    Thread.sleep(200);
+    assertThat(queue.reapExpired().requeued()).isEqualTo(1);
+    ClaimedWorkItem second = queue.claim("sync", "w", 1, Duration.ofSeconds(30)).get(0);
+    assertThat(second.id()).isEqualTo(first.id());
+    assertThat(queue.heartbeat(List.of(first.lease()), Duration.ofMinutes(5))).isEmpty();
+    assertThat(queue.complete(first.lease(), "{}")).isFalse();
+    assertThat(queue.heartbeat(List.of(second.lease()), Duration.ofMinutes(5)))
+        .containsExactly(second.id());
+    assertThat(queue.complete(second.lease(), "{}")).isTrue();
   }
 
   @Test
