@@ -4,7 +4,6 @@ import dev.grpo.api.web.ApiKeySource;
 import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotBlank;
-import java.nio.file.Path;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 import org.springframework.validation.annotation.Validated;
@@ -13,7 +12,6 @@ import org.springframework.validation.annotation.Validated;
  * The trainer's settings ({@code grpo.trainer.*}).
  *
  * @param apiKey the bearer key mutating requests must carry; set it with {@code GRPO_API_KEY}
- * @param checkpointDir where checkpoints are written
  * @param maxPageSize the largest page {@code GET /runs} returns
  */
 @Validated
@@ -21,6 +19,5 @@ import org.springframework.validation.annotation.Validated;
 public record TrainerProperties(
     @NotBlank(message = "must be set, for example through the GRPO_API_KEY environment variable")
         String apiKey,
-    @DefaultValue(".grpo/checkpoints") Path checkpointDir,
     @DefaultValue("200") @Min(1) @Max(10_000) int maxPageSize)
     implements ApiKeySource {}
