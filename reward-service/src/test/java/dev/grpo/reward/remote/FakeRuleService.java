@@ -27,6 +27,9 @@ final class FakeRuleService implements AutoCloseable {
   /** Every body posted to a {@code /score} path. */
   final List<JsonNode> calls = new CopyOnWriteArrayList<>();
 
+  /** Whether {@code /flaky/health} answers 200 (else 503). */
+  volatile boolean flakyHealthy = true;
+
   FakeRuleService() throws IOException {
     server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
     server.setExecutor(Executors.newCachedThreadPool());
@@ -44,7 +47,8 @@ final class FakeRuleService implements AutoCloseable {
       String mode = parts.length > 1 ? parts[1] : "";
       String op = parts.length > 2 ? parts[2] : "";
       if (op.equals("health")) {
-        send(exchange, mode.equals("sick") ? 503 : 200, "{\"status\":\"UP\"}");
+        boolean sick = mode.equals("sick") || (mode.equals("flaky") && !flakyHealthy);
+        send(exchange, sick ? 503 : 200, "{\"status\":\"UP\"}");
         return;
       }
       JsonNode body = JSON.readTree(exchange.getRequestBody().readAllBytes());

@@ -15,6 +15,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.test.context.DynamicPropertyRegistry;
@@ -49,6 +50,7 @@ class RemoteRuleApiIT {
   }
 
   @LocalServerPort int port;
+  @Autowired RemoteRuleService remoteRules;
   ServiceHttp http;
 
   @BeforeEach
@@ -267,5 +269,40 @@ class RemoteRuleApiIT {
                     + fake.url("ok")
                     + "\", \"timeoutMs\": 1000}");
     assertThat(r.status()).isEqualTo(401);
+  }
+
+  private String health(String name) {
+    for (JsonNode rule : http.get("/api/v1/rules").json().get("rules")) {
+      if (rule.get("name").asString().equals(name)) {
+        return rule.get("health").asString();
+      }
+    }
+    return null;
+  }
+
+  @Test
+  void theHealthCheckMarksARuleDownAndADownRuleIsNotCalled() {
+    fake.flakyHealthy = true;
+    String name = registered("flaky", 2000);
+    try {
+      fake.flakyHealthy = false;
+      remoteRules.checkAll();
+      assertThat(health(name)).isEqualTo("DOWN");
+      int before = fake.calls.size();
+      Response r = score(name, "[{\"id\": \"a\", \"completion\": \"x\"}]");
+      JsonNode remote = r.json().get("results").get(0).get("rules").get(1);
+      assertThat(remote.get("status").asString()).isEqualTo("ERROR");
+      assertThat(remote.get("details").get("reason").asString()).isEqualTo("rule service down");
+      assertThat(fake.calls.size()).isEqualTo(before);
+
+      fake.flakyHealthy = true;
+      remoteRules.checkAll();
+      assertThat(health(name)).isEqualTo("UP");
+      Response ok = score(name, "[{\"id\": \"a\", \"completion\": \"xy\"}]");
+      assertThat(ok.json().get("results").get(0).get("total").asDouble())
+          .isCloseTo(1.0, within(1e-12));
+    } finally {
+      fake.flakyHealthy = true;
+    }
   }
 }
