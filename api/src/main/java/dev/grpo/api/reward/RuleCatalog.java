@@ -1,5 +1,6 @@
 package dev.grpo.api.reward;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import java.util.List;
 
@@ -15,13 +16,31 @@ public record RuleCatalog(List<RuleInfo> rules) {
    * @param groupLevel true when the rule compares the completions of one group (same groupId, or
    *     same prompt)
    * @param params the params the rule accepts
+   * @param remote true for a rule served by a registered remote service ({@code POST
+   *     /api/v1/rules})
+   * @param url a remote rule's base URL; absent for built-in rules
+   * @param health a remote rule's last health check: UP, DOWN or UNKNOWN; absent for built-in rules
    */
   public record RuleInfo(
       String name,
       String version,
       String description,
       boolean groupLevel,
-      List<ParamInfo> params) {}
+      List<ParamInfo> params,
+      boolean remote,
+      @JsonInclude(JsonInclude.Include.NON_NULL) String url,
+      @JsonInclude(JsonInclude.Include.NON_NULL) String health) {
+
+    /** A built-in (local) rule. */
+    public RuleInfo(
+        String name,
+        String version,
+        String description,
+        boolean groupLevel,
+        List<ParamInfo> params) {
+      this(name, version, description, groupLevel, params, false, null, null);
+    }
+  }
 
   /**
    * One param of a rule.

@@ -31,6 +31,11 @@ public final class RuleRegistry {
     }
   }
 
+  /** Removes the rule if it is the one registered under that name; false otherwise. */
+  public boolean remove(String name, RewardRule<?> rule) {
+    return rulesByName.remove(name, rule);
+  }
+
   public Optional<RewardRule<?>> find(String name) {
     return Optional.ofNullable(rulesByName.get(name));
   }

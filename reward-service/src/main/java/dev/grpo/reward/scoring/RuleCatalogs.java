@@ -3,6 +3,7 @@ package dev.grpo.reward.scoring;
 import dev.grpo.api.reward.RuleCatalog;
 import dev.grpo.api.reward.RuleCatalog.ParamInfo;
 import dev.grpo.api.reward.RuleCatalog.RuleInfo;
+import dev.grpo.reward.remote.RemoteRule;
 import dev.grpo.reward.rule.ParamSpec;
 import dev.grpo.reward.rule.RewardRule;
 import dev.grpo.reward.rule.RuleRegistry;
@@ -20,6 +21,18 @@ final class RuleCatalogs {
 
   private static RuleInfo info(RewardRule<?> rule) {
     List<ParamInfo> params = rule.paramSchema().specs().stream().map(RuleCatalogs::param).toList();
+    if (rule instanceof RemoteRule remote) {
+      // a remote rule gets whole groups, one call per group, and may compare within them
+      return new RuleInfo(
+          rule.name(),
+          rule.version(),
+          rule.description(),
+          true,
+          params,
+          true,
+          remote.url(),
+          remote.health().name());
+    }
     return new RuleInfo(
         rule.name(), rule.version(), rule.description(), ScoringEngine.isGroupLevel(rule), params);
   }

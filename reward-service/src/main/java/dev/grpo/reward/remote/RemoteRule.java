@@ -1,0 +1,271 @@
+package dev.grpo.reward.remote;
+
+import dev.grpo.reward.rule.ParamSchema;
+import dev.grpo.reward.rule.RewardRule;
+import dev.grpo.reward.rule.RuleResult;
+import dev.grpo.reward.rule.RuleStatus;
+import dev.grpo.reward.rule.ScoringInput;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.ObjectMapper;
+
+/**
+ * A rule served by a registered remote service: {@code POST {url}/score} with the items of one
+ * group in one request, one result per item back, in order.
+ *
+ * <p>It overrides {@link #scoreGroup}, so the scoring engine hands it whole groups (same {@code
+ * groupId}, else same prompt) and makes one HTTP call per group; an item with neither is a group of
+ * its own. Every failure is an explicit status for every item of the call, never a score of 0: a
+ * refused connection, a non-2xx answer, bad JSON, the wrong number of results or an OK result
+ * without a finite score are {@code ERROR}; a call past the registered timeout is {@code TIMEOUT};
+ * a rule whose periodic health check failed answers {@code ERROR} without being called.
+ */
+public final class RemoteRule implements RewardRule<ParamSchema.Values> {
+
+  /** The last health check's outcome. */
+  public enum Health {
+    UNKNOWN,
+    UP,
+    DOWN
+  }
+
+  private static final ParamSchema NO_PARAMS = ParamSchema.of();
+
+  private final String name;
+  private final String version;
+  private final String url;
+  private final Duration timeout;
+  private final HttpClient http;
+  private final ObjectMapper mapper;
+  private volatile Health health;
+
+  RemoteRule(
+      String name,
+      String version,
+      String url,
+      Duration timeout,
+      Health health,
+      HttpClient http,
+      ObjectMapper mapper) {
+    this.name = name;
+    this.version = version;
+    this.url = stripSlash(url);
+    this.timeout = timeout;
+    this.health = health;
+    this.http = http;
+    this.mapper = mapper;
+  }
+
+  static String stripSlash(String url) {
+    return url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
+  }
+
+  @Override
+  public String name() {
+    return name;
+  }
+
+  @Override
+  public String version() {
+    return version;
+  }
+
+  @Override
+  public String description() {
+    return "Remote rule served by " + url + "/score.";
+  }
+
+  @Override
+  public ParamSchema paramSchema() {
+    return NO_PARAMS;
+  }
+
+  @Override
+  public ParamSchema.Values parseParams(Map<String, ?> rawParams) {
+    return NO_PARAMS.parse(rawParams);
+  }
+
+  public String url() {
+    return url;
+  }
+
+  public Duration timeout() {
+    return timeout;
+  }
+
+  public Health health() {
+    return health;
+  }
+
+  void health(Health health) {
+    this.health = health;
+  }
+
+  /** The registered timeout, for one call (one group). */
+  @Override
+  public Duration timeBudget(ParamSchema.Values params, Duration ruleTimeout) {
+    return timeout;
+  }
+
+  @Override
+  public RuleResult score(ScoringInput input, ParamSchema.Values params) {
+    return scoreGroup(List.of(input), params).get(0);
+  }
+
+  @Override
+  public List<RuleResult> scoreGroup(List<ScoringInput> group, ParamSchema.Values params) {
+    if (group.isEmpty()) {
+      return List.of();
+    }
+    if (health == Health.DOWN) {
+      return all(group, error("rule service down", Map.of("url", url)));
+    }
+    String body;
+    try {
+      body = mapper.writeValueAsString(Map.of("items", group.stream().map(this::item).toList()));
+    } catch (JacksonException e) {
+      return all(group, error("could not encode the items", Map.of("message", msg(e))));
+    }
+    HttpRequest request =
+        HttpRequest.newBuilder(URI.create(url + "/score"))
+            .timeout(timeout)
+            .header("Content-Type", "application/json")
+            .header("Accept", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofString(body))
+            .build();
+    HttpResponse<String> response;
+    try {
+      response = http.send(request, HttpResponse.BodyHandlers.ofString());
+    } catch (HttpTimeoutException e) {
+      return all(
+          group,
+          RuleResult.timeout(
+              "remote rule " + name + " did not answer within " + timeout.toMillis() + " ms"));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return all(group, RuleResult.timeout("the call to remote rule " + name + " was interrupted"));
+    } catch (IOException e) {
+      return all(
+          group, error("remote rule " + name + " could not be called", Map.of("message", msg(e))));
+    }
+    if (response.statusCode() / 100 != 2) {
+      return all(
+          group,
+          error(
+              "remote rule " + name + " answered HTTP " + response.statusCode(),
+              Map.of("status", response.statusCode(), "body", truncate(response.body()))));
+    }
+    return parse(response.body(), group);
+  }
+
+  private List<RuleResult> parse(String body, List<ScoringInput> group) {
+    JsonNode results;
+    try {
+      JsonNode root = mapper.readTree(body);
+      results = root == null ? null : root.get("results");
+    } catch (JacksonException e) {
+      return all(group, brokeContract("the answer is not JSON"));
+    }
+    if (results == null || !results.isArray()) {
+      return all(group, brokeContract("the answer has no results array"));
+    }
+    if (results.size() != group.size()) {
+      return all(
+          group,
+          brokeContract(
+              "sent " + group.size() + " items, got " + results.size() + " results back"));
+    }
+    List<RuleResult> out = new ArrayList<>(group.size());
+    for (int i = 0; i < results.size(); i++) {
+      out.add(result(results.get(i), i));
+    }
+    return out;
+  }
+
+  private RuleResult result(JsonNode node, int index) {
+    if (node == null || !node.isObject()) {
+      return brokeContract("result " + index + " is not an object");
+    }
+    JsonNode statusNode = node.get("status");
+    RuleStatus status;
+    try {
+      status = RuleStatus.valueOf(statusNode == null ? "" : statusNode.asString());
+    } catch (IllegalArgumentException e) {
+      return brokeContract("result " + index + " has no valid status");
+    }
+    Map<String, Object> details = new LinkedHashMap<>();
+    JsonNode detailsNode = node.get("details");
+    if (detailsNode != null && detailsNode.isObject()) {
+      @SuppressWarnings("unchecked")
+      Map<String, Object> map = mapper.convertValue(detailsNode, Map.class);
+      details.putAll(map);
+    }
+    JsonNode score = node.get("score");
+    boolean hasScore = score != null && !score.isNull();
+    if (status == RuleStatus.OK) {
+      if (!hasScore || !score.isNumber() || !Double.isFinite(score.asDouble())) {
+        return brokeContract("result " + index + " is OK but has no finite score");
+      }
+      return RuleResult.ok(score.asDouble(), details);
+    }
+    if (hasScore) {
+      return brokeContract("result " + index + " is " + status + " but carries a score");
+    }
+    details.putIfAbsent("reason", "remote rule " + name + " answered " + status);
+    return new RuleResult(status, null, details);
+  }
+
+  private RuleResult brokeContract(String problem) {
+    return error("remote rule broke the contract", Map.of("rule", name, "problem", problem));
+  }
+
+  private static RuleResult error(String reason, Map<String, Object> details) {
+    return RuleResult.error(reason, details);
+  }
+
+  private Map<String, Object> item(ScoringInput input) {
+    Map<String, Object> item = new LinkedHashMap<>();
+    item.put("id", input.id());
+    item.put("prompt", input.prompt());
+    item.put("completion", input.completion());
+    ScoringInput.Reference ref = input.reference();
+    if (ref != null) {
+      Map<String, Object> reference = new LinkedHashMap<>();
+      reference.put("answer", ref.answer());
+      reference.put("tests", ref.tests());
+      reference.put("language", ref.language());
+      item.put("reference", reference);
+    } else {
+      item.put("reference", null);
+    }
+    return item;
+  }
+
+  private static List<RuleResult> all(List<ScoringInput> group, RuleResult result) {
+    return Collections.nCopies(group.size(), result);
+  }
+
+  private static String msg(Exception e) {
+    String m = e.getMessage();
+    return m == null ? e.getClass().getSimpleName() : m;
+  }
+
+  private static String truncate(String s) {
+    if (s == null) {
+      return "";
+    }
+    return s.length() > 500 ? s.substring(0, 500) + "…" : s;
+  }
+}

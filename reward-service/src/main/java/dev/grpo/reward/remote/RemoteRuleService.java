@@ -1,0 +1,314 @@
+package dev.grpo.reward.remote;
+
+import dev.grpo.api.web.ApiException;
+import dev.grpo.api.web.FieldProblem;
+import dev.grpo.api.web.InvalidRequestException;
+import dev.grpo.ledger.rule.RewardRuleRegistration;
+import dev.grpo.ledger.rule.RewardRuleRegistrationRepository;
+import dev.grpo.reward.remote.RemoteRule.Health;
+import dev.grpo.reward.rule.RewardRule;
+import dev.grpo.reward.rule.RuleRegistry;
+import jakarta.annotation.PostConstruct;
+import jakarta.annotation.PreDestroy;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.dao.DataIntegrityViolationException;
+import org.springframework.http.HttpStatus;
+import org.springframework.stereotype.Service;
+import tools.jackson.databind.ObjectMapper;
+
+/**
+ * Registers remote rules in the ledger and in the {@link RuleRegistry}, loads the enabled ones at
+ * start-up, and checks their health periodically (in memory: UP / DOWN).
+ *
+ * <p>The registry knows rules by name, so one name has at most one enabled version: registering
+ * another version of an enabled name is a conflict until the old one is deleted.
+ */
+@Service
+public class RemoteRuleService {
+
+  private static final Logger log = LoggerFactory.getLogger(RemoteRuleService.class);
+
+  private final RewardRuleRegistrationRepository repository;
+  private final RuleRegistry registry;
+  private final RemoteRuleProperties properties;
+  private final ObjectMapper mapper;
+  private final Clock clock = Clock.systemUTC();
+  private final HttpClient http =
+      HttpClient.newBuilder()
+          .connectTimeout(Duration.ofSeconds(5))
+          .followRedirects(HttpClient.Redirect.NEVER)
+          .build();
+  private final Map<String, RemoteRule> remoteByName = new ConcurrentHashMap<>();
+  private final ScheduledExecutorService scheduler =
+      Executors.newSingleThreadScheduledExecutor(
+          r -> {
+            Thread t = new Thread(r, "remote-rule-health");
+            t.setDaemon(true);
+            return t;
+          });
+
+  public RemoteRuleService(
+      RewardRuleRegistrationRepository repository,
+      RuleRegistry registry,
+      RemoteRuleProperties properties,
+      ObjectMapper mapper) {
+    this.repository = repository;
+    this.registry = registry;
+    this.properties = properties;
+    this.mapper = mapper;
+  }
+
+  @PostConstruct
+  void start() {
+    for (RewardRuleRegistration reg : repository.findByEnabledTrueOrderByName()) {
+      Optional<RewardRule<?>> existing = registry.find(reg.getName());
+      if (existing.isPresent()) {
+        log.warn(
+            "remote rule {} {} is not loaded: a built-in rule has that name",
+            reg.getName(),
+            reg.getVersion());
+        continue;
+      }
+      if (remoteByName.containsKey(reg.getName())) {
+        log.warn(
+            "remote rule {} {} is not loaded: another version of it is enabled",
+            reg.getName(),
+            reg.getVersion());
+        continue;
+      }
+      add(toRule(reg, Health.UNKNOWN));
+    }
+    long interval = Math.max(1, properties.healthInterval().toMillis());
+    scheduler.scheduleWithFixedDelay(this::checkAll, 0, interval, TimeUnit.MILLISECONDS);
+  }
+
+  @PreDestroy
+  void stop() {
+    scheduler.shutdownNow();
+  }
+
+  /** The registration and whether it was created now (false: it existed with the same body). */
+  public record Registered(RemoteRuleInfo info, boolean created) {}
+
+  public synchronized Registered register(RegisterRuleRequest request) {
+    String url = RemoteRule.stripSlash(request.url().trim());
+    validate(request.name(), url);
+    Optional<RewardRuleRegistration> existing =
+        repository.findByNameAndVersion(request.name(), request.version());
+    if (existing.isPresent()) {
+      RewardRuleRegistration reg = existing.get();
+      if (!reg.getUrl().equals(url) || reg.getTimeoutMillis() != request.timeoutMs()) {
+        throw ApiException.conflict(
+            "rule-registration-conflict",
+            "rule "
+                + reg.getName()
+                + " version "
+                + reg.getVersion()
+                + " is already registered with url "
+                + reg.getUrl()
+                + " and timeoutMs "
+                + reg.getTimeoutMillis()
+                + "; register a new version instead");
+      }
+      if (reg.isEnabled() && remoteByName.containsKey(reg.getName())) {
+        return new Registered(info(reg), false);
+      }
+    }
+    RemoteRule other = remoteByName.get(request.name());
+    if (other != null && !other.version().equals(request.version())) {
+      throw ApiException.conflict(
+          "rule-registration-conflict",
+          "version "
+              + other.version()
+              + " of rule "
+              + request.name()
+              + " is registered; delete it before registering version "
+              + request.version());
+    }
+    Duration timeout = Duration.ofMillis(request.timeoutMs());
+    String failure = healthProblem(url, timeout);
+    if (failure != null) {
+      throw new ApiException(
+          HttpStatus.UNPROCESSABLE_CONTENT,
+          "rule-health-check-failed",
+          "url: GET " + url + "/health " + failure);
+    }
+    RewardRuleRegistration reg;
+    boolean created;
+    if (existing.isPresent()) {
+      reg = existing.get();
+      reg.setEnabled(true, clock.instant());
+      created = false;
+    } else {
+      reg =
+          new RewardRuleRegistration(
+              request.name(), request.version(), url, request.timeoutMs(), clock.instant());
+      created = true;
+    }
+    try {
+      reg = repository.saveAndFlush(reg);
+    } catch (DataIntegrityViolationException race) {
+      throw ApiException.conflict(
+          "rule-registration-conflict",
+          "rule " + request.name() + " version " + request.version() + " was registered meanwhile");
+    }
+    add(toRule(reg, Health.UP));
+    return new Registered(info(reg), created);
+  }
+
+  public synchronized void delete(String name, String version) {
+    RewardRuleRegistration reg =
+        repository
+            .findByNameAndVersion(name, version)
+            .orElseThrow(() -> ApiException.notFound("remote rule", name + " " + version));
+    if (reg.isEnabled()) {
+      reg.setEnabled(false, clock.instant());
+      repository.saveAndFlush(reg);
+    }
+    RemoteRule rule = remoteByName.get(name);
+    if (rule != null && rule.version().equals(version)) {
+      remoteByName.remove(name, rule);
+      registry.remove(name, rule);
+    }
+  }
+
+  /** The enabled remote rules, by name. */
+  public List<RemoteRule> rules() {
+    return List.copyOf(remoteByName.values());
+  }
+
+  /** Runs one health check of every registered rule now. */
+  public void checkAll() {
+    for (RemoteRule rule : new ArrayList<>(remoteByName.values())) {
+      try {
+        String problem = healthProblem(rule.url(), rule.timeout());
+        Health next = problem == null ? Health.UP : Health.DOWN;
+        if (next != rule.health()) {
+          log.info(
+              "remote rule {} {} is {}{}",
+              rule.name(),
+              rule.version(),
+              next,
+              problem == null ? "" : ": " + problem);
+        }
+        rule.health(next);
+      } catch (RuntimeException e) {
+        rule.health(Health.DOWN);
+      }
+    }
+  }
+
+  private void add(RemoteRule rule) {
+    RemoteRule previous = remoteByName.put(rule.name(), rule);
+    if (previous != null) {
+      registry.remove(previous.name(), previous);
+    }
+    registry.register(rule);
+  }
+
+  private RemoteRule toRule(RewardRuleRegistration reg, Health health) {
+    return new RemoteRule(
+        reg.getName(),
+        reg.getVersion(),
+        reg.getUrl(),
+        Duration.ofMillis(reg.getTimeoutMillis()),
+        health,
+        http,
+        mapper);
+  }
+
+  private RemoteRuleInfo info(RewardRuleRegistration reg) {
+    RemoteRule rule = remoteByName.get(reg.getName());
+    String health =
+        rule != null && rule.version().equals(reg.getVersion())
+            ? rule.health().name()
+            : Health.UNKNOWN.name();
+    return new RemoteRuleInfo(
+        reg.getName(),
+        reg.getVersion(),
+        reg.getUrl(),
+        reg.getTimeoutMillis(),
+        reg.isEnabled(),
+        health,
+        true);
+  }
+
+  private void validate(String name, String url) {
+    List<FieldProblem> problems = new ArrayList<>();
+    Optional<RewardRule<?>> same = registry.find(name);
+    if (same.isPresent() && !(same.get() instanceof RemoteRule)) {
+      problems.add(new FieldProblem("name", "is the name of a built-in rule"));
+    }
+    String urlProblem = urlProblem(url);
+    if (urlProblem != null) {
+      problems.add(new FieldProblem("url", urlProblem));
+    }
+    if (!problems.isEmpty()) {
+      throw new InvalidRequestException(problems);
+    }
+  }
+
+  private String urlProblem(String url) {
+    URI uri;
+    try {
+      uri = new URI(url);
+    } catch (URISyntaxException e) {
+      return "is not a valid URL";
+    }
+    String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+    if (!scheme.equals("http") && !scheme.equals("https")) {
+      return "must be an http or https URL";
+    }
+    if (uri.getHost() == null) {
+      return "must name a host";
+    }
+    if (uri.getRawUserInfo() != null || uri.getRawQuery() != null || uri.getRawFragment() != null) {
+      return "must not carry user info, a query or a fragment";
+    }
+    String host = uri.getHost().toLowerCase(Locale.ROOT);
+    boolean allowed =
+        properties.allowedHosts().stream().anyMatch(h -> h.trim().equalsIgnoreCase(host));
+    if (!allowed) {
+      return "host "
+          + host
+          + " is not on the allow-list (grpo.reward.remote.allowed-hosts: "
+          + String.join(",", properties.allowedHosts())
+          + ")";
+    }
+    return null;
+  }
+
+  /** Null when {@code GET {url}/health} answers 2xx within the timeout, else what went wrong. */
+  private String healthProblem(String url, Duration timeout) {
+    HttpRequest request =
+        HttpRequest.newBuilder(URI.create(url + "/health")).timeout(timeout).GET().build();
+    try {
+      HttpResponse<Void> response = http.send(request, HttpResponse.BodyHandlers.discarding());
+      return response.statusCode() / 100 == 2 ? null : "answered HTTP " + response.statusCode();
+    } catch (java.net.http.HttpTimeoutException e) {
+      return "did not answer within " + timeout.toMillis() + " ms";
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return "was interrupted";
+    } catch (java.io.IOException | RuntimeException e) {
+      return "failed: " + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
+    }
+  }
+}
