@@ -110,13 +110,14 @@ public final class CodeExecutionRule implements RewardRule<CodeExecutionRule.Par
                       new InvalidParamException(
                           "language", "must be one of: python, c, cpp, java, javascript"));
     }
-    int firstK = positiveOrZero(v, "first_k");
+    int firstK = v.getInteger("first_k", 0, Integer.MAX_VALUE);
     // the service's ceilings: a rule config cannot lift them
-    int run = within(v, "run_timeout_ms", 1, (int) (SandboxFusionFacade.MAX_RUN_SECONDS * 1000));
+    int run = v.getInteger("run_timeout_ms", 1, (int) (SandboxFusionFacade.MAX_RUN_SECONDS * 1000));
     int compile =
-        within(v, "compile_timeout_ms", 1, (int) (SandboxFusionFacade.MAX_COMPILE_SECONDS * 1000));
-    int memory = within(v, "memory_mb", 16, SandboxFusionFacade.MAX_MEMORY_MB);
-    int maxCases = within(v, "max_cases", 1, 256);
+        v.getInteger(
+            "compile_timeout_ms", 1, (int) (SandboxFusionFacade.MAX_COMPILE_SECONDS * 1000));
+    int memory = v.getInteger("memory_mb", 16, SandboxFusionFacade.MAX_MEMORY_MB);
+    int maxCases = v.getInteger("max_cases", 1, 256);
     return new Params(
         language,
         v.getString("scoring").equals("all_or_nothing")
@@ -330,21 +331,5 @@ public final class CodeExecutionRule implements RewardRule<CodeExecutionRule.Par
       }
     }
     return cases;
-  }
-
-  private static int positiveOrZero(ParamSchema.Values v, String name) {
-    int n = v.getInteger(name);
-    if (n < 0) {
-      throw new InvalidParamException(name, "must be 0 or more, got " + n);
-    }
-    return n;
-  }
-
-  private static int within(ParamSchema.Values v, String name, int min, int max) {
-    int n = v.getInteger(name);
-    if (n < min || n > max) {
-      throw new InvalidParamException(name, "must be from " + min + " to " + max + ", got " + n);
-    }
-    return n;
   }
 }

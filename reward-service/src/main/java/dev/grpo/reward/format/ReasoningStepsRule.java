@@ -1,6 +1,5 @@
 package dev.grpo.reward.format;
 
-import dev.grpo.reward.rule.InvalidParamException;
 import dev.grpo.reward.rule.ParamSchema;
 import dev.grpo.reward.rule.ParamSpec;
 import dev.grpo.reward.rule.ParamType;
@@ -61,10 +60,7 @@ public final class ReasoningStepsRule implements RewardRule<ReasoningStepsRule.P
 
   @Override
   public Params parseParams(Map<String, ?> rawParams) {
-    int steps = SCHEMA.parse(rawParams).getInteger("steps_for_full_score");
-    if (steps < 1) {
-      throw new InvalidParamException("steps_for_full_score", "must be at least 1, got " + steps);
-    }
+    int steps = SCHEMA.parse(rawParams).getInteger("steps_for_full_score", 1, Integer.MAX_VALUE);
     return new Params(steps);
   }
 

@@ -1,6 +1,5 @@
 package dev.grpo.reward.length;
 
-import dev.grpo.reward.rule.InvalidParamException;
 import dev.grpo.reward.rule.ParamSchema;
 import dev.grpo.reward.rule.ParamSpec;
 import dev.grpo.reward.rule.ParamType;
@@ -80,10 +79,7 @@ public final class CosineLengthRule implements RewardRule<CosineLengthRule.Param
   @Override
   public Params parseParams(Map<String, ?> rawParams) {
     ParamSchema.Values values = SCHEMA.parse(rawParams);
-    int maxLen = values.getInteger("max_len");
-    if (maxLen < 1) {
-      throw new InvalidParamException("max_len", "must be at least 1, got " + maxLen);
-    }
+    int maxLen = values.getInteger("max_len", 1, Integer.MAX_VALUE);
     return new Params(
         values.getDouble("min_value_wrong"),
         values.getDouble("max_value_wrong"),

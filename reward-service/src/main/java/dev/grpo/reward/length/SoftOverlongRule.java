@@ -65,10 +65,7 @@ public final class SoftOverlongRule implements RewardRule<SoftOverlongRule.Param
   public Params parseParams(Map<String, ?> rawParams) {
     ParamSchema.Values values = SCHEMA.parse(rawParams);
     Integer maxLen = values.getInteger("max_completion_len");
-    int cache = values.getInteger("soft_punish_cache");
-    if (cache < 1) {
-      throw new InvalidParamException("soft_punish_cache", "must be at least 1, got " + cache);
-    }
+    int cache = values.getInteger("soft_punish_cache", 1, Integer.MAX_VALUE);
     if (maxLen != null && maxLen < cache) {
       throw new InvalidParamException(
           "max_completion_len",

@@ -1,6 +1,5 @@
 package dev.grpo.reward.math;
 
-import dev.grpo.reward.rule.InvalidParamException;
 import dev.grpo.reward.rule.ParamSchema;
 import dev.grpo.reward.rule.ParamSpec;
 import dev.grpo.reward.rule.ParamType;
@@ -72,10 +71,7 @@ public final class MathAccuracyRule implements RewardRule<MathAccuracyRule.Param
   @Override
   public Params parseParams(Map<String, ?> rawParams) {
     ParamSchema.Values v = SCHEMA.parse(rawParams);
-    int rounding = v.getInteger("float_rounding");
-    if (rounding < 0 || rounding > 30) {
-      throw new InvalidParamException("float_rounding", "must be from 0 to 30, got " + rounding);
-    }
+    int rounding = v.getInteger("float_rounding", 0, 30);
     VerifierOptions options =
         VerifierOptions.defaults()
             .withFloatRounding(rounding)

@@ -63,10 +63,7 @@ public final class RepetitionPenaltyRule implements RewardRule<RepetitionPenalty
   @Override
   public Params parseParams(Map<String, ?> rawParams) {
     ParamSchema.Values values = SCHEMA.parse(rawParams);
-    int ngramSize = values.getInteger("ngram_size");
-    if (ngramSize < 1) {
-      throw new InvalidParamException("ngram_size", "must be at least 1, got " + ngramSize);
-    }
+    int ngramSize = values.getInteger("ngram_size", 1, Integer.MAX_VALUE);
     double maxPenalty = values.getDouble("max_penalty");
     if (maxPenalty > 0) {
       throw new InvalidParamException(

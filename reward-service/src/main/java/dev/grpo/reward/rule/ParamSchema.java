@@ -159,6 +159,23 @@ public final class ParamSchema {
       return (Integer) get(name);
     }
 
+    /**
+     * An integer parameter that must lie in {@code [min, max]}; the one place rules check ranges.
+     *
+     * @throws InvalidParamException naming the parameter when it is outside the range
+     */
+    public int getInteger(String name, int min, int max) {
+      int n = (Integer) require(name);
+      if (n < min || n > max) {
+        throw new InvalidParamException(
+            name,
+            max == Integer.MAX_VALUE
+                ? "must be at least " + min + ", got " + n
+                : "must be from " + min + " to " + max + ", got " + n);
+      }
+      return n;
+    }
+
     public double getDouble(String name) {
       return (Double) require(name);
     }
