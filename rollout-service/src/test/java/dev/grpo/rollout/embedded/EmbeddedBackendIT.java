@@ -3,6 +3,7 @@ package dev.grpo.rollout.embedded;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.djl.ndarray.NDManager;
+import dev.grpo.ledger.testing.LedgerFixtures;
 import dev.grpo.ledger.testing.ServiceHttp;
 import dev.grpo.ledger.testing.ServiceHttp.Response;
 import dev.grpo.ledger.testing.SharedPostgres;
@@ -48,15 +49,6 @@ class EmbeddedBackendIT {
   @Autowired JdbcTemplate jdbc;
   @TempDir Path checkpoints;
 
-  private UUID newRun() {
-    UUID id = UUID.randomUUID();
-    jdbc.update(
-        "INSERT INTO run (id, name, spec, state) VALUES (?, ?, '{}'::jsonb, 'RUNNING')",
-        id,
-        "run-" + id);
-    return id;
-  }
-
   private static String rollout(UUID run, int step, long version) {
     return """
         {"runId": "%s", "step": %d, "policyVersion": %d, "n": 3,
@@ -69,7 +61,7 @@ class EmbeddedBackendIT {
   @Test
   void sampledLogProbsEqualTheTrainersRecomputationAndSyncSwapsTheWeights() throws Exception {
     ServiceHttp http = new ServiceHttp(port, "test-key");
-    UUID run = newRun();
+    UUID run = LedgerFixtures.insertRun(jdbc);
     Response r = http.post("/api/v1/rollouts", rollout(run, 0, 0));
     assertThat(r.status()).as(r.raw().body()).isEqualTo(200);
     JsonNode results = r.json().get("results");

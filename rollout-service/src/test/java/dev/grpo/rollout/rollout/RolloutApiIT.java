@@ -7,6 +7,7 @@ import dev.grpo.api.rollout.RolloutRequest;
 import dev.grpo.api.rollout.RolloutRequest.Prompt;
 import dev.grpo.api.rollout.RolloutRequest.Sampling;
 import dev.grpo.api.rollout.RolloutResponse;
+import dev.grpo.ledger.testing.LedgerFixtures;
 import dev.grpo.ledger.testing.ServiceHttp;
 import dev.grpo.ledger.testing.ServiceHttp.Response;
 import dev.grpo.ledger.testing.SharedPostgres;
@@ -72,12 +73,7 @@ class RolloutApiIT {
   }
 
   private UUID newRun() {
-    UUID id = UUID.randomUUID();
-    jdbc.update(
-        "INSERT INTO run (id, name, spec, state) VALUES (?, ?, '{}'::jsonb, 'RUNNING')",
-        id,
-        "run-" + id);
-    return id;
+    return LedgerFixtures.insertRun(jdbc);
   }
 
   private static String rollout(UUID run, int step, long policyVersion) {

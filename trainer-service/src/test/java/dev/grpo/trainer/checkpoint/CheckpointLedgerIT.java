@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ai.djl.Device;
 import dev.grpo.api.web.ApiException;
+import dev.grpo.ledger.testing.LedgerFixtures;
 import dev.grpo.ledger.testing.SharedPostgres;
 import dev.grpo.policy.model.DecoderModel;
 import dev.grpo.policy.model.ModelConfig;
@@ -39,9 +40,7 @@ class CheckpointLedgerIT {
 
   @Test
   void aCheckpointIsRecordedOnceAndVerifiedAgainstTheLedgerOnResume() throws Exception {
-    UUID run = UUID.randomUUID();
-    jdbc.update(
-        "INSERT INTO run (id, name, spec, state) VALUES (?, 'ckpt', '{}'::jsonb, 'RUNNING')", run);
+    UUID run = LedgerFixtures.insertRun(jdbc);
     Checkpointer.Checkpoint first;
     Checkpointer.Checkpoint other;
     try (DecoderModel model = DecoderModel.randomInit(ModelConfig.tiny(), 1, Device.cpu());
