@@ -13,6 +13,8 @@ import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.EnumMap;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -126,6 +128,8 @@ public final class ScoringEngine implements AutoCloseable {
     }
 
     ScoredRule[][] results = new ScoredRule[items.size()][rules.size()];
+    // one counter update per (rule, status) and batch, not one meter lookup per item
+    Map<String, Map<RuleStatus, Integer>> statusCounts = new HashMap<>();
     for (Task task : tasks) {
       List<RuleResult> taskResults = await(task, batchDeadline);
       String ruleName = task.rule.rule().name();
@@ -140,16 +144,23 @@ public final class ScoringEngine implements AutoCloseable {
       long perItemMicros = TimeUnit.NANOSECONDS.toMicros(elapsed) / task.itemIndexes.size();
       for (int k = 0; k < task.itemIndexes.size(); k++) {
         RuleResult result = taskResults.get(k);
-        Counter.builder("reward.rule.results")
-            .description("reward rule results by status")
-            .tag("rule", ruleName)
-            .tag("status", result.status().name())
-            .register(meters)
-            .increment();
+        statusCounts
+            .computeIfAbsent(ruleName, r -> new EnumMap<>(RuleStatus.class))
+            .merge(result.status(), 1, Integer::sum);
         results[task.itemIndexes.get(k)][task.ruleIndex] =
             new ScoredRule(rules.get(task.ruleIndex), result, perItemMicros);
       }
     }
+    statusCounts.forEach(
+        (rule, counts) ->
+            counts.forEach(
+                (status, n) ->
+                    Counter.builder("reward.rule.results")
+                        .description("reward rule results by status")
+                        .tag("rule", rule)
+                        .tag("status", status.name())
+                        .register(meters)
+                        .increment(n)));
     List<ScoredItem> scored = new ArrayList<>(items.size());
     for (int i = 0; i < items.size(); i++) {
       scored.add(new ScoredItem(items.get(i), List.of(results[i])));
