@@ -1,7 +1,10 @@
 package dev.grpo.trainer.train;
 
 import dev.grpo.policy.model.DecoderModel;
-import dev.grpo.policy.model.Sampler;
+import dev.grpo.policy.sampling.BatchSampler;
+import dev.grpo.policy.sampling.FinishReason;
+import dev.grpo.policy.sampling.SampleOutput;
+import dev.grpo.policy.sampling.SamplingParams;
 import dev.grpo.policy.tokenizer.CharTokenizer;
 import java.util.ArrayList;
 import java.util.List;
@@ -89,25 +92,28 @@ final class ArithmeticTask {
       float temperature,
       long seed) {
     List<int[]> prompts = new ArrayList<>();
-    List<int[]> repeated = new ArrayList<>();
     for (Problem p : problems) {
       prompts.add(p.promptIds());
-      for (int g = 0; g < groupSize; g++) {
-        repeated.add(p.promptIds());
-      }
     }
-    List<int[]> completions =
-        new Sampler(policy)
+    // prompt-major: sample g of problem i is at i * groupSize + g
+    List<SampleOutput> samples =
+        new BatchSampler(policy, TOKENIZER)
             .generate(
-                repeated,
-                new Sampler.Options(
-                    maxNewTokens, temperature, TOKENIZER.eosId(), TOKENIZER.padId(), seed));
-    double[] rewards = new double[completions.size()];
-    boolean[] truncated = new boolean[completions.size()];
-    for (int i = 0; i < completions.size(); i++) {
-      int[] c = completions.get(i);
+                prompts,
+                SamplingParams.builder()
+                    .n(groupSize)
+                    .maxTokens(maxNewTokens)
+                    .temperature(temperature)
+                    .seed(seed)
+                    .build());
+    List<int[]> completions = new ArrayList<>(samples.size());
+    double[] rewards = new double[samples.size()];
+    boolean[] truncated = new boolean[samples.size()];
+    for (int i = 0; i < samples.size(); i++) {
+      int[] c = samples.get(i).tokenIds();
+      completions.add(c);
       rewards[i] = problems.get(i / groupSize).reward(c);
-      truncated[i] = c.length == maxNewTokens && c[c.length - 1] != TOKENIZER.eosId();
+      truncated[i] = samples.get(i).finishReason() == FinishReason.LENGTH;
     }
     return new RolloutBatch(prompts, groupSize, completions, null, rewards, truncated);
   }
