@@ -1,0 +1,51 @@
+package dev.grpo.reward.code;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.grpo.reward.rule.RuleResult;
+import dev.grpo.reward.rule.RuleStatus;
+import dev.grpo.reward.rule.ScoringInput;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.health.contributor.Health;
+import org.springframework.boot.health.contributor.Status;
+
+class SandboxHealthIndicatorTest {
+
+  @Test
+  void withoutBubblewrapTheSandboxIsDownAndCodeRulesAnswerErrorNotZero() {
+    SandboxService service =
+        new SandboxService(
+            new SandboxProperties(
+                1, 4, Path.of("/nonexistent/bwrap"), null, Duration.ofSeconds(5)));
+    try {
+      Health health = new SandboxHealthIndicator(service).health();
+      assertThat(health.getStatus()).isEqualTo(Status.DOWN);
+      assertThat(String.valueOf(health.getDetails().get("reason"))).isNotBlank();
+      assertThatThrownBy(service::sandbox)
+          .isInstanceOf(SandboxAvailability.SandboxUnavailableException.class);
+      // the code rule answers ERROR, not 0: the model is not punished for a missing sandbox
+      CodeExecutionRule rule = new CodeExecutionRule(service);
+      RuleResult result =
+          rule.score(
+              new ScoringInput(
+                  "i",
+                  "p",
+                  "```python\nprint(1)\n```",
+                  new ScoringInput.Reference(
+                      null, List.of(Map.of("input", "", "output", "1")), null),
+                  null,
+                  null,
+                  null),
+              rule.parseParams(Map.of()));
+      assertThat(result.status()).isEqualTo(RuleStatus.ERROR);
+      assertThat(result.score()).isNull();
+    } finally {
+      service.destroy();
+    }
+  }
+}
