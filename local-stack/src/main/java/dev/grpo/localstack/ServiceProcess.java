@@ -56,6 +56,8 @@ final class ServiceProcess {
     env.put("GRPO_TRAINER_URL", "http://localhost:" + config.services().get(0).port());
     env.put("GRPO_ROLLOUT_URL", "http://localhost:" + config.services().get(1).port());
     env.put("GRPO_REWARD_URL", "http://localhost:" + config.services().get(2).port());
+    // checkpoints and the policy weights the rollout service loads on a sync
+    env.put("GRPO_DATA_DIR", config.stateDir().resolve("data").toString());
     if (spec.name().equals("reward-service") && !sandboxPossible()) {
       // without bubblewrap (or root to hand each run its own uid) the code rules answer ERROR;
       // the rest of the stack still comes up, and says so

@@ -21,6 +21,7 @@ public record RolloutResponse(
    * @param finishReason {@code stop} (EOS or a stop string) or {@code length} (hit max tokens)
    * @param policyVersion the policy version the backend held when it sampled
    * @param backend the backend that sampled it
+   * @param completionId the ledger id of the stored completion; rewards of it are stored by it
    */
   public record Sample(
       int index,
@@ -29,5 +30,6 @@ public record RolloutResponse(
       float[] logprobs,
       String finishReason,
       long policyVersion,
-      String backend) {}
+      String backend,
+      long completionId) {}
 }

@@ -29,7 +29,8 @@ public record RunSpec(
     @NotNull @Valid Rollout rollout,
     @NotNull @Size(min = 1, max = 32) List<@NotNull @Valid Reward> rewards,
     @NotNull @Valid Schedule schedule,
-    @NotNull @PositiveOrZero Long seed) {
+    @NotNull @PositiveOrZero Long seed,
+    @NotNull @Valid ColdStart coldStart) {
 
   public RunSpec {
     model = model == null ? new Model(null, null) : model;
@@ -50,6 +51,7 @@ public record RunSpec(
             : rewards;
     schedule = schedule == null ? new Schedule(null, null, null, null) : schedule;
     seed = seed == null ? 42L : seed;
+    coldStart = coldStart == null ? new ColdStart(null, null, null, null, null) : coldStart;
   }
 
   /** The policy to train: a built-in preset or a Hugging Face style model directory. */
@@ -174,15 +176,50 @@ public record RunSpec(
     }
   }
 
-  /** One reward rule and its weight in the total. */
+  /**
+   * One reward rule and its weight in the total.
+   *
+   * @param onFailure what a step does with a completion this rule could not score (status other
+   *     than OK: a rule service down, a timeout, not applicable): {@code skip} the completion (it
+   *     gets no advantage), score it {@code zero}, or {@code fail} the step. Every application is
+   *     counted ({@code grpo.reward.failures} and the step's metrics); nothing is silent.
+   */
   public record Reward(
       @NotBlank @Pattern(regexp = "[a-z][a-z0-9_.-]{0,63}", message = "must be a rule name")
           String rule,
       @NotNull @DecimalMin("-100.0") @DecimalMax("100.0") Double weight,
-      @NotNull Map<String, Object> params) {
+      @NotNull Map<String, Object> params,
+      @NotNull RewardFailurePolicy onFailure) {
     public Reward {
       weight = weight == null ? 1.0 : weight;
       params = params == null ? Map.of() : params;
+      onFailure = onFailure == null ? RewardFailurePolicy.SKIP : onFailure;
+    }
+
+    public Reward(String rule, Double weight, Map<String, Object> params) {
+      this(rule, weight, params, null);
+    }
+  }
+
+  /**
+   * R1's cold start: supervised fine-tuning on formatted examples before GRPO. The examples are the
+   * data generator's worked solutions, so it needs {@code data.source = generator}.
+   *
+   * @param examples how many training problems (from the start of the train split) to learn from
+   */
+  public record ColdStart(
+      @NotNull Boolean enabled,
+      @NotNull @Min(1) @Max(1_000_000) Integer examples,
+      @NotNull @Min(1) @Max(1000) Integer epochs,
+      @NotNull @Min(1) @Max(4096) Integer batchSize,
+      @NotNull @DecimalMin(value = "0.0", inclusive = false) @DecimalMax("1.0")
+          Double learningRate) {
+    public ColdStart {
+      enabled = enabled == null ? Boolean.FALSE : enabled;
+      examples = examples == null ? 300 : examples;
+      epochs = epochs == null ? 3 : epochs;
+      batchSize = batchSize == null ? 30 : batchSize;
+      learningRate = learningRate == null ? 5e-3 : learningRate;
     }
   }
 
@@ -239,6 +276,13 @@ public record RunSpec(
           new FieldProblem(
               "schedule.checkpointEvery",
               "must not exceed schedule.steps (" + schedule.steps() + ")"));
+    }
+    if (coldStart.enabled() && data.source() != DataSource.GENERATOR) {
+      problems.add(
+          new FieldProblem(
+              "coldStart.enabled",
+              "a cold start learns from the generator's worked solutions; needs data.source"
+                  + " generator"));
     }
     for (int i = 0; i < rewards.size(); i++) {
       for (int j = 0; j < i; j++) {

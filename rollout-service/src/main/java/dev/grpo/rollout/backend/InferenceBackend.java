@@ -1,6 +1,7 @@
 package dev.grpo.rollout.backend;
 
 import java.util.List;
+import java.util.UUID;
 
 /**
  * Where completions come from: an OpenAI-compatible server fleet (vLLM, SGLang, DJL Serving) or,
@@ -37,6 +38,19 @@ public interface InferenceBackend extends AutoCloseable {
 
   /** Where the weights of {@link #policyVersion()} came from; null before the first sync. */
   String checkpointUri();
+
+  /**
+   * The policy version that samples the rollouts of a run. A backend that holds one policy for
+   * every run (an inference fleet serving one model) answers {@link #policyVersion()}.
+   */
+  default long policyVersion(UUID runId) {
+    return policyVersion();
+  }
+
+  /** Where the weights of {@link #policyVersion(UUID)} came from. */
+  default String checkpointUri(UUID runId) {
+    return checkpointUri();
+  }
 
   /**
    * Makes the backend serve the given weights.

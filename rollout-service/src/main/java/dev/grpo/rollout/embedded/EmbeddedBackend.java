@@ -23,7 +23,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -43,12 +46,35 @@ final class EmbeddedBackend implements InferenceBackend {
   private static final Logger log = LoggerFactory.getLogger(EmbeddedBackend.class);
   private static final SecureRandom SEEDS = new SecureRandom();
 
+  /** Runs whose synced weights stay loaded; the least recently used one is dropped beyond. */
+  static final int MAX_RUN_POLICIES = 8;
+
+  /** The weights one run synced, with the tokenizer that goes with them. */
+  private record Policy(DecoderModel model, Tokenizer tokenizer, long version, String uri) {}
+
   private final String name;
   private final AtomicInteger outstanding = new AtomicInteger();
   private DecoderModel model;
   private Tokenizer tokenizer;
   private long policyVersion;
   private String checkpointUri;
+
+  /**
+   * Each run trains its own policy, so each run's rollouts must be sampled from that run's weights:
+   * a sync loads weights for its run only, and a run that never synced samples from the base model.
+   */
+  private final LinkedHashMap<UUID, Policy> runPolicies =
+      new LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<UUID, Policy> eldest) {
+          if (size() > MAX_RUN_POLICIES) {
+            eldest.getValue().model().close();
+            log.info("embedded backend {} dropped the weights of run {}", name, eldest.getKey());
+            return true;
+          }
+          return false;
+        }
+      };
 
   EmbeddedBackend(String name, String modelSpec, long initialPolicyVersion) {
     this.name = name;
@@ -81,6 +107,10 @@ final class EmbeddedBackend implements InferenceBackend {
   public synchronized Generation generate(GenerationBatch batch) {
     outstanding.incrementAndGet();
     try {
+      Policy run = batch.runId() == null ? null : runPolicies.get(batch.runId());
+      DecoderModel model = run != null ? run.model() : this.model;
+      Tokenizer tokenizer = run != null ? run.tokenizer() : this.tokenizer;
+      long policyVersion = run != null ? run.version() : this.policyVersion;
       List<int[]> prompts = new ArrayList<>();
       for (GenerationBatch.PromptInput p : batch.prompts()) {
         int[] ids = p.tokenIds() != null ? p.tokenIds() : tokenizer.encode(p.text());
@@ -149,17 +179,30 @@ final class EmbeddedBackend implements InferenceBackend {
     return checkpointUri;
   }
 
-  /** Loads the checkpoint's weights (and tokenizer when it has one) in place of the current. */
+  @Override
+  public synchronized long policyVersion(UUID runId) {
+    Policy run = runPolicies.get(runId);
+    return run != null ? run.version() : policyVersion;
+  }
+
+  @Override
+  public synchronized String checkpointUri(UUID runId) {
+    Policy run = runPolicies.get(runId);
+    return run != null ? run.uri() : checkpointUri;
+  }
+
+  /**
+   * Loads the checkpoint's weights (and tokenizer when it has one) as the policy of the update's
+   * run. The trainer is the authority on a run's version: after it resumed from an older checkpoint
+   * it may sync an older version again, and that is loaded too.
+   */
   @Override
   public synchronized boolean syncWeights(WeightUpdate update) {
-    if (update.policyVersion() == policyVersion && update.checkpointUri().equals(checkpointUri)) {
+    Policy current = runPolicies.get(update.runId());
+    if (current != null
+        && current.version() == update.policyVersion()
+        && current.uri().equals(update.checkpointUri())) {
       return false;
-    }
-    if (update.policyVersion() <= policyVersion) {
-      throw new BackendException(
-          Kind.CONFLICT,
-          "backend %s serves policy version %d; a sync must bring a newer version, not %d"
-              .formatted(name, policyVersion, update.policyVersion()));
     }
     Path dir = checkpointDir(update.checkpointUri());
     // load and check everything first; swap only when all of it is usable
@@ -191,22 +234,26 @@ final class EmbeddedBackend implements InferenceBackend {
           : new BackendException(
               Kind.REJECTED, "cannot load the checkpoint's tokenizer: " + e.getMessage(), e);
     }
-    DecoderModel previous = model;
-    model = loaded;
-    tokenizer = nextTokenizer;
-    previous.close();
-    policyVersion = update.policyVersion();
-    checkpointUri = update.checkpointUri();
+    Policy previous =
+        runPolicies.put(
+            update.runId(),
+            new Policy(loaded, nextTokenizer, update.policyVersion(), update.checkpointUri()));
+    if (previous != null) {
+      previous.model().close();
+    }
     log.info(
-        "embedded backend {} now serves policy version {} ({})",
+        "embedded backend {} now samples run {} with policy version {} ({})",
         name,
-        policyVersion,
-        checkpointUri);
+        update.runId(),
+        update.policyVersion(),
+        update.checkpointUri());
     return true;
   }
 
   @Override
   public synchronized void close() {
+    runPolicies.values().forEach(p -> p.model().close());
+    runPolicies.clear();
     model.close();
   }
 

@@ -16,7 +16,7 @@ class LedgerSamples {
 
   private static final String READ =
       """
-      SELECT item_key, sample_index, text, token_ids, logprobs, finish_reason, policy_version,
+      SELECT id, item_key, sample_index, text, token_ids, logprobs, finish_reason, policy_version,
              backend
       FROM completion
       WHERE run_id = ? AND step_no = ? AND item_key = ANY (?) AND sample_index < ?
@@ -53,7 +53,8 @@ class LedgerSamples {
                   SqlArrays.floats(rs.getArray("logprobs")),
                   rs.getString("finish_reason"),
                   rs.getLong("policy_version"),
-                  rs.getString("backend"));
+                  rs.getString("backend"),
+                  rs.getLong("id"));
         });
     return byItem;
   }

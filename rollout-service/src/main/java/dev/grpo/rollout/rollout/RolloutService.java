@@ -89,7 +89,7 @@ class RolloutService {
       InferenceBackend backend,
       List<Prompt> missing,
       Map<String, Sample[]> held) {
-    long servedVersion = backend.policyVersion();
+    long servedVersion = backend.policyVersion(request.runId());
     if (request.policyVersion() > servedVersion) {
       throw ApiException.conflict(
           "policy-version-ahead",
@@ -110,7 +110,11 @@ class RolloutService {
             .toList();
     GenerationBatch batch =
         new GenerationBatch(
-            request.runId() + ":" + request.step(), inputs, request.n(), request.sampling());
+            request.runId(),
+            request.runId() + ":" + request.step(),
+            inputs,
+            request.n(),
+            request.sampling());
     Timer.Sample timing = Timer.start(meters);
     Generation generation;
     try {
@@ -160,7 +164,8 @@ class RolloutService {
               c.logprobs(),
               c.finishReason(),
               c.policyVersion(),
-              c.backend());
+              c.backend(),
+              c.id());
     }
     return rows.size();
   }

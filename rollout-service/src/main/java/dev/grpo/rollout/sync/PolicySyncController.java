@@ -58,6 +58,9 @@ class PolicySyncController {
       throw BackendProblems.toProblem(e);
     }
     return new PolicySyncResponse(
-        backend.name(), backend.policyVersion(), backend.checkpointUri(), changed);
+        backend.name(),
+        backend.policyVersion(request.runId()),
+        backend.checkpointUri(request.runId()),
+        changed);
   }
 }

@@ -118,9 +118,11 @@ class EmbeddedBackendIT {
             "{\"runId\": \"%s\", \"policyVersion\": 1, \"checkpointUri\": \"%s\"}"
                 .formatted(run, dir.toUri()));
     assertThat(sync.status()).as(sync.raw().body()).isEqualTo(200);
+    assertThat(sync.json().get("policyVersion").asLong()).isEqualTo(1);
+    // the sync loaded weights for this run only: the backend's base model stays at version 0
     JsonNode backend = http.get("/api/v1/backends").json().get(0);
     assertThat(backend.get("type").asString()).isEqualTo("embedded");
-    assertThat(backend.get("policyVersion").asLong()).isEqualTo(1);
+    assertThat(backend.get("policyVersion").asLong()).isEqualTo(0);
     Response after = http.post("/api/v1/rollouts", rollout(run, 1, 1));
     assertThat(after.status()).as(after.raw().body()).isEqualTo(200);
     assertThat(
@@ -131,6 +133,16 @@ class EmbeddedBackendIT {
             "/api/v1/policies/sync",
             "{\"runId\": \"%s\", \"policyVersion\": 0, \"checkpointUri\": \"%s\"}"
                 .formatted(run, dir.toUri()));
-    assertThat(backwards.status()).isEqualTo(409);
+    // the trainer is the authority on its run's version: after resuming from an older checkpoint
+    // it syncs that version again, and the backend follows
+    assertThat(backwards.status()).as(backwards.raw().body()).isEqualTo(200);
+    assertThat(backwards.json().get("policyVersion").asLong()).isEqualTo(0);
+    assertThat(backwards.json().get("changed").asBoolean()).isTrue();
+    Response again =
+        http.post(
+            "/api/v1/policies/sync",
+            "{\"runId\": \"%s\", \"policyVersion\": 0, \"checkpointUri\": \"%s\"}"
+                .formatted(run, dir.toUri()));
+    assertThat(again.json().get("changed").asBoolean()).isFalse();
   }
 }

@@ -33,6 +33,8 @@ class OpenAiBackendTest {
 
   private static final String MODEL = "Qwen/Qwen2.5-0.5B-Instruct";
   private static final Sampling DEFAULTS = new Sampling(null, null, null, null, null, null);
+  private static final java.util.UUID RUN =
+      java.util.UUID.fromString("00000000-0000-0000-0000-000000000001");
   private final List<AutoCloseable> open = new ArrayList<>();
 
   @AfterEach
@@ -84,6 +86,7 @@ class OpenAiBackendTest {
 
   private static GenerationBatch batch(int prompts, Sampling sampling) {
     return new GenerationBatch(
+        RUN,
         "run-1:0",
         IntStream.range(0, prompts)
             .mapToObj(i -> new PromptInput("item-" + i, "What is 2+3?", null))
@@ -157,7 +160,11 @@ class OpenAiBackendTest {
     FakeVllm vllm = server().fallback(Reply.ok("completions-token-id-strings.json"));
     GenerationBatch batch =
         new GenerationBatch(
-            "r:1", List.of(new PromptInput("p", null, new int[] {151644, 872, 198})), 1, DEFAULTS);
+            RUN,
+            "r:1",
+            List.of(new PromptInput("p", null, new int[] {151644, 872, 198})),
+            1,
+            DEFAULTS);
     GeneratedSample s = backend(vllm).generate(batch).samples().get(0).get(0);
 
     JsonNode prompt = vllm.completionRequests().get(0).get("prompt");
@@ -296,7 +303,7 @@ class OpenAiBackendTest {
     FakeVllm vllm = server();
     OpenAiBackend b = backend(vllm);
     GenerationBatch four =
-        new GenerationBatch("r:1", List.of(new PromptInput("p", "x", null)), 4, DEFAULTS);
+        new GenerationBatch(RUN, "r:1", List.of(new PromptInput("p", "x", null)), 4, DEFAULTS);
     assertThatThrownBy(() -> b.generate(four))
         .isInstanceOf(BackendException.class)
         .hasMessageContaining("n=4")

@@ -75,6 +75,11 @@ public class CheckpointLedger {
             });
   }
 
+  /** Whether the ledger holds a checkpoint of this step. */
+  public boolean recorded(UUID runId, int step) {
+    return find(runId, step).isPresent();
+  }
+
   private Optional<Checkpoint> find(UUID runId, int step) {
     return checkpoints.findByRunIdAndStepNo(runId, step);
   }

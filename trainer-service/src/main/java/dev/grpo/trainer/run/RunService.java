@@ -10,14 +10,16 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
+import java.util.Arrays;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.UUID;
 import org.springframework.dao.DataIntegrityViolationException;
 import org.springframework.data.domain.Page;
 import org.springframework.data.domain.PageRequest;
 import org.springframework.data.domain.Sort;
 import org.springframework.http.HttpStatus;
-import org.springframework.orm.ObjectOptimisticLockingFailureException;
+import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.support.TransactionTemplate;
 import tools.jackson.databind.JsonNode;
@@ -37,9 +39,11 @@ class RunService {
   private final ObjectMapper canonical;
   private final TransactionTemplate tx;
   private final Clock clock;
+  private final JdbcTemplate jdbc;
 
-  RunService(RunRepository runs, ObjectMapper mapper, TransactionTemplate tx) {
+  RunService(RunRepository runs, ObjectMapper mapper, TransactionTemplate tx, JdbcTemplate jdbc) {
     this.runs = runs;
+    this.jdbc = jdbc;
     this.mapper = mapper;
     // the request hash must not depend on map order or on how the client spaced its JSON
     this.canonical =
@@ -49,6 +53,11 @@ class RunService {
   }
 
   Created create(RunSpec spec, String idempotencyKey) {
+    return create(spec, idempotencyKey, null);
+  }
+
+  /** Creates a run as one point of a sweep. */
+  Created create(RunSpec spec, String idempotencyKey, UUID sweepId) {
     String specJson = mapper.writeValueAsString(spec);
     String hash = sha256(canonical.writeValueAsString(spec));
     if (idempotencyKey != null) {
@@ -62,9 +71,11 @@ class RunService {
     try {
       Run run =
           tx.execute(
-              status ->
-                  runs.saveAndFlush(
-                      new Run(id, name, specJson, idempotencyKey, hash, clock.instant())));
+              status -> {
+                Run fresh = new Run(id, name, specJson, idempotencyKey, hash, clock.instant());
+                fresh.setSweepId(sweepId);
+                return runs.saveAndFlush(fresh);
+              });
       return new Created(view(run), false);
     } catch (DataIntegrityViolationException race) {
       // a concurrent call with the same key won the insert
@@ -103,28 +114,44 @@ class RunService {
         result.getTotalPages());
   }
 
+  /**
+   * Moves a run through its state machine with one conditional UPDATE that touches only the state
+   * columns, so it never overwrites the progress and lease columns the orchestrator writes
+   * concurrently. A repeated command (pause of a paused run) is allowed and changes nothing.
+   */
   RunView apply(UUID id, RunCommand command) {
-    try {
-      return tx.execute(
-          status -> {
-            Run run = find(id);
-            if (!command.allowedFrom(run.getState())) {
-              throw ApiException.conflict(
-                  "illegal-transition",
-                  "cannot "
-                      + command.name().toLowerCase()
-                      + " run "
-                      + id
-                      + " in state "
-                      + run.getState());
-            }
-            run.moveTo(command.target(), clock.instant());
-            return view(runs.saveAndFlush(run));
-          });
-    } catch (ObjectOptimisticLockingFailureException e) {
+    RunState target = command.target();
+    List<String> from =
+        Arrays.stream(RunState.values()).filter(command::allowedFrom).map(Enum::name).toList();
+    int changed =
+        jdbc.update(
+            """
+            UPDATE run
+            SET state = ?,
+                updated_at = now(),
+                finished_at = CASE WHEN ? THEN now() ELSE finished_at END,
+                lease_owner = CASE WHEN ? THEN NULL ELSE lease_owner END,
+                lease_expires_at = CASE WHEN ? THEN NULL ELSE lease_expires_at END,
+                version = version + 1
+            WHERE id = ? AND state = ANY (?) AND state <> ?
+            """,
+            ps -> {
+              boolean terminal = target.isTerminal();
+              ps.setString(1, target.name());
+              ps.setBoolean(2, terminal);
+              ps.setBoolean(3, terminal);
+              ps.setBoolean(4, terminal);
+              ps.setObject(5, id);
+              ps.setArray(6, ps.getConnection().createArrayOf("text", from.toArray()));
+              ps.setString(7, target.name());
+            });
+    Run run = find(id);
+    if (changed == 0 && run.getState() != target) {
       throw ApiException.conflict(
-          "concurrent-update", "run " + id + " changed while the request ran; retry");
+          "illegal-transition",
+          "cannot " + command.name().toLowerCase() + " run " + id + " in state " + run.getState());
     }
+    return view(run);
   }
 
   private Run find(UUID id) {

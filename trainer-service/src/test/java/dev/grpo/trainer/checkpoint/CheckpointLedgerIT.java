@@ -26,7 +26,12 @@ import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
-@SpringBootTest(properties = {"grpo.trainer.api-key=k", "grpo.ledger.reaper-interval=1h"})
+@SpringBootTest(
+    properties = {
+      "grpo.trainer.api-key=k",
+      "grpo.ledger.reaper-interval=1h",
+      "grpo.trainer.orchestrator.enabled=false"
+    })
 class CheckpointLedgerIT {
 
   @DynamicPropertySource

@@ -25,7 +25,11 @@ import tools.jackson.databind.JsonNode;
 
 @SpringBootTest(
     webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
-    properties = {"grpo.trainer.api-key=test-key", "grpo.ledger.reaper-interval=1h"})
+    properties = {
+      "grpo.trainer.api-key=test-key",
+      "grpo.ledger.reaper-interval=1h",
+      "grpo.trainer.orchestrator.enabled=false"
+    })
 class RunApiIT {
 
   @DynamicPropertySource

@@ -1,0 +1,185 @@
+package dev.grpo.trainer.step;
+
+import dev.grpo.api.run.RunSpec;
+import dev.grpo.trainer.checkpoint.CheckpointLedger;
+import dev.grpo.trainer.config.TrainerProperties;
+import dev.grpo.trainer.data.Datasets;
+import java.lang.management.ManagementFactory;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.context.SmartLifecycle;
+import org.springframework.stereotype.Component;
+import tools.jackson.databind.ObjectMapper;
+
+/**
+ * The trainer's run loop: claims the oldest claimable run from the ledger, drives it with a {@link
+ * RunExecution} while a heartbeat renews the lease, and looks for the next one. One run at a time
+ * per trainer (DJL allows one gradient collector per JVM); more trainers drive more runs at once.
+ * On shutdown the current run stops at its next step boundary and gives its lease back, so another
+ * trainer takes it over without waiting for the lease to expire.
+ */
+@Component
+class RunOrchestrator implements SmartLifecycle {
+
+  private static final Logger log = LoggerFactory.getLogger(RunOrchestrator.class);
+
+  private final TrainerProperties properties;
+  private final RunLeases leases;
+  private final RunExecution.Context context;
+  private final ObjectMapper mapper;
+  private final String owner;
+  private final AtomicBoolean stopping = new AtomicBoolean();
+  private final AtomicReference<RunExecution> current = new AtomicReference<>();
+  private volatile Thread loop;
+  private ScheduledExecutorService heartbeat;
+
+  RunOrchestrator(
+      TrainerProperties properties,
+      RunLeases leases,
+      Datasets datasets,
+      StepLedger steps,
+      ServiceCalls calls,
+      CheckpointLedger checkpoints,
+      TrainingMeters meters,
+      ObjectMapper mapper) {
+    this.properties = properties;
+    this.leases = leases;
+    this.mapper = mapper;
+    this.owner =
+        "trainer-" + ManagementFactory.getRuntimeMXBean().getName() + "-" + UUID.randomUUID();
+    this.context =
+        new RunExecution.Context(
+            leases,
+            datasets,
+            steps,
+            calls,
+            checkpoints,
+            meters,
+            mapper,
+            properties.dataDir(),
+            properties.orchestrator().maxStepAttempts(),
+            properties.orchestrator().keepPolicyVersions(),
+            stopping);
+  }
+
+  String owner() {
+    return owner;
+  }
+
+  @Override
+  public void start() {
+    if (!properties.orchestrator().enabled()) {
+      log.info("the orchestrator is off (grpo.trainer.orchestrator.enabled=false)");
+      return;
+    }
+    stopping.set(false);
+    heartbeat =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "grpo-run-heartbeat");
+              t.setDaemon(true);
+              return t;
+            });
+    long every = properties.orchestrator().heartbeatInterval().toMillis();
+    heartbeat.scheduleWithFixedDelay(this::beat, every, every, TimeUnit.MILLISECONDS);
+    loop = new Thread(this::claimLoop, "grpo-orchestrator");
+    loop.start();
+    log.info(
+        "orchestrator {} looks for runs every {}", owner, properties.orchestrator().pollInterval());
+  }
+
+  private void beat() {
+    RunExecution execution = current.get();
+    if (execution == null) {
+      return;
+    }
+    try {
+      if (!leases.heartbeat(execution.runId(), owner, properties.orchestrator().leaseDuration())) {
+        execution.leaseLost();
+      }
+    } catch (RuntimeException e) {
+      // the database is unreachable: the lease may run out; the execution notices at its boundary
+      log.warn("heartbeat of run {} failed: {}", execution.runId(), e.toString());
+    }
+  }
+
+  private void claimLoop() {
+    while (!stopping.get()) {
+      try {
+        Optional<RunLeases.Claim> claim =
+            leases.claim(owner, properties.orchestrator().leaseDuration());
+        if (claim.isEmpty()) {
+          Thread.sleep(properties.orchestrator().pollInterval().toMillis());
+          continue;
+        }
+        execute(claim.get());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      } catch (RuntimeException e) {
+        log.warn("orchestrator loop: {}", e.toString());
+        try {
+          Thread.sleep(properties.orchestrator().pollInterval().toMillis());
+        } catch (InterruptedException ie) {
+          Thread.currentThread().interrupt();
+          return;
+        }
+      }
+    }
+  }
+
+  private void execute(RunLeases.Claim claim) {
+    RunSpec spec;
+    try {
+      spec = mapper.readValue(claim.spec(), RunSpec.class);
+    } catch (RuntimeException e) {
+      leases.finish(claim.runId(), owner, "FAILED", "the stored spec cannot be read: " + e);
+      return;
+    }
+    log.info("claimed run {} at step {}", claim.runId(), claim.currentStep());
+    RunExecution execution = new RunExecution(claim.runId(), spec, owner, context);
+    current.set(execution);
+    try {
+      RunExecution.Outcome outcome = execution.drive();
+      log.info("run {} left this trainer: {}", claim.runId(), outcome);
+    } finally {
+      current.set(null);
+    }
+  }
+
+  @Override
+  public void stop() {
+    stopping.set(true);
+    Thread t = loop;
+    if (t != null) {
+      try {
+        // the current step finishes (bounded by the request timeouts), then the lease is released
+        t.join(properties.orchestrator().requestTimeout().toMillis());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    if (heartbeat != null) {
+      heartbeat.shutdownNow();
+    }
+    loop = null;
+  }
+
+  @Override
+  public boolean isRunning() {
+    return loop != null;
+  }
+
+  @Override
+  public int getPhase() {
+    // stop before the web server and the data source
+    return Integer.MAX_VALUE - 1000;
+  }
+}
