@@ -5,22 +5,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.yaml.snakeyaml.Yaml;
 
 /**
- * The deployment files cannot run here (no Docker engine, no cluster), so this test reads them and
- * checks that they agree with each other and with the services: names, ports, labels, selectors,
- * probes and references.
+ * The deployment files cannot run here (no Docker engine), so this test reads them and checks that
+ * they agree with each other and with the services: names, ports, images, scrape targets and
+ * references. The Kubernetes manifests have their own test, {@link KubernetesManifestsTest}.
  */
 class DeploymentFilesTest {
 
@@ -40,20 +34,6 @@ class DeploymentFilesTest {
 
   private static Map<String, Object> yaml(String path) throws IOException {
     return map(new Yaml().load(Files.readString(ROOT.resolve(path))));
-  }
-
-  private static List<Map<String, Object>> k8sDocuments() throws IOException {
-    List<Map<String, Object>> docs = new ArrayList<>();
-    try (Stream<Path> files = Files.list(ROOT.resolve("k8s"))) {
-      for (Path f : files.filter(p -> p.toString().endsWith(".yaml")).sorted().toList()) {
-        for (Object doc : new Yaml().loadAll(Files.readString(f))) {
-          if (doc != null) {
-            docs.add(map(doc));
-          }
-        }
-      }
-    }
-    return docs;
   }
 
   @Test
@@ -129,148 +109,6 @@ class DeploymentFilesTest {
       assertThat(env.get("GRPO_DB_URL")).isEqualTo("jdbc:postgresql://postgres:5432/" + db);
       assertThat(env).containsKey("GRPO_API_KEY");
       assertThat(map(map(compose.get(name)).get("depends_on"))).containsKey("postgres");
-    }
-  }
-
-  @Test
-  void kubernetesSelectorsPortsProbesAndReferencesAgree() throws IOException {
-    List<Map<String, Object>> docs = k8sDocuments();
-    Map<String, Map<String, Object>> services = new HashMap<>();
-    Map<String, Map<String, Object>> workloads = new HashMap<>();
-    Map<String, Set<String>> configMaps = new HashMap<>();
-    Map<String, Set<String>> secrets = new HashMap<>();
-    for (Map<String, Object> d : docs) {
-      Map<String, Object> meta = map(d.get("metadata"));
-      String name = (String) meta.get("name");
-      if (!"Namespace".equals(d.get("kind"))) {
-        assertThat(meta.get("namespace")).as(d.get("kind") + " " + name).isEqualTo("grpo");
-      }
-      switch ((String) d.get("kind")) {
-        case "Service" -> services.put(name, d);
-        case "Deployment", "StatefulSet" -> workloads.put(name, d);
-        case "ConfigMap" -> configMaps.put(name, map(d.get("data")).keySet());
-        case "Secret" -> secrets.put(name, map(d.get("stringData")).keySet());
-        default -> {}
-      }
-    }
-    assertThat(workloads)
-        .containsKeys("postgres", "trainer-service", "rollout-service", "reward-service");
-
-    for (var w : workloads.entrySet()) {
-      Map<String, Object> spec = map(w.getValue().get("spec"));
-      Map<String, Object> selector = map(map(spec.get("selector")).get("matchLabels"));
-      Map<String, Object> template = map(spec.get("template"));
-      Map<String, Object> podLabels = map(map(template.get("metadata")).get("labels"));
-      assertThat(podLabels)
-          .as(w.getKey() + " pod labels match its selector")
-          .containsAllEntriesOf(selector);
-
-      Map<String, Object> service = services.get(w.getKey());
-      assertThat(service).as("a Service for " + w.getKey()).isNotNull();
-      Map<String, Object> serviceSpec = map(service.get("spec"));
-      assertThat(podLabels).containsAllEntriesOf(map(serviceSpec.get("selector")));
-
-      Map<String, Object> container = map(list(map(template.get("spec")).get("containers")).get(0));
-      Map<String, Integer> containerPorts = new HashMap<>();
-      for (Object p : list(container.get("ports"))) {
-        containerPorts.put((String) map(p).get("name"), (Integer) map(p).get("containerPort"));
-      }
-      for (Object p : list(serviceSpec.get("ports"))) {
-        Object target = map(p).get("targetPort");
-        assertThat(containerPorts)
-            .as(w.getKey() + " service targetPort")
-            .containsKey((String) target);
-        assertThat(map(p).get("port")).isEqualTo(containerPorts.get((String) target));
-      }
-      assertThat(map(map(container.get("resources")).get("requests")))
-          .containsKeys("cpu", "memory");
-      assertThat(container).containsKeys("readinessProbe", "livenessProbe");
-
-      if (PORTS.containsKey(w.getKey())) {
-        int port = PORTS.get(w.getKey());
-        assertThat(containerPorts).containsEntry("http", port);
-        assertThat(map(map(container.get("readinessProbe")).get("httpGet")).get("path"))
-            .isEqualTo("/actuator/health/readiness");
-        assertThat(map(map(container.get("livenessProbe")).get("httpGet")).get("path"))
-            .isEqualTo("/actuator/health/liveness");
-        assertThat(map(map(container.get("readinessProbe")).get("httpGet")).get("port"))
-            .isEqualTo("http");
-        Map<String, Object> env = new HashMap<>();
-        for (Object e : list(container.get("env"))) {
-          env.put((String) map(e).get("name"), map(e).get("value"));
-        }
-        assertThat(env).containsEntry("SERVER_PORT", Integer.toString(port));
-        Map<String, Object> annotations = map(map(template.get("metadata")).get("annotations"));
-        assertThat(annotations).containsEntry("prometheus.io/port", Integer.toString(port));
-        Map<String, Object> podSecurity = map(map(template.get("spec")).get("securityContext"));
-        if (w.getKey().equals("reward-service")) {
-          // root in the container so the sandbox can move each run to its own uid; nothing more
-          Map<String, Object> caps = map(map(container.get("securityContext")).get("capabilities"));
-          assertThat(list(caps.get("drop"))).containsExactly("ALL");
-          assertThat(list(caps.get("add")))
-              .contains("SETUID", "SETGID")
-              .doesNotContain("SYS_ADMIN");
-          assertThat(map(container.get("securityContext")))
-              .containsEntry("allowPrivilegeEscalation", false);
-        } else {
-          assertThat(podSecurity).containsEntry("runAsNonRoot", true);
-        }
-      }
-      for (Object ref : list(container.get("envFrom"))) {
-        Map<String, Object> r = map(ref);
-        if (r.containsKey("configMapRef")) {
-          assertThat(configMaps).containsKey((String) map(r.get("configMapRef")).get("name"));
-        }
-        if (r.containsKey("secretRef")) {
-          assertThat(secrets).containsKey((String) map(r.get("secretRef")).get("name"));
-        }
-      }
-      for (Object e : list(container.get("env"))) {
-        Map<String, Object> valueFrom = map(map(e).getOrDefault("valueFrom", Map.of()));
-        if (valueFrom.containsKey("configMapKeyRef")) {
-          Map<String, Object> ref = map(valueFrom.get("configMapKeyRef"));
-          assertThat(configMaps.get((String) ref.get("name"))).contains((String) ref.get("key"));
-        }
-        if (valueFrom.containsKey("secretKeyRef")) {
-          Map<String, Object> ref = map(valueFrom.get("secretKeyRef"));
-          assertThat(secrets.get((String) ref.get("name"))).contains((String) ref.get("key"));
-        }
-      }
-    }
-
-    // every URL in the config points at a Service on the port that Service exposes
-    Map<String, Object> config =
-        docs.stream()
-            .filter(d -> "ConfigMap".equals(d.get("kind")))
-            .map(d -> map(d.get("data")))
-            .findFirst()
-            .orElseThrow();
-    Pattern hostPort = Pattern.compile("//([a-z0-9-]+):(\\d+)");
-    Set<String> checked = new HashSet<>();
-    for (var e : config.entrySet()) {
-      Matcher m = hostPort.matcher(String.valueOf(e.getValue()));
-      if (m.find()) {
-        Map<String, Object> service = services.get(m.group(1));
-        assertThat(service).as(e.getKey() + " names a Service").isNotNull();
-        List<Object> ports = list(map(service.get("spec")).get("ports"));
-        assertThat(ports.stream().map(p -> map(p).get("port")))
-            .as(e.getKey())
-            .contains(Integer.parseInt(m.group(2)));
-        checked.add(e.getKey());
-      }
-    }
-    assertThat(checked)
-        .contains("GRPO_DB_URL", "GRPO_TRAINER_URL", "GRPO_ROLLOUT_URL", "GRPO_REWARD_URL");
-    // the services read the keys the manifests provide
-    String application =
-        Files.readString(ROOT.resolve("trainer-service/src/main/resources/application.yml"));
-    for (String key : List.of("GRPO_DB_URL", "GRPO_DB_USER", "GRPO_DB_PASSWORD", "GRPO_API_KEY")) {
-      assertThat(application).contains("${" + key);
-      assertThat(
-              configMaps.get("grpo-config").contains(key)
-                  || secrets.get("grpo-secrets").contains(key))
-          .as(key + " is provided")
-          .isTrue();
     }
   }
 }
