@@ -94,8 +94,94 @@ class DeploymentFilesTest {
     assertThat(datasource.get("url")).isEqualTo("http://prometheus:9090");
     assertThat(list(map(compose.get("grafana")).get("volumes")))
         .contains("./deploy/grafana/provisioning:/etc/grafana/provisioning:ro");
-    String dashboard = Files.readString(ROOT.resolve("deploy/grafana/dashboards/grpo.json"));
-    assertThat(dashboard).contains("\"uid\": \"" + datasource.get("uid") + "\"");
+  }
+
+  @Test
+  void grafanaProvisionsEveryDashboardWithTheProvisionedDatasource() throws IOException {
+    Map<String, Object> compose = map(yaml("docker-compose.yml").get("services"));
+    Map<String, Object> provider =
+        map(list(yaml("deploy/grafana/provisioning/dashboards/grpo.yml").get("providers")).get(0));
+    String path = (String) map(provider.get("options")).get("path");
+    assertThat(list(map(compose.get("grafana")).get("volumes")))
+        .as("the provider reads the directory compose mounts the dashboards at")
+        .contains("./deploy/grafana/dashboards:" + path + ":ro");
+    String datasourceUid =
+        (String)
+            map(list(yaml("deploy/grafana/provisioning/datasources/prometheus.yml")
+                        .get("datasources"))
+                    .get(0))
+                .get("uid");
+
+    Set<String> uids = new HashSet<>();
+    List<Path> files;
+    try (Stream<Path> dir = Files.list(ROOT.resolve("deploy/grafana/dashboards"))) {
+      files = dir.filter(p -> p.toString().endsWith(".json")).sorted().toList();
+    }
+    assertThat(files.stream().map(p -> p.getFileName().toString()))
+        .containsExactly("grpo-training.json");
+    for (Path file : files) {
+      // JSON is YAML: snakeyaml reads the dashboard
+      Map<String, Object> dashboard = map(new Yaml().load(Files.readString(file)));
+      assertThat(uids.add((String) dashboard.get("uid"))).as(file + " uid is unique").isTrue();
+      List<Map<String, Object>> datasources = new ArrayList<>();
+      List<String> exprs = new ArrayList<>();
+      walk(dashboard, datasources, exprs);
+      assertThat(datasources).as(file + " names its datasource").isNotEmpty();
+      assertThat(datasources)
+          .as(file + ": every datasource is the provisioned one, by uid")
+          .allSatisfy(
+              d ->
+                  assertThat(d)
+                      .containsEntry("type", "prometheus")
+                      .containsEntry("uid", datasourceUid));
+      assertThat(exprs).isNotEmpty();
+    }
+  }
+
+  @Test
+  void everyTrainerQueryOfTheTrainingDashboardIsFilteredByTheRunVariable() throws IOException {
+    Map<String, Object> dashboard =
+        map(
+            new Yaml()
+                .load(
+                    Files.readString(
+                        ROOT.resolve("deploy/grafana/dashboards/grpo-training.json"))));
+    Map<String, Object> run =
+        list(map(dashboard.get("templating")).get("list")).stream()
+            .map(DeploymentFilesTest::map)
+            .filter(v -> "run".equals(v.get("name")))
+            .findFirst()
+            .orElseThrow();
+    assertThat(map(run.get("query")).get("query")).isEqualTo("label_values(grpo_step, run)");
+    List<String> exprs = new ArrayList<>();
+    walk(dashboard, new ArrayList<>(), exprs);
+    Pattern trainerSelector = Pattern.compile("\\bgrpo_[a-z_]+(\\{[^}]*})?");
+    int selectors = 0;
+    for (String expr : exprs) {
+      Matcher m = trainerSelector.matcher(expr);
+      while (m.find()) {
+        selectors++;
+        assertThat(m.group(1)).as(expr).isNotNull().contains("run=~\"$run\"");
+      }
+    }
+    assertThat(selectors).isGreaterThan(20);
+  }
+
+  /** Collects every datasource object and every PromQL expression of a dashboard. */
+  private static void walk(Object node, List<Map<String, Object>> datasources, List<String> exprs) {
+    if (node instanceof Map<?, ?> m) {
+      for (var e : m.entrySet()) {
+        if (e.getKey().equals("datasource") && e.getValue() instanceof Map<?, ?> d) {
+          datasources.add(map(d));
+        } else if (e.getKey().equals("expr") && e.getValue() instanceof String s) {
+          exprs.add(s);
+        } else {
+          walk(e.getValue(), datasources, exprs);
+        }
+      }
+    } else if (node instanceof List<?> l) {
+      l.forEach(o -> walk(o, datasources, exprs));
+    }
   }
 
   @Test

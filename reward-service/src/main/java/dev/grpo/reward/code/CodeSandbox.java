@@ -1,5 +1,6 @@
 package dev.grpo.reward.code;
 
+import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -23,10 +24,13 @@ public final class CodeSandbox implements AutoCloseable {
 
   private final SandboxRunner runner;
   private final SandboxAvailability availability;
+  private final SandboxMetrics metrics;
 
-  private CodeSandbox(SandboxConfig config, SandboxAvailability availability) {
+  private CodeSandbox(
+      SandboxConfig config, SandboxAvailability availability, SandboxMetrics metrics) {
     this.runner = new SandboxRunner(config);
     this.availability = availability;
+    this.metrics = metrics;
   }
 
   /**
@@ -35,9 +39,21 @@ public final class CodeSandbox implements AutoCloseable {
    * @throws SandboxAvailability.SandboxUnavailableException when code cannot be sandboxed here
    */
   public static CodeSandbox start(SandboxConfig config) {
+    return start(config, SandboxMetrics.none());
+  }
+
+  /**
+   * Like {@link #start(SandboxConfig)}, publishing {@code sandbox.executions} and {@code
+   * sandbox.execution.duration} (see {@link SandboxMetrics}) to {@code meters}.
+   */
+  public static CodeSandbox start(SandboxConfig config, MeterRegistry meters) {
+    return start(config, new SandboxMetrics(meters));
+  }
+
+  private static CodeSandbox start(SandboxConfig config, SandboxMetrics metrics) {
     SandboxAvailability availability = SandboxAvailability.probe(config);
     availability.requireAvailable();
-    return new CodeSandbox(config, availability);
+    return new CodeSandbox(config, availability, metrics);
   }
 
   /**
@@ -45,7 +61,11 @@ public final class CodeSandbox implements AutoCloseable {
    * bubblewrap only; when it is missing they end as SANDBOX_ERROR, never unsandboxed.
    */
   static CodeSandbox withoutProbe(SandboxConfig config) {
-    return new CodeSandbox(config, new SandboxAvailability(false, "not probed"));
+    return withoutProbe(config, SandboxMetrics.none());
+  }
+
+  static CodeSandbox withoutProbe(SandboxConfig config, SandboxMetrics metrics) {
+    return new CodeSandbox(config, new SandboxAvailability(false, "not probed"), metrics);
   }
 
   public SandboxAvailability availability() {
@@ -76,7 +96,7 @@ public final class CodeSandbox implements AutoCloseable {
       }
       String source = language.sourceFile(code);
       Files.writeString(box.resolve(source), code, StandardCharsets.UTF_8);
-      Submission submission = new Submission(runner, dir, box, language, source);
+      Submission submission = new Submission(runner, metrics, dir, box, language, source);
       if (language.compiled()) {
         submission.compile(compilePolicy);
       }

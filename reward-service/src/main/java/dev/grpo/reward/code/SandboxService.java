@@ -1,5 +1,6 @@
 package dev.grpo.reward.code;
 
+import io.micrometer.core.instrument.MeterRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.DisposableBean;
@@ -21,7 +22,7 @@ public class SandboxService implements DisposableBean {
   private final SandboxFusionFacade facade;
   private final SandboxProperties properties;
 
-  SandboxService(SandboxProperties properties) {
+  SandboxService(SandboxProperties properties, MeterRegistry meters) {
     this.properties = properties;
     SandboxConfig config = SandboxConfig.defaults().withBwrap(properties.bwrap());
     if (properties.workRoot() != null) {
@@ -33,7 +34,7 @@ public class SandboxService implements DisposableBean {
             ? properties.workers()
             : Runtime.getRuntime().availableProcessors();
     if (availability.available()) {
-      this.sandbox = CodeSandbox.start(config);
+      this.sandbox = CodeSandbox.start(config, meters);
       this.executor = new SandboxExecutor(workers, properties.queueLimit());
       this.facade = new SandboxFusionFacade(sandbox, executor);
       log.info("code sandbox ready: {} workers, queue limit {}", workers, properties.queueLimit());

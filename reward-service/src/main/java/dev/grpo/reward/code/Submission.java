@@ -10,6 +10,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 final class Submission implements AutoCloseable {
 
   private final SandboxRunner runner;
+  private final SandboxMetrics metrics;
   private final Path dir;
   private final Path box;
   private final Language language;
@@ -17,8 +18,15 @@ final class Submission implements AutoCloseable {
   private final AtomicInteger runs = new AtomicInteger();
   private ExecResult compileResult;
 
-  Submission(SandboxRunner runner, Path dir, Path box, Language language, String sourceFile) {
+  Submission(
+      SandboxRunner runner,
+      SandboxMetrics metrics,
+      Path dir,
+      Path box,
+      Language language,
+      String sourceFile) {
     this.runner = runner;
+    this.metrics = metrics;
     this.dir = dir;
     this.box = box;
     this.language = language;
@@ -31,14 +39,17 @@ final class Submission implements AutoCloseable {
             .withMemoryMb(policy.memoryMb() + language.extraAddressSpaceMb())
             .withMaxProcesses(policy.maxProcesses() + language.extraProcesses());
     compileResult =
-        runner.run(
-            box,
-            SandboxRunner.Mount.READ_WRITE,
-            language.compileCommand(sourceFile, policy.memoryMb()),
-            effective,
-            null,
-            Map.of(),
-            language.extraReadOnlyPaths());
+        metrics.record(
+            language,
+            SandboxMetrics.Phase.COMPILE,
+            runner.run(
+                box,
+                SandboxRunner.Mount.READ_WRITE,
+                language.compileCommand(sourceFile, policy.memoryMb()),
+                effective,
+                null,
+                Map.of(),
+                language.extraReadOnlyPaths()));
   }
 
   /** The compiler's result, or null for interpreted languages. */
@@ -60,6 +71,10 @@ final class Submission implements AutoCloseable {
     if (!runnable()) {
       throw new IllegalStateException("submission did not compile");
     }
+    return metrics.record(language, SandboxMetrics.Phase.RUN, runOnce(stdin, policy));
+  }
+
+  private ExecResult runOnce(byte[] stdin, SandboxPolicy policy) {
     SandboxPolicy effective =
         policy
             .withMemoryMb(policy.memoryMb() + language.extraAddressSpaceMb())

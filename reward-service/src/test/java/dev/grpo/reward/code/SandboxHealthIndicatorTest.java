@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.grpo.reward.rule.RuleResult;
 import dev.grpo.reward.rule.RuleStatus;
 import dev.grpo.reward.rule.ScoringInput;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -20,8 +21,8 @@ class SandboxHealthIndicatorTest {
   void withoutBubblewrapTheSandboxIsDownAndCodeRulesAnswerErrorNotZero() {
     SandboxService service =
         new SandboxService(
-            new SandboxProperties(
-                1, 4, Path.of("/nonexistent/bwrap"), null, Duration.ofSeconds(5)));
+            new SandboxProperties(1, 4, Path.of("/nonexistent/bwrap"), null, Duration.ofSeconds(5)),
+            new SimpleMeterRegistry());
     try {
       Health health = new SandboxHealthIndicator(service).health();
       assertThat(health.getStatus()).isEqualTo(Status.DOWN);

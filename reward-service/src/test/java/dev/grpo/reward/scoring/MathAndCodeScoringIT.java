@@ -2,10 +2,13 @@ package dev.grpo.reward.scoring;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.grpo.ledger.testing.DashboardMetrics;
+import dev.grpo.ledger.testing.PrometheusExposition;
 import dev.grpo.ledger.testing.ServiceBasicsContract;
 import dev.grpo.ledger.testing.ServiceHttp;
 import dev.grpo.ledger.testing.ServiceHttp.Response;
 import dev.grpo.ledger.testing.SharedPostgres;
+import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
@@ -22,6 +25,8 @@ import tools.jackson.databind.JsonNode;
       "grpo.ledger.reaper-interval=1h"
     })
 class MathAndCodeScoringIT {
+
+  static final Path DASHBOARD = Path.of("../deploy/grafana/dashboards/grpo-training.json");
 
   @DynamicPropertySource
   static void database(DynamicPropertyRegistry registry) {
@@ -94,6 +99,58 @@ class MathAndCodeScoringIT {
     assertThat(rule(results, 2).get("status").asString()).isEqualTo("NOT_APPLICABLE");
     assertThat(results.get(2).get("total").isNull()).isTrue();
     assertThat(results.get(2).get("totalStatus").asString()).isEqualTo("INCOMPLETE");
+  }
+
+  /**
+   * The reward half of "every metric the dashboard queries exists after a short run": score a batch
+   * with a math, a format and a code rule, then read {@code /actuator/prometheus} as Prometheus
+   * would.
+   */
+  @Test
+  void afterScoringEveryRewardSandboxAndServiceMetricOfTheDashboardIsExposed() {
+    String body =
+        """
+        {"rules": [{"name": "math_accuracy", "weight": 1.0}, {"name": "format", "weight": 0.5},
+                   {"name": "code_execution", "weight": 1.0}],
+         "items": [
+           {"id": "math", "completion": "<think>\\nhalf\\n</think>\\n<answer>\\n0.5\\n</answer>",
+            "reference": {"answer": "1/2"}},
+           {"id": "code",
+            "completion": "<think>\\nadd\\n</think>\\n<answer>```python\\nprint(sum(map(int, input().split())))\\n```</answer>",
+            "reference": {"tests": [{"input": "2 3", "output": "5"}]}}
+         ]}
+        """;
+    ServiceHttp http = new ServiceHttp(port, ServiceBasicsContract.KEY);
+    Response r = http.post("/api/v1/score", body);
+    assertThat(r.status()).as(r.raw().body()).isEqualTo(200);
+    assertThat(r.json().get("results").get(1).get("rules").get(2).get("score").asDouble())
+        .isEqualTo(1.0);
+
+    String text = http.get("/actuator/prometheus").raw().body();
+    DashboardMetrics queried =
+        DashboardMetrics.load(DASHBOARD)
+            .metricsWithPrefix("reward_", "sandbox_", "jvm_", "http_", "hikaricp_");
+    assertThat(queried.names())
+        .contains(
+            "reward_rule_duration_seconds_bucket",
+            "reward_rule_results_total",
+            "sandbox_execution_duration_seconds_bucket",
+            "sandbox_executions_total",
+            "http_server_requests_seconds_count");
+    assertThat(queried.missingFrom(text)).as(queried.explainMissing(text)).isEmpty();
+
+    PrometheusExposition exposition = PrometheusExposition.parse(text);
+    assertThat(exposition.samples("sandbox_executions_total"))
+        .anySatisfy(
+            s ->
+                assertThat(s.labels())
+                    .containsEntry("language", "python")
+                    .containsEntry("phase", "run")
+                    .containsEntry("outcome", "ok")
+                    .containsEntry("service", "reward-service"));
+    assertThat(exposition.samples("reward_rule_duration_seconds_bucket"))
+        .extracting(s -> s.labels().get("rule"))
+        .contains("math_accuracy", "format", "code_execution");
   }
 
   private static JsonNode rule(JsonNode results, int i) {

@@ -7,12 +7,14 @@ import dev.grpo.api.rollout.RolloutRequest;
 import dev.grpo.api.rollout.RolloutRequest.Prompt;
 import dev.grpo.api.rollout.RolloutRequest.Sampling;
 import dev.grpo.api.rollout.RolloutResponse;
+import dev.grpo.ledger.testing.DashboardMetrics;
 import dev.grpo.ledger.testing.LedgerFixtures;
 import dev.grpo.ledger.testing.ServiceHttp;
 import dev.grpo.ledger.testing.ServiceHttp.Response;
 import dev.grpo.ledger.testing.SharedPostgres;
 import dev.grpo.rollout.testing.FakeVllm;
 import dev.grpo.rollout.testing.FakeVllm.Reply;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
@@ -162,6 +164,18 @@ class RolloutApiIT {
             "rollout_request_duration_seconds_count\\{backend=\"vllm\",outcome=\"success\"")
         .containsPattern("rollout_completions_total\\{backend=\"vllm\",finish_reason=\"length\"")
         .containsPattern("rollout_queue_depth\\{backend=\"vllm\"[^}]*} 0");
+
+    // the rollout half of "every metric the dashboard queries exists after a short run"
+    DashboardMetrics queried =
+        DashboardMetrics.load(Path.of("../deploy/grafana/dashboards/grpo-training.json"))
+            .metricsWithPrefix("rollout_", "jvm_", "http_", "hikaricp_");
+    assertThat(queried.names())
+        .contains(
+            "rollout_tokens_total",
+            "rollout_request_duration_seconds_bucket",
+            "rollout_completions_total",
+            "rollout_queue_depth");
+    assertThat(queried.missingFrom(metrics)).as(queried.explainMissing(metrics)).isEmpty();
   }
 
   @Test
