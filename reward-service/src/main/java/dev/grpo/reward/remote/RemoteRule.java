@@ -1,5 +1,9 @@
 package dev.grpo.reward.remote;
 
+import dev.grpo.api.reward.remote.RemoteRuleProtocol;
+import dev.grpo.api.reward.remote.RemoteRuleStatus;
+import dev.grpo.api.reward.remote.RemoteScoreRequest;
+import dev.grpo.api.reward.remote.RemoteScoreResponse;
 import dev.grpo.reward.rule.ParamSchema;
 import dev.grpo.reward.rule.RewardRule;
 import dev.grpo.reward.rule.RuleResult;
@@ -23,7 +27,8 @@ import tools.jackson.databind.ObjectMapper;
 
 /**
  * A rule served by a registered remote service: {@code POST {url}/score} with the items of one
- * group in one request, one result per item back, in order.
+ * group in one request ({@link RemoteScoreRequest}), one result per item back, in order ({@link
+ * RemoteScoreResponse}).
  *
  * <p>It overrides {@link #scoreGroup}, so the scoring engine hands it whole groups (same {@code
  * groupId}, else same prompt) and makes one HTTP call per group; an item with neither is a group of
@@ -134,12 +139,14 @@ public final class RemoteRule implements RewardRule<ParamSchema.Values> {
     }
     String body;
     try {
-      body = mapper.writeValueAsString(Map.of("items", group.stream().map(this::item).toList()));
+      body =
+          mapper.writeValueAsString(
+              new RemoteScoreRequest(group.stream().map(RemoteRule::item).toList()));
     } catch (JacksonException e) {
       return all(group, error("could not encode the items", Map.of("message", msg(e))));
     }
     HttpRequest request =
-        HttpRequest.newBuilder(URI.create(url + "/score"))
+        HttpRequest.newBuilder(URI.create(url + RemoteRuleProtocol.SCORE_PATH))
             .timeout(timeout)
             .header("Content-Type", "application/json")
             .header("Accept", "application/json")
@@ -199,9 +206,9 @@ public final class RemoteRule implements RewardRule<ParamSchema.Values> {
       return brokeContract("result " + index + " is not an object");
     }
     JsonNode statusNode = node.get("status");
-    RuleStatus status;
+    RemoteRuleStatus status;
     try {
-      status = RuleStatus.valueOf(statusNode == null ? "" : statusNode.asString());
+      status = RemoteRuleStatus.valueOf(statusNode == null ? "" : statusNode.asString());
     } catch (IllegalArgumentException e) {
       return brokeContract("result " + index + " has no valid status");
     }
@@ -214,17 +221,21 @@ public final class RemoteRule implements RewardRule<ParamSchema.Values> {
     }
     JsonNode score = node.get("score");
     boolean hasScore = score != null && !score.isNull();
-    if (status == RuleStatus.OK) {
-      if (!hasScore || !score.isNumber() || !Double.isFinite(score.asDouble())) {
-        return brokeContract("result " + index + " is OK but has no finite score");
-      }
-      return RuleResult.ok(score.asDouble(), details);
+    // checked on the JSON, not after binding: a score sent as text is a broken contract, not a
+    // number to coerce
+    if (status == RemoteRuleStatus.OK
+        && (!hasScore || !score.isNumber() || !Double.isFinite(score.asDouble()))) {
+      return brokeContract("result " + index + " is OK but has no finite score");
     }
-    if (hasScore) {
+    if (status != RemoteRuleStatus.OK && hasScore) {
       return brokeContract("result " + index + " is " + status + " but carries a score");
     }
-    details.putIfAbsent("reason", "remote rule " + name + " answered " + status);
-    return new RuleResult(status, null, details);
+    if (status != RemoteRuleStatus.OK) {
+      details.putIfAbsent("reason", "remote rule " + name + " answered " + status);
+    }
+    RemoteScoreResponse.Result wire =
+        new RemoteScoreResponse.Result(status, hasScore ? score.asDouble() : null, details);
+    return new RuleResult(RuleStatus.valueOf(wire.status().name()), wire.score(), wire.details());
   }
 
   private RuleResult brokeContract(String problem) {
@@ -235,22 +246,15 @@ public final class RemoteRule implements RewardRule<ParamSchema.Values> {
     return RuleResult.error(reason, details);
   }
 
-  private Map<String, Object> item(ScoringInput input) {
-    Map<String, Object> item = new LinkedHashMap<>();
-    item.put("id", input.id());
-    item.put("prompt", input.prompt());
-    item.put("completion", input.completion());
+  private static RemoteScoreRequest.Item item(ScoringInput input) {
     ScoringInput.Reference ref = input.reference();
-    if (ref != null) {
-      Map<String, Object> reference = new LinkedHashMap<>();
-      reference.put("answer", ref.answer());
-      reference.put("tests", ref.tests());
-      reference.put("language", ref.language());
-      item.put("reference", reference);
-    } else {
-      item.put("reference", null);
-    }
-    return item;
+    return new RemoteScoreRequest.Item(
+        input.id(),
+        input.prompt(),
+        input.completion(),
+        ref == null
+            ? null
+            : new RemoteScoreRequest.Reference(ref.answer(), ref.tests(), ref.language()));
   }
 
   private static List<RuleResult> all(List<ScoringInput> group, RuleResult result) {

@@ -1,5 +1,8 @@
 package dev.grpo.reward.remote;
 
+import dev.grpo.api.reward.remote.RegisterRuleRequest;
+import dev.grpo.api.reward.remote.RemoteRuleInfo;
+import dev.grpo.api.reward.remote.RemoteRuleProtocol;
 import dev.grpo.api.web.ApiException;
 import dev.grpo.api.web.FieldProblem;
 import dev.grpo.api.web.InvalidRequestException;
@@ -298,7 +301,10 @@ public class RemoteRuleService {
   /** Null when {@code GET {url}/health} answers 2xx within the timeout, else what went wrong. */
   private String healthProblem(String url, Duration timeout) {
     HttpRequest request =
-        HttpRequest.newBuilder(URI.create(url + "/health")).timeout(timeout).GET().build();
+        HttpRequest.newBuilder(URI.create(url + RemoteRuleProtocol.HEALTH_PATH))
+            .timeout(timeout)
+            .GET()
+            .build();
     try {
       HttpResponse<Void> response = http.send(request, HttpResponse.BodyHandlers.discarding());
       return response.statusCode() / 100 == 2 ? null : "answered HTTP " + response.statusCode();

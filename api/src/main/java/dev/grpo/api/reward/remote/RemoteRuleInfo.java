@@ -1,4 +1,4 @@
-package dev.grpo.reward.remote;
+package dev.grpo.api.reward.remote;
 
 /**
  * A remote rule registration as the API shows it.

@@ -1,4 +1,4 @@
-package dev.grpo.reward.remote;
+package dev.grpo.api.reward.remote;
 
 import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
