@@ -1,0 +1,137 @@
+package dev.grpo.trainer.step;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.grpo.ledger.testing.SharedPostgres;
+import java.time.Duration;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+
+/** The run lease against a real PostgreSQL: claim order, exclusivity, expiry and fencing. */
+@SpringBootTest(
+    properties = {
+      "grpo.trainer.api-key=k",
+      "grpo.ledger.reaper-interval=1h",
+      "grpo.trainer.orchestrator.enabled=false"
+    })
+class RunLeasesIT {
+
+  @DynamicPropertySource
+  static void database(DynamicPropertyRegistry registry) {
+    SharedPostgres.register(registry);
+  }
+
+  @Autowired RunLeases leases;
+  @Autowired JdbcTemplate jdbc;
+
+  @BeforeEach
+  void empty() {
+    jdbc.update("DELETE FROM run");
+  }
+
+  private UUID queued(String name, int secondsAgo) {
+    UUID id = UUID.randomUUID();
+    jdbc.update(
+        "INSERT INTO run (id, name, spec, state, created_at) VALUES (?, ?, '{\"seed\": 1}'::jsonb,"
+            + " 'QUEUED', now() - ? * interval '1 second')",
+        id,
+        name,
+        secondsAgo);
+    return id;
+  }
+
+  private Map<String, Object> row(UUID id) {
+    return jdbc.queryForMap(
+        "SELECT state, lease_owner, current_step, policy_version, error, started_at FROM run"
+            + " WHERE id = ?",
+        id);
+  }
+
+  @Test
+  void claimsTheOldestQueuedRunOnceAndOnlyOnce() {
+    UUID newer = queued("newer", 10);
+    UUID older = queued("older", 20);
+    RunLeases.Claim first = leases.claim("a", Duration.ofMinutes(1)).orElseThrow();
+    assertThat(first.runId()).isEqualTo(older);
+    assertThat(first.spec()).contains("\"seed\"");
+    assertThat(row(older)).containsEntry("state", "RUNNING").containsEntry("lease_owner", "a");
+    assertThat(row(older).get("started_at")).isNotNull();
+    assertThat(leases.claim("b", Duration.ofMinutes(1)).orElseThrow().runId()).isEqualTo(newer);
+    assertThat(leases.claim("c", Duration.ofMinutes(1))).isEmpty();
+  }
+
+  @Test
+  void anExpiredLeaseIsTakenOverAndTheOldOwnerIsFencedOut() throws InterruptedException {
+    UUID run = queued("r", 1);
+    leases.claim("dead", Duration.ofSeconds(3)).orElseThrow();
+    assertThat(leases.progress(run, "dead", 3, 4)).isTrue();
+    assertThat(leases.claim("other", Duration.ofMinutes(1))).as("lease still valid").isEmpty();
+    Thread.sleep(3_500);
+    RunLeases.Claim takeover = leases.claim("new", Duration.ofMinutes(1)).orElseThrow();
+    assertThat(takeover.runId()).isEqualTo(run);
+    assertThat(takeover.currentStep()).isEqualTo(3);
+    assertThat(takeover.policyVersion()).isEqualTo(4);
+    // the dead owner's late writes change nothing
+    assertThat(leases.heartbeat(run, "dead", Duration.ofMinutes(1))).isFalse();
+    assertThat(leases.progress(run, "dead", 9, 10)).isFalse();
+    assertThat(leases.finish(run, "dead", "SUCCEEDED", null)).isFalse();
+    assertThat(row(run))
+        .containsEntry("state", "RUNNING")
+        .containsEntry("lease_owner", "new")
+        .containsEntry("current_step", 3);
+    assertThat(leases.holds(run, "new")).isTrue();
+    assertThat(leases.holds(run, "dead")).isFalse();
+  }
+
+  @Test
+  void heartbeatsKeepTheLease() throws InterruptedException {
+    UUID run = queued("r", 1);
+    leases.claim("a", Duration.ofMillis(300)).orElseThrow();
+    for (int i = 0; i < 4; i++) {
+      Thread.sleep(150);
+      assertThat(leases.heartbeat(run, "a", Duration.ofMillis(300))).isTrue();
+    }
+    assertThat(leases.claim("b", Duration.ofMinutes(1))).isEmpty();
+  }
+
+  @Test
+  void finishOnlyEndsARunThatIsStillRunning() {
+    UUID run = queued("r", 1);
+    leases.claim("a", Duration.ofMinutes(1)).orElseThrow();
+    // the user cancels while the step runs: the trainer's SUCCEEDED must not overwrite it
+    jdbc.update(
+        "UPDATE run SET state = 'CANCELLED', lease_owner = NULL, lease_expires_at = NULL"
+            + " WHERE id = ?",
+        run);
+    assertThat(leases.finish(run, "a", "SUCCEEDED", null)).isFalse();
+    assertThat(row(run)).containsEntry("state", "CANCELLED");
+    UUID other = queued("o", 1);
+    leases.claim("a", Duration.ofMinutes(1)).orElseThrow();
+    assertThat(leases.finish(other, "a", "FAILED", "boom")).isTrue();
+    assertThat(row(other))
+        .containsEntry("state", "FAILED")
+        .containsEntry("error", "boom")
+        .containsEntry("lease_owner", null);
+  }
+
+  @Test
+  void aPausedRunKeepsItsLeaseUntilReleasedAndIsNotClaimable() {
+    UUID run = queued("r", 1);
+    leases.claim("a", Duration.ofMinutes(1)).orElseThrow();
+    jdbc.update("UPDATE run SET state = 'PAUSED' WHERE id = ?", run);
+    assertThat(leases.heartbeat(run, "a", Duration.ofMinutes(1))).isTrue();
+    leases.release(run, "a");
+    assertThat(row(run)).containsEntry("state", "PAUSED").containsEntry("lease_owner", null);
+    assertThat(leases.claim("b", Duration.ofMinutes(1))).isEmpty();
+    // resume puts it back in the queue, where the next trainer claims it
+    jdbc.update("UPDATE run SET state = 'QUEUED' WHERE id = ?", run);
+    assertThat(leases.claim("b", Duration.ofMinutes(1)).orElseThrow().runId()).isEqualTo(run);
+  }
+}
