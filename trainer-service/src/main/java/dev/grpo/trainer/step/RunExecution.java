@@ -150,6 +150,10 @@ final class RunExecution {
       return driveSteps();
     } catch (LeaseLostException e) {
       log.warn("run {}: {}", runId, e.getMessage());
+      if (ctx.stopping().get()) {
+        // shutting down mid-step: hand the run to the next trainer at once; it redoes the step
+        ctx.leases().release(runId, owner);
+      }
       return Outcome.LOST;
     } catch (RuntimeException e) {
       log.error("run {} failed", runId, e);
@@ -898,8 +902,9 @@ final class RunExecution {
 
   // ---------------------------------------------------------------- small things
 
+  /** False when the lease is gone or the trainer shuts down: stop retrying, stop the step. */
   private boolean keepGoing() {
-    return !leaseLost.get();
+    return !leaseLost.get() && !ctx.stopping().get();
   }
 
   private RunSpec.Reward ruleSpec(String rule) {

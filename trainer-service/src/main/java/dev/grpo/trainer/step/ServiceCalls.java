@@ -103,7 +103,7 @@ class ServiceCalls {
           what + " kept failing for the whole retry timeout: " + e.getMessage(), status, e);
     }
     if (!keepGoing.getAsBoolean()) {
-      throw new LeaseLostException("stopped retrying " + what + ": the run's lease is gone");
+      throw new LeaseLostException("stopped retrying " + what + ": lease lost or shutting down");
     }
     if (attempt == 1 || attempt % 10 == 0) {
       log.warn("{} failed (attempt {}), retrying: {}", what, attempt, e.getMessage());
