@@ -85,6 +85,8 @@ class EndToEndIT {
   @BeforeAll
   static void start() throws Exception {
     state = Files.createTempDirectory("grpo-e2e");
+    // the launcher logs through slf4j-simple; the in-JVM rule service must not insist on Logback
+    System.setProperty("org.springframework.boot.logging.LoggingSystem", "none");
     ruleApp =
         new SpringApplicationBuilder(KeywordRuleApplication.class)
             .run(

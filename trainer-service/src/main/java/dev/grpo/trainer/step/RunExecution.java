@@ -423,14 +423,15 @@ final class RunExecution {
       zeroStdGroups += group.degenerate() ? 1 : 0;
     }
     ObjectNode metrics = ctx.mapper().createObjectNode();
-    metrics.put("reward_mean", stats[0]);
-    metrics.put("reward_std", stats[1]);
+    // NaN when every completion was skipped: stored as null (JSON has no NaN)
+    putFinite(metrics, "reward_mean", stats[0]);
+    putFinite(metrics, "reward_std", stats[1]);
     metrics.put("zero_std_fraction", (double) zeroStdGroups / kept.size());
     metrics.put("zero_advantage_fraction", m.zeroAdvantageFraction());
     putFinite(metrics, "kl", m.kl());
-    metrics.put("loss", m.loss());
+    putFinite(metrics, "loss", m.loss());
     putFinite(metrics, "entropy", m.entropy());
-    metrics.put("grad_norm", m.gradNorm());
+    putFinite(metrics, "grad_norm", m.gradNorm());
     metrics.put("learning_rate", m.learningRate());
     metrics.put("clip_ratio_low", m.last().clipRatioLow());
     metrics.put("clip_ratio_high", m.last().clipRatioHigh());
@@ -944,7 +945,7 @@ final class RunExecution {
             "loss",
             "grad_norm",
             "learning_rate")) {
-      double v = metrics.has(name) ? metrics.get(name).asDouble() : Double.NaN;
+      double v = metrics.hasNonNull(name) ? metrics.get(name).asDouble() : Double.NaN;
       String meter =
           switch (name) {
             case "reward_mean" -> "grpo.reward.mean";
@@ -985,7 +986,9 @@ final class RunExecution {
                 meters.set(
                     "grpo.reward.rule.mean",
                     runId,
-                    e.getValue().has("mean") ? e.getValue().get("mean").asDouble() : Double.NaN,
+                    e.getValue().hasNonNull("mean")
+                        ? e.getValue().get("mean").asDouble()
+                        : Double.NaN,
                     "rule",
                     e.getKey()));
     meters.set("grpo.step", runId, next.step());
