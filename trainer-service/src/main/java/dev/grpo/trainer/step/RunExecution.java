@@ -195,8 +195,14 @@ final class RunExecution {
                   : null) {
         long version = state.step() + 1;
         publish(policy, version);
-        if (state.step() == 0 && !spec.coldStart().enabled()) {
-          evaluate(0, version, null);
+        int done = (int) state.step();
+        if (latest.isPresent()
+            ? evaluatesAt(done) && !ctx.steps().hasEval(runId, done)
+            : done == 0 && !spec.coldStart().enabled()) {
+          // a trainer that died in the evaluation at its checkpoint's step left it undone, its
+          // greedy completions perhaps stored without rewards; no step after the checkpoint
+          // evaluates there again, so the successor does it here
+          evaluate(done, version, null);
         }
         GrpoTrainer trainer =
             new GrpoTrainer(
@@ -248,6 +254,12 @@ final class RunExecution {
       }
       return boundaryOr(Outcome.LOST);
     }
+  }
+
+  /** Whether the run is evaluated after {@code done} steps: at the start, every K, at the end. */
+  private boolean evaluatesAt(int done) {
+    int every = spec.schedule().evalEvery();
+    return done == 0 || done == spec.schedule().steps() || (every > 0 && done % every == 0);
   }
 
   /** Null to go on; otherwise why the run stops at this boundary. */
