@@ -418,9 +418,10 @@ final class RunExecution {
     timings.put("sync", seconds(t3));
     int every = spec.schedule().checkpointEvery();
     boolean last = next.step() == spec.schedule().steps();
+    Checkpointer.Checkpoint written = null;
     if (last || (every > 0 && next.step() % every == 0)) {
       long t4 = System.nanoTime();
-      checkpoint(policy, optimizer, next);
+      written = writeCheckpoint(policy, optimizer, next);
       timings.put("checkpoint", seconds(t4));
     }
 
@@ -470,6 +471,11 @@ final class RunExecution {
     ObjectNode timingNode = ctx.mapper().createObjectNode();
     timings.forEach(timingNode::put);
     ctx.steps().finish(runId, s, "DONE", metrics, timingNode);
+    if (written != null) {
+      // recorded only once the step is DONE: a successor resumes from this checkpoint without
+      // redoing the step, so a step row still SYNCING then would stay so for good
+      ctx.checkpoints().record(runId, nextVersion, written);
+    }
     if (!ctx.leases().progress(runId, owner, (int) next.step(), nextVersion)) {
       throw new LeaseLostException("lost the lease while recording step " + s);
     }
@@ -889,15 +895,26 @@ final class RunExecution {
 
   /** Writes and records the checkpoint of {@code state} unless the ledger has it already. */
   private void checkpoint(DecoderModel policy, AdamW optimizer, TrainingState state) {
+    Checkpointer.Checkpoint written = writeCheckpoint(policy, optimizer, state);
+    if (written != null) {
+      ctx.checkpoints().record(runId, state.step() + 1, written);
+    }
+  }
+
+  /**
+   * Writes the checkpoint of {@code state} unless the ledger has it already (null then); resuming
+   * uses it only once it is recorded.
+   */
+  private Checkpointer.Checkpoint writeCheckpoint(
+      DecoderModel policy, AdamW optimizer, TrainingState state) {
     int step = (int) state.step();
     if (ctx.checkpoints().recorded(runId, step)) {
-      return;
+      return null;
     }
     Path dir = checkpointDir(step);
     // a directory the ledger does not vouch for is what a crash between write and record left
     deleteRecursively(dir);
-    Checkpointer.Checkpoint written = Checkpointer.save(dir, policy, optimizer, state);
-    ctx.checkpoints().record(runId, state.step() + 1, written);
+    return Checkpointer.save(dir, policy, optimizer, state);
   }
 
   private Path checkpointDir(long step) {
