@@ -22,6 +22,7 @@ public final class LocalStack implements AutoCloseable {
   private final List<ServiceProcess> services = new java.util.concurrent.CopyOnWriteArrayList<>();
   private final AtomicBoolean closed = new AtomicBoolean();
   private volatile EmbeddedPostgres postgres;
+  private volatile String jdbcUrl;
 
   LocalStack(StackConfig config, PrintStream out) {
     this.config = config;
@@ -76,7 +77,7 @@ public final class LocalStack implements AutoCloseable {
             .setPort(config.pgPort())
             .setServerConfig("max_connections", "200")
             .start();
-    String jdbcUrl = "jdbc:postgresql://localhost:" + postgres.getPort() + "/postgres";
+    jdbcUrl = "jdbc:postgresql://localhost:" + postgres.getPort() + "/postgres";
     for (StackConfig.ServiceSpec spec : config.services()) {
       if (closed.get()) {
         return;
@@ -136,6 +137,48 @@ public final class LocalStack implements AutoCloseable {
 
   List<ServiceProcess> services() {
     return services;
+  }
+
+  /** The running (or last started) process of the service called {@code name}. */
+  ServiceProcess service(String name) {
+    return services.stream()
+        .filter(s -> s.spec().name().equals(name))
+        .findFirst()
+        .orElseThrow(() -> new IllegalArgumentException("the stack has no service " + name));
+  }
+
+  /** The stack's PostgreSQL (user and password {@code postgres}); null before {@link #start}. */
+  String jdbcUrl() {
+    return jdbcUrl;
+  }
+
+  /**
+   * Kills a service like a crash would (SIGKILL, with the processes it started) and returns its
+   * exit status. The stack does not restart it: see {@link #restart}.
+   */
+  int kill(String name) throws InterruptedException {
+    ServiceProcess service = service(name);
+    int status = service.kill();
+    out.printf("  %s (pid %d) killed, exit status %d%n", name, service.pid(), status);
+    return status;
+  }
+
+  /**
+   * Starts a service again with the same port, environment and log file (appended to), and waits
+   * until it is ready. One that is still running is stopped gracefully first.
+   */
+  synchronized ServiceProcess restart(String name) throws IOException, InterruptedException {
+    if (closed.get() || jdbcUrl == null) {
+      throw new IllegalStateException("the stack is not running");
+    }
+    ServiceProcess old = service(name);
+    old.stop(Duration.ofSeconds(20));
+    out.printf("Restarting %s on port %d ...%n", name, old.spec().port());
+    ServiceProcess fresh = ServiceProcess.start(config, old.spec(), jdbcUrl);
+    services.set(services.indexOf(old), fresh);
+    fresh.awaitReady(config.startTimeout(), closed::get);
+    out.printf("  %s is ready again (pid %d)%n", name, fresh.pid());
+    return fresh;
   }
 
   /**

@@ -72,6 +72,7 @@ final class ServiceProcess {
       env.putIfAbsent("GRPO_ROLLOUT_BACKENDS_0_TYPE", "embedded");
       env.putIfAbsent("GRPO_ROLLOUT_BACKENDS_0_MODEL", "tiny");
     }
+    env.putAll(config.extraEnv());
     builder.redirectErrorStream(true);
     builder.redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
     builder.directory(config.home().toFile());
@@ -141,6 +142,22 @@ final class ServiceProcess {
       process.destroyForcibly();
       Thread.currentThread().interrupt();
     }
+  }
+
+  /**
+   * Kills the service the way a crash would: SIGKILL on Linux ({@link Process#destroyForcibly}), so
+   * no shutdown hook, graceful shutdown or lease release runs; the processes it started (code
+   * sandboxes) are killed with it. Returns its exit status once it is gone (137 for a SIGKILL).
+   */
+  int kill() throws InterruptedException {
+    // taken first: once the JVM is gone its children are re-parented and no longer found from it
+    List<ProcessHandle> children = process.descendants().toList();
+    process.destroyForcibly();
+    children.forEach(ProcessHandle::destroyForcibly);
+    if (!process.waitFor(30, TimeUnit.SECONDS)) {
+      throw new IllegalStateException(spec.name() + " (pid " + pid() + ") survived a SIGKILL");
+    }
+    return process.exitValue();
   }
 
   boolean isAlive() {

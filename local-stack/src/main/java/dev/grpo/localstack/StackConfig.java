@@ -4,6 +4,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -18,6 +19,8 @@ import java.util.Map;
  * @param generatedKey whether the key was generated for this start
  * @param startTimeout how long a service may take to become ready ({@code GRPO_START_TIMEOUT},
  *     seconds)
+ * @param extraEnv environment every service gets on top of the stack's own (and may override it
+ *     with): a test's short leases, a developer's log levels; empty from {@link #fromEnvironment}
  */
 record StackConfig(
     Path home,
@@ -27,7 +30,12 @@ record StackConfig(
     String apiKey,
     boolean generatedKey,
     String javaOptions,
-    Duration startTimeout) {
+    Duration startTimeout,
+    Map<String, String> extraEnv) {
+
+  StackConfig {
+    extraEnv = Map.copyOf(extraEnv);
+  }
 
   /** One service of the stack: its module (and jar) name and port. */
   record ServiceSpec(String name, int port) {
@@ -69,7 +77,24 @@ record StackConfig(
         key,
         generated,
         env.getOrDefault("GRPO_JAVA_OPTS", "-Xmx2g"),
-        Duration.ofSeconds(positive(env, "GRPO_START_TIMEOUT", 300)));
+        Duration.ofSeconds(positive(env, "GRPO_START_TIMEOUT", 300)),
+        Map.of());
+  }
+
+  /** This configuration with {@code env} added to every service's environment. */
+  StackConfig withExtraEnv(Map<String, String> env) {
+    Map<String, String> merged = new HashMap<>(extraEnv);
+    merged.putAll(env);
+    return new StackConfig(
+        home, stateDir, pgPort, services, apiKey, generatedKey, javaOptions, startTimeout, merged);
+  }
+
+  /** The service called {@code name}. */
+  ServiceSpec service(String name) {
+    return services.stream()
+        .filter(s -> s.name().equals(name))
+        .findFirst()
+        .orElseThrow(() -> new IllegalArgumentException("the stack has no service " + name));
   }
 
   private static int positive(Map<String, String> env, String name, int fallback) {

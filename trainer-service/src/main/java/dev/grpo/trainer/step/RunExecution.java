@@ -199,8 +199,14 @@ final class RunExecution {
                   : null) {
         long version = state.step() + 1;
         publish(policy, version);
-        if (state.step() == 0 && !spec.coldStart().enabled()) {
-          evaluate(0, version, null);
+        int done = (int) state.step();
+        if (latest.isPresent()
+            ? evaluatesAt(done) && !ctx.steps().hasEval(runId, done)
+            : done == 0 && !spec.coldStart().enabled()) {
+          // a trainer that died in the evaluation at its checkpoint's step left it undone, its
+          // greedy completions perhaps stored without rewards; no step after the checkpoint
+          // evaluates there again, so the successor does it here
+          evaluate(done, version, null);
         }
         GrpoTrainer trainer =
             new GrpoTrainer(
@@ -252,6 +258,12 @@ final class RunExecution {
       }
       return boundaryOr(Outcome.LOST);
     }
+  }
+
+  /** Whether the run is evaluated after {@code done} steps: at the start, every K, at the end. */
+  private boolean evaluatesAt(int done) {
+    int every = spec.schedule().evalEvery();
+    return done == 0 || done == spec.schedule().steps() || (every > 0 && done % every == 0);
   }
 
   /** Null to go on; otherwise why the run stops at this boundary. */
@@ -410,9 +422,10 @@ final class RunExecution {
     timings.put("sync", seconds(t3));
     int every = spec.schedule().checkpointEvery();
     boolean last = next.step() == spec.schedule().steps();
+    Checkpointer.Checkpoint written = null;
     if (last || (every > 0 && next.step() % every == 0)) {
       long t4 = System.nanoTime();
-      checkpoint(policy, optimizer, next);
+      written = writeCheckpoint(policy, optimizer, next);
       timings.put("checkpoint", seconds(t4));
     }
 
@@ -463,6 +476,11 @@ final class RunExecution {
     ObjectNode timingNode = ctx.mapper().createObjectNode();
     timings.forEach(timingNode::put);
     ctx.steps().finish(runId, s, "DONE", metrics, timingNode);
+    if (written != null) {
+      // recorded only once the step is DONE: a successor resumes from this checkpoint without
+      // redoing the step, so a step row still SYNCING then would stay so for good
+      ctx.checkpoints().record(runId, nextVersion, written);
+    }
     if (!ctx.leases().progress(runId, owner, (int) next.step(), nextVersion)) {
       throw new LeaseLostException("lost the lease while recording step " + s);
     }
@@ -882,15 +900,26 @@ final class RunExecution {
 
   /** Writes and records the checkpoint of {@code state} unless the ledger has it already. */
   private void checkpoint(DecoderModel policy, AdamW optimizer, TrainingState state) {
+    Checkpointer.Checkpoint written = writeCheckpoint(policy, optimizer, state);
+    if (written != null) {
+      ctx.checkpoints().record(runId, state.step() + 1, written);
+    }
+  }
+
+  /**
+   * Writes the checkpoint of {@code state} unless the ledger has it already (null then); resuming
+   * uses it only once it is recorded.
+   */
+  private Checkpointer.Checkpoint writeCheckpoint(
+      DecoderModel policy, AdamW optimizer, TrainingState state) {
     int step = (int) state.step();
     if (ctx.checkpoints().recorded(runId, step)) {
-      return;
+      return null;
     }
     Path dir = checkpointDir(step);
     // a directory the ledger does not vouch for is what a crash between write and record left
     deleteRecursively(dir);
-    Checkpointer.Checkpoint written = Checkpointer.save(dir, policy, optimizer, state);
-    ctx.checkpoints().record(runId, state.step() + 1, written);
+    return Checkpointer.save(dir, policy, optimizer, state);
   }
 
   private Path checkpointDir(long step) {

@@ -85,6 +85,17 @@ public class StepLedger {
         mapper.writeValueAsString(metrics));
   }
 
+  /** Whether the evaluation after {@code step} steps is recorded. */
+  boolean hasEval(UUID runId, int step) {
+    Integer n =
+        jdbc.queryForObject(
+            "SELECT count(*) FROM run_eval WHERE run_id = ? AND step_no = ?",
+            Integer.class,
+            runId,
+            step);
+    return n != null && n > 0;
+  }
+
   /** Steps {@code >= from}, oldest first, at most {@code limit}. */
   public List<StepRow> steps(UUID runId, int from, int limit) {
     return jdbc.query(
