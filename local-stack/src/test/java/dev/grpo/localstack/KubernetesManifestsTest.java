@@ -139,9 +139,14 @@ class KubernetesManifestsTest {
     ServiceSources sources = sources();
     // what a cluster must set, read from the application.ymls: no default or a localhost one
     for (String module : ServiceSources.MODULES) {
+      List<String> required = new java.util.ArrayList<>(List.of("GRPO_API_KEY", "GRPO_DB_URL"));
+      if (module.equals("trainer-service")) {
+        // the orchestrator calls the other two services
+        required.addAll(List.of("GRPO_ROLLOUT_URL", "GRPO_REWARD_URL"));
+      }
       assertThat(sources.requiredEnv().get(module))
           .as(module)
-          .containsExactlyInAnyOrder("GRPO_API_KEY", "GRPO_DB_URL");
+          .containsExactlyInAnyOrderElementsOf(required);
       // and the ledger credentials, which have a laptop default but must match PostgreSQL's
       assertThat(Files.readString(ROOT.resolve(module + "/src/main/resources/application.yml")))
           .contains("${GRPO_DB_USER:", "${GRPO_DB_PASSWORD:");

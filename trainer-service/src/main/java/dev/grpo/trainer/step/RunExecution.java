@@ -200,6 +200,10 @@ final class RunExecution {
         long version = state.step() + 1;
         publish(policy, version);
         int done = (int) state.step();
+        // a successor redoes the steps after the checkpoint: the run shows where it really is
+        if (!ctx.leases().progress(runId, owner, done, version)) {
+          throw new LeaseLostException("lost the lease while resuming");
+        }
         if (latest.isPresent()
             ? evaluatesAt(done) && !ctx.steps().hasEval(runId, done)
             : done == 0 && !spec.coldStart().enabled()) {
@@ -880,6 +884,15 @@ final class RunExecution {
 
   private void prunePolicies(long current) {
     Path root = runDir.resolve("policy");
+    try (Stream<Path> dirs = Files.list(root)) {
+      for (Path tmp :
+          dirs.filter(p -> p.getFileName().toString().matches("\\.v\\d+\\..*\\.tmp")).toList()) {
+        // what a trainer killed while writing weights left; this run's publishes are sequential
+        deleteRecursively(tmp);
+      }
+    } catch (IOException e) {
+      log.warn("run {}: cannot list {}: {}", runId, root, e.toString());
+    }
     try (Stream<Path> dirs = Files.list(root)) {
       for (Path d :
           dirs.filter(p -> p.getFileName().toString().matches("v\\d+"))
