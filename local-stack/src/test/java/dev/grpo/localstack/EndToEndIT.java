@@ -306,6 +306,52 @@ class EndToEndIT {
 
   @Test
   @Order(5)
+  void dynamicSamplingDropsGroupsWhoseRewardsAgreeAndRefillsThem() throws Exception {
+    String run =
+        create(
+            spec("dapo", null, 2)
+                .replace(
+                    "\"algorithm\": {\"groupSize\": 4,",
+                    "\"algorithm\": {\"dynamicSampling\": {\"enabled\": true,"
+                        + " \"maxRefillRounds\": 2}, \"groupSize\": 4,"));
+    awaitRun(run, r -> r.get("state").asString().equals("SUCCEEDED"));
+    for (JsonNode step : get(trainer + "/api/v1/runs/" + run + "/steps").get("steps")) {
+      int s = step.get("step").asInt();
+      JsonNode dyn = step.get("metrics").get("dynamic_sampling");
+      int sampled = dyn.get("groups_sampled").asInt();
+      int dropped = dyn.get("groups_dropped").asInt();
+      int rounds = dyn.get("rounds").asInt();
+      // the ledger holds every group the step sampled, refills included
+      String where =
+          " WHERE c.run_id = '" + run + "' AND c.step_no = " + s + " AND c.item_key LIKE 'train-%'";
+      assertThat(query("SELECT count(DISTINCT item_key) FROM completion c" + where))
+          .isEqualTo(Integer.toString(sampled));
+      // a dropped group is one whose weighted rewards all agree, recomputed from the reward rows
+      String agreeing =
+          query(
+              "SELECT count(*) FROM (SELECT c.item_key FROM completion c JOIN ("
+                  + " SELECT completion_id, sum(CASE rule_id WHEN 'math_accuracy' THEN 1.0"
+                  + " ELSE 0.2 END * score) AS total FROM reward GROUP BY completion_id) t"
+                  + " ON t.completion_id = c.id"
+                  + where
+                  + " GROUP BY c.item_key HAVING max(t.total) = min(t.total)) g");
+      assertThat(dropped).as("step %d", s).isEqualTo(Integer.parseInt(agreeing));
+      assertThat(dyn.get("dropped_fraction").asDouble())
+          .isCloseTo((double) dropped / sampled, org.assertj.core.data.Offset.offset(1e-12));
+      // refills happen exactly while fewer than 4 groups with signal were found, up to the cap
+      assertThat(rounds).isBetween(1, 3);
+      // round 1 asks 4 prompts, each refill as many as are still missing (at least one)
+      assertThat(sampled).isBetween(4 + (rounds - 1), 4 * rounds);
+      boolean enough = sampled - dropped >= 4;
+      assertThat(enough || rounds == 3).as("stopped early without enough groups").isTrue();
+      assertThat(step.get("metrics").get("prompts").asInt()).isEqualTo(4);
+    }
+    assertThat(text(trainer + "/actuator/prometheus"))
+        .contains("grpo_dynamic_sampling_dropped_fraction{run=\"" + run + "\"");
+  }
+
+  @Test
+  @Order(6)
   void everyMetricTheDashboardQueriesIsExposedAfterTheRuns() throws Exception {
     // one sandboxed program, so the sandbox meters have a sample when the sandbox can run here
     HttpResponse<String> sandbox =
