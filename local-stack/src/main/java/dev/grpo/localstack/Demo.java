@@ -175,10 +175,7 @@ final class Demo {
               firstStep = firstStep == null ? now : firstStep;
               lastStep = now;
               steps.add(step);
-              double perStep =
-                  steps.size() > 1
-                      ? Duration.between(firstStep, now).toMillis() / 1000.0 / (steps.size() - 1)
-                      : step.seconds() == null ? 0 : step.seconds();
+              double perStep = DemoReport.secondsPerStep(steps);
               String progress = DemoReport.progressLine(step, totalSteps, perStep);
               if (step.done()) {
                 progress(progress);

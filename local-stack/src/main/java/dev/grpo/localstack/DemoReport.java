@@ -2,6 +2,8 @@ package dev.grpo.localstack;
 
 import java.math.BigDecimal;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -25,6 +27,7 @@ final class DemoReport {
    * @param format the mean of {@code format} over them
    * @param kl null when the run has no KL term (β = 0)
    * @param seconds the trainer's own timing of the step ({@code phaseTimings.total})
+   * @param finishedAt when the trainer finished the step (null when it did not say)
    * @param error why the step failed, when its state is not {@code DONE}
    */
   record StepProgress(
@@ -36,6 +39,7 @@ final class DemoReport {
       Double format,
       Double kl,
       Double seconds,
+      Instant finishedAt,
       String error) {
 
     static StepProgress of(JsonNode event) {
@@ -50,6 +54,7 @@ final class DemoReport {
           number(rules.path("format").path("mean")),
           number(metrics.path("kl")),
           number(event.path("phaseTimings").path("total")),
+          instant(event.path("finishedAt")),
           text(metrics.path("error")));
     }
 
@@ -152,6 +157,22 @@ final class DemoReport {
         s.kl() == null ? " - " : fixed(s.kl(), 3),
         secondsPerStep,
         clock(eta));
+  }
+
+  /**
+   * The mean time between the trainer's step ends (evaluations included), from its own timestamps:
+   * the event stream polls the ledger, so steps that end close together arrive together. The first
+   * step has only its own timing.
+   */
+  static double secondsPerStep(List<StepProgress> steps) {
+    StepProgress first = steps.get(0);
+    StepProgress last = steps.get(steps.size() - 1);
+    if (steps.size() > 1 && first.finishedAt() != null && last.finishedAt() != null) {
+      return Duration.between(first.finishedAt(), last.finishedAt()).toMillis()
+          / 1000.0
+          / (steps.size() - 1);
+    }
+    return last.seconds() == null ? 0 : last.seconds();
   }
 
   /** {@code eval @ step 20: held-out accuracy 0.62, format 1.00 (102 items)}. */
@@ -272,6 +293,21 @@ final class DemoReport {
 
   private static Double number(JsonNode node) {
     return node.isNumber() ? node.asDouble() : null;
+  }
+
+  /** An ISO-8601 instant, or epoch seconds when the trainer writes dates as numbers. */
+  private static Instant instant(JsonNode node) {
+    if (node.isNumber()) {
+      return Instant.ofEpochMilli(Math.round(node.asDouble() * 1000));
+    }
+    if (node.isString()) {
+      try {
+        return Instant.parse(node.asString());
+      } catch (DateTimeParseException e) {
+        return null;
+      }
+    }
+    return null;
   }
 
   private static String text(JsonNode node) {

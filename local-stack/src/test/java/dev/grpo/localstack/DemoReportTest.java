@@ -7,6 +7,8 @@ import dev.grpo.localstack.DemoReport.EvalResult;
 import dev.grpo.localstack.DemoReport.StepProgress;
 import dev.grpo.localstack.DemoReport.WallTimes;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
 import java.util.Locale;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.json.JsonMapper;
@@ -16,7 +18,7 @@ class DemoReportTest {
   private static final JsonMapper JSON = JsonMapper.builder().build();
 
   private static StepProgress step(int step, Double kl) {
-    return new StepProgress(step, "DONE", 0.534, 0.312, 0.45, 0.98, kl, 1.2, null);
+    return new StepProgress(step, "DONE", 0.534, 0.312, 0.45, 0.98, kl, 1.2, null, null);
   }
 
   @Test
@@ -29,7 +31,8 @@ class DemoReportTest {
 
   @Test
   void theLastStepFillsTheBarAndHasNothingLeft() {
-    StepProgress last = new StepProgress(59, "DONE", 0.94, 0.12, 0.9, 1.0, 0.01234, 2.0, null);
+    StepProgress last =
+        new StepProgress(59, "DONE", 0.94, 0.12, 0.9, 1.0, 0.01234, 2.0, null, null);
     assertThat(DemoReport.progressLine(last, 60, 2.0))
         .isEqualTo(
             "step  60/60 [####################] reward 0.94 ± 0.12  acc 0.90  format 1.00"
@@ -48,7 +51,7 @@ class DemoReportTest {
 
   @Test
   void missingMetricsPrintAsDashes() {
-    StepProgress bare = new StepProgress(0, "DONE", null, null, null, null, null, null, null);
+    StepProgress bare = new StepProgress(0, "DONE", null, null, null, null, null, null, null, null);
     assertThat(DemoReport.progressLine(bare, 4, 0.5))
         .isEqualTo(
             "step   1/4 [#####...............] reward - ± -  acc -  format -  kl  -   0.5 s/step"
@@ -56,9 +59,23 @@ class DemoReportTest {
   }
 
   @Test
+  void theRateComesFromTheTrainersStepEndsNotFromWhenTheEventsArrived() {
+    Instant t0 = Instant.parse("2025-01-01T00:00:00Z");
+    StepProgress first = new StepProgress(0, "DONE", 0.1, 0.1, 0.1, 0.1, null, 0.8, t0, null);
+    assertThat(DemoReport.secondsPerStep(List.of(first))).isEqualTo(0.8);
+    List<StepProgress> three =
+        List.of(
+            first,
+            new StepProgress(1, "DONE", 0.1, 0.1, 0.1, 0.1, null, 0.8, t0.plusMillis(1100), null),
+            new StepProgress(2, "DONE", 0.1, 0.1, 0.1, 0.1, null, 0.8, t0.plusMillis(3000), null));
+    assertThat(DemoReport.secondsPerStep(three)).isEqualTo(1.5);
+  }
+
+  @Test
   void aFailedStepSaysWhy() {
     StepProgress failed =
-        new StepProgress(4, "FAILED", null, null, null, null, null, null, "reward-service 503");
+        new StepProgress(
+            4, "FAILED", null, null, null, null, null, null, null, "reward-service 503");
     assertThat(DemoReport.progressLine(failed, 60, 1.0))
         .isEqualTo("step   5/60 failed: reward-service 503");
   }
@@ -84,10 +101,21 @@ class DemoReportTest {
                     "rules":{"math_accuracy":{"mean":0.5,"ok":128,"failed":{}},
                              "format":{"mean":0.875,"ok":128,"failed":{}}}},
          "phaseTimings":{"rollout":0.5,"total":1.25},
-         "startedAt":"2025-01-01T00:00:00Z","finishedAt":"2025-01-01T00:00:01Z"}
+         "startedAt":"2025-01-01T00:00:00Z","finishedAt":"2025-01-01T00:00:01.250Z"}
         """;
     assertThat(StepProgress.of(JSON.readTree(event)))
-        .isEqualTo(new StepProgress(12, "DONE", 0.61, 0.3, 0.5, 0.875, null, 1.25, null));
+        .isEqualTo(
+            new StepProgress(
+                12,
+                "DONE",
+                0.61,
+                0.3,
+                0.5,
+                0.875,
+                null,
+                1.25,
+                Instant.parse("2025-01-01T00:00:01.250Z"),
+                null));
     String failed =
         """
         {"step":3,"state":"FAILED","policyVersion":4,
@@ -97,7 +125,7 @@ class DemoReportTest {
     assertThat(StepProgress.of(JSON.readTree(failed)))
         .isEqualTo(
             new StepProgress(
-                3, "FAILED", null, null, null, null, null, null, "math_accuracy: TIMEOUT"));
+                3, "FAILED", null, null, null, null, null, null, null, "math_accuracy: TIMEOUT"));
   }
 
   @Test
