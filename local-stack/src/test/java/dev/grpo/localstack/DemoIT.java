@@ -31,8 +31,8 @@ import tools.jackson.databind.node.ObjectNode;
 
 /**
  * {@code ./grpo demo} end to end against the real local stack (the service jars built earlier in
- * this reactor), with the shipped demo spec cut short: two cold-start epochs, four GRPO steps, an
- * evaluation every two.
+ * this reactor), with the shipped demo spec cut short: six cold-start epochs (enough for non-zero
+ * held-out numbers), four GRPO steps, an evaluation every two.
  */
 class DemoIT {
 
@@ -44,7 +44,7 @@ class DemoIT {
   static String shortSpec() {
     ObjectNode spec = (ObjectNode) JSON.readTree(Demo.defaultSpec());
     spec.put("name", "demo-it");
-    ((ObjectNode) spec.path("coldStart")).put("epochs", 2);
+    ((ObjectNode) spec.path("coldStart")).put("epochs", 6);
     ObjectNode schedule = (ObjectNode) spec.path("schedule");
     schedule.put("steps", 4);
     schedule.put("evalEvery", 2);
@@ -84,7 +84,7 @@ class DemoIT {
           .allSatisfy(s -> assertThat(s.rewardMean()).isNotNull().isBetween(0.0, 1.2));
       assertThat(result.evals()).extracting(EvalResult::step).containsExactly(0, 2, 4);
       assertThat(result.evals().get(0).coldStart()).isNotNull();
-      assertThat(result.evals().get(0).coldStart().epochs()).isEqualTo(2);
+      assertThat(result.evals().get(0).coldStart().epochs()).isEqualTo(6);
 
       // the ledger's evaluations are the ones the stream sent and the table shows
       String trainer = config.services().get(0).url();
@@ -125,7 +125,7 @@ class DemoIT {
       assertThat(printed)
           .contains(
               "cold start (SFT on 300 formatted examples) ...",
-              "cold start done: 20 updates (2 epochs)",
+              "cold start done: 60 updates (6 epochs)",
               "eval @ step 0: held-out accuracy ",
               "eval @ step 2: held-out accuracy ",
               "eval @ step 4: held-out accuracy ",
