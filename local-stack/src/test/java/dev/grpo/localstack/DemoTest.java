@@ -123,6 +123,10 @@ class DemoTest {
   }
 
   private Demo.Result runDemo(ByteArrayOutputStream console) throws Exception {
+    return runDemo(console, false);
+  }
+
+  private Demo.Result runDemo(ByteArrayOutputStream console, boolean redraw) throws Exception {
     StackConfig config =
         StackConfig.fromEnvironment(
             Map.of(
@@ -134,12 +138,11 @@ class DemoTest {
                 KEY));
     PrintStream out = new PrintStream(console, true, StandardCharsets.UTF_8);
     LocalStack stack = new LocalStack(config, out); // not started: the trainer is scripted
-    return new Demo(stack, out, false)
+    return new Demo(stack, out, redraw)
         .run("{\"name\":\"demo-test\"}", Duration.ofSeconds(30), Instant.now().minusSeconds(40));
   }
 
-  @Test
-  void aDroppedStreamIsResumedAfterTheLastCompleteEvent() throws Exception {
+  private void scriptADroppedStream() {
     firstStream =
         concat(
             List.of(
@@ -161,6 +164,11 @@ class DemoTest {
                 step(2, 0.75, "2025-01-01T00:00:05Z"),
                 eval(3, 0.6, ""),
                 List.of("event:end", "data:{\"state\":\"SUCCEEDED\",\"error\":null}", "")));
+  }
+
+  @Test
+  void aDroppedStreamIsResumedAfterTheLastCompleteEvent() throws Exception {
+    scriptADroppedStream();
     ByteArrayOutputStream console = new ByteArrayOutputStream();
 
     Demo.Result result = runDemo(console);
@@ -198,6 +206,24 @@ class DemoTest {
     assertThat(printed).contains("wall time: stack start 30 s, cold start ").endsWith(" s\n");
     assertThat(result.table()).isNotNull();
     assertThat(printed).contains(result.table());
+  }
+
+  @Test
+  void onATerminalTheProgressLineIsRedrawnAndOtherLinesStartOnALineOfTheirOwn() throws Exception {
+    scriptADroppedStream();
+    ByteArrayOutputStream console = new ByteArrayOutputStream();
+
+    runDemo(console, true);
+
+    String printed = console.toString(StandardCharsets.UTF_8);
+    assertThat(printed)
+        .contains(
+            "(10 items)\n\rstep   1/3 [######",
+            "ETA 0:02\rstep   2/3 [#############",
+            "ETA 0:02\rstep   3/3 [####################]",
+            "ETA 0:00\neval @ step 3: held-out accuracy 0.60",
+            "(10 items)\n\n                      held-out accuracy");
+    assertThat(printed.chars().filter(c -> c == '\r')).hasSize(3);
   }
 
   @Test
