@@ -117,6 +117,9 @@ public final class LocalStack implements AutoCloseable {
             .setCleanDataDirectory(false)
             .setPort(config.pgPort())
             .setServerConfig("max_connections", "200")
+            // our own hook stops PostgreSQL after the services; the library's would stop it at
+            // the same time, under services that are still shutting down (or cancelling a run)
+            .setRegisterShutdownHook(false)
             .start();
     String jdbcUrl = "jdbc:postgresql://localhost:" + postgres.getPort() + "/postgres";
     for (StackConfig.ServiceSpec spec : config.services()) {
