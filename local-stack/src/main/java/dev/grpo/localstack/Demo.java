@@ -120,6 +120,7 @@ final class Demo {
    */
   Result run(String specJson, Duration stackStart, Instant started)
       throws IOException, InterruptedException {
+    cancelLeftovers(json.readTree(specJson).path("name").asString());
     Instant created = Instant.now();
     JsonNode run = create(specJson);
     runId = run.path("id").asString();
@@ -279,25 +280,76 @@ final class Demo {
     return json.readTree(response.body());
   }
 
-  /** Polls the run until the trainer has claimed it (or it ended). */
+  /**
+   * Cancels the runs named as the demo's that are still queued or running: an interrupted demo
+   * (Ctrl-C reaches the services too, so its own cancel may not land) leaves its run to be resumed
+   * by the next trainer, and a trainer trains one run at a time, so it would go first.
+   */
+  private void cancelLeftovers(String name) throws IOException, InterruptedException {
+    if (name == null || name.isBlank()) {
+      return;
+    }
+    for (String state : List.of("RUNNING", "QUEUED")) {
+      for (JsonNode run : get("/api/v1/runs?size=200&state=" + state).path("items")) {
+        if (!name.equals(run.path("name").asString())) {
+          continue;
+        }
+        String id = run.path("id").asString();
+        HttpResponse<String> response =
+            http.send(
+                post("/api/v1/runs/" + id + "/cancel", "").build(),
+                HttpResponse.BodyHandlers.ofString());
+        if (response.statusCode() != 200) {
+          throw new IOException(
+              "could not cancel run %s, left over from an earlier demo (%d): %s"
+                  .formatted(id, response.statusCode(), response.body()));
+        }
+        line(
+            "cancelled run %s (%s at step %d), left over from an earlier demo"
+                .formatted(id, state, run.path("currentStep").asInt()));
+      }
+    }
+  }
+
+  /**
+   * Polls the run until the trainer has claimed it (or it ended); says once what it waits for when
+   * the trainer is busy with another run.
+   */
   private JsonNode awaitStart(JsonNode run) throws IOException, InterruptedException {
     JsonNode current = run;
+    boolean explained = false;
     while ("QUEUED".equals(current.path("state").asString())) {
       Thread.sleep(500);
       stackAlive();
-      HttpResponse<String> response =
-          http.send(
-              HttpRequest.newBuilder(URI.create(trainer + "/api/v1/runs/" + runId))
-                  .timeout(Duration.ofSeconds(30))
-                  .build(),
-              HttpResponse.BodyHandlers.ofString());
-      if (response.statusCode() != 200) {
-        throw new IOException(
-            "GET run " + runId + " answered " + response.statusCode() + ": " + response.body());
+      current = get("/api/v1/runs/" + runId);
+      if (!explained && "QUEUED".equals(current.path("state").asString())) {
+        for (JsonNode other : get("/api/v1/runs?size=200&state=RUNNING").path("items")) {
+          line(
+              "queued: the trainer trains one run at a time and is busy with run %s (%s, step %d/%d)"
+                  .formatted(
+                      other.path("id").asString(),
+                      other.path("name").asString(),
+                      other.path("currentStep").asInt(),
+                      other.path("spec").path("schedule").path("steps").asInt()));
+          explained = true;
+        }
       }
-      current = json.readTree(response.body());
     }
     return current;
+  }
+
+  private JsonNode get(String path) throws IOException, InterruptedException {
+    HttpResponse<String> response =
+        http.send(
+            HttpRequest.newBuilder(URI.create(trainer + path))
+                .timeout(Duration.ofSeconds(30))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    if (response.statusCode() != 200) {
+      throw new IOException(
+          "GET " + path + " answered " + response.statusCode() + ": " + response.body());
+    }
+    return json.readTree(response.body());
   }
 
   private Stream<String> openEvents(String lastEventId) throws IOException, InterruptedException {

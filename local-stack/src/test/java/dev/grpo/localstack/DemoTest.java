@@ -17,6 +17,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -61,10 +63,17 @@ class DemoTest {
                   + exchange.getRequestHeaders().getFirst("Authorization")
                   + " key="
                   + exchange.getRequestHeaders().getFirst("Idempotency-Key"));
-          if (path.equals("/api/v1/runs")) {
+          if (path.equals("/api/v1/runs") && exchange.getRequestMethod().equals("POST")) {
             respond(exchange, 201, RUN);
+          } else if (path.equals("/api/v1/runs")) {
+            String state = exchange.getRequestURI().getQuery().replaceAll(".*state=(\\w+).*", "$1");
+            respond(exchange, 200, "{\"items\":[" + String.join(",", others(state)) + "]}");
+          } else if (path.matches("/api/v1/runs/\\w+/cancel")) {
+            others.get(path.split("/")[4]).put("state", "CANCELLED");
+            respond(exchange, 200, "{}");
           } else if (path.equals("/api/v1/runs/r1")) {
-            respond(exchange, 200, "{\"id\":\"r1\",\"state\":\"RUNNING\",\"currentStep\":0}");
+            String state = queuedPolls.getAndDecrement() > 0 ? "QUEUED" : "RUNNING";
+            respond(exchange, 200, "{\"id\":\"r1\",\"state\":\"" + state + "\",\"currentStep\":0}");
           } else if (path.equals("/api/v1/runs/r1/events")) {
             lastEventIds.add(
                 String.valueOf(exchange.getRequestHeaders().getFirst("Last-Event-ID")));
@@ -81,6 +90,32 @@ class DemoTest {
           }
         });
     server.start();
+  }
+
+  /** Other runs in the ledger, by id: name, state, currentStep, steps. */
+  private final Map<String, Map<String, Object>> others =
+      Collections.synchronizedMap(new LinkedHashMap<>());
+
+  /** How many times GET /runs/r1 answers QUEUED before RUNNING. */
+  private final AtomicInteger queuedPolls = new AtomicInteger();
+
+  private List<String> others(String state) {
+    List<String> items = new ArrayList<>();
+    others.forEach(
+        (id, run) -> {
+          if (run.get("state").equals(state)) {
+            items.add(
+                "{\"id\":\"%s\",\"name\":\"%s\",\"state\":\"%s\",\"currentStep\":%d,\"spec\":{\"schedule\":{\"steps\":%d}}}"
+                    .formatted(
+                        id, run.get("name"), run.get("state"), run.get("step"), run.get("steps")));
+          }
+        });
+    return items;
+  }
+
+  private void otherRun(String id, String name, String state, int step, int steps) {
+    others.put(
+        id, new HashMap<>(Map.of("name", name, "state", state, "step", step, "steps", steps)));
   }
 
   @AfterEach
@@ -181,7 +216,10 @@ class DemoTest {
         .extracting(StepProgress::rewardMean)
         .containsExactly(0.25, 0.5, 0.75);
     assertThat(result.evals()).extracting(EvalResult::step).containsExactly(0, 3);
-    assertThat(requests.get(0))
+    assertThat(requests).filteredOn(r -> r.startsWith("POST /api/v1/runs ")).hasSize(1);
+    assertThat(requests.stream().filter(r -> r.startsWith("POST /api/v1/runs ")).findFirst())
+        .get()
+        .asString()
         .startsWith("POST /api/v1/runs auth=Bearer " + KEY + " key=demo-")
         .doesNotEndWith("key=demo-");
     String printed = console.toString(StandardCharsets.UTF_8);
@@ -224,6 +262,34 @@ class DemoTest {
             "ETA 0:00\neval @ step 3: held-out accuracy 0.60",
             "(10 items)\n\n                      held-out accuracy");
     assertThat(printed.chars().filter(c -> c == '\r')).hasSize(3);
+  }
+
+  @Test
+  void runsLeftByAnInterruptedDemoAreCancelledAndAWaitIsExplained() throws Exception {
+    otherRun("old", "demo-test", "RUNNING", 15, 60);
+    otherRun("old2", "demo-test", "QUEUED", 0, 60);
+    otherRun("mine", "mine", "RUNNING", 3, 10);
+    otherRun("done", "demo-test", "SUCCEEDED", 60, 60);
+    queuedPolls.set(3);
+    firstStream = List.of("event:end", "data:{\"state\":\"SUCCEEDED\",\"error\":null}", "");
+    ByteArrayOutputStream console = new ByteArrayOutputStream();
+
+    runDemo(console);
+
+    assertThat(requests)
+        .filteredOn(r -> r.contains("/cancel"))
+        .containsExactly(
+            "POST /api/v1/runs/old/cancel auth=Bearer " + KEY + " key=null",
+            "POST /api/v1/runs/old2/cancel auth=Bearer " + KEY + " key=null");
+    assertThat(others.get("mine").get("state")).isEqualTo("RUNNING");
+    assertThat(console.toString(StandardCharsets.UTF_8).lines().toList())
+        .startsWith(
+            "cancelled run old (RUNNING at step 15), left over from an earlier demo",
+            "cancelled run old2 (QUEUED at step 0), left over from an earlier demo",
+            "run demo-test (r1): 3 GRPO steps of 2 prompts x 4 completions",
+            "queued: the trainer trains one run at a time and is busy with run mine (mine, step"
+                + " 3/10)",
+            "cold start (SFT on 5 formatted examples) ...");
   }
 
   @Test
