@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -29,10 +30,20 @@ public final class LocalStack implements AutoCloseable {
     this.out = out;
   }
 
+  static final String USAGE = "usage: grpo up | grpo demo [--keep]";
+
   public static void main(String[] args) throws Exception {
-    String command = args.length == 0 ? "up" : args[0];
-    if (!command.equals("up")) {
-      System.err.println("usage: grpo up");
+    List<String> argv = List.of(args);
+    String command = argv.isEmpty() ? "up" : argv.get(0);
+    List<String> options = argv.isEmpty() ? List.of() : argv.subList(1, argv.size());
+    boolean usable =
+        switch (command) {
+          case "up" -> options.isEmpty();
+          case "demo" -> options.isEmpty() || options.equals(List.of("--keep"));
+          default -> false;
+        };
+    if (!usable) {
+      System.err.println(USAGE);
       System.exit(2);
     }
     StackConfig config;
@@ -43,12 +54,17 @@ public final class LocalStack implements AutoCloseable {
       System.exit(2);
       return;
     }
+    Instant started = Instant.now();
     LocalStack stack = new LocalStack(config, System.out);
+    Demo demo = command.equals("demo") ? new Demo(stack, System.out, Demo.interactive()) : null;
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime()
         .addShutdownHook(
             new Thread(
                 () -> {
+                  if (demo != null && !stack.closed.get()) {
+                    demo.cancelIfRunning();
+                  }
                   stack.close();
                   stopped.countDown();
                 },
@@ -62,8 +78,34 @@ public final class LocalStack implements AutoCloseable {
     if (stack.closed.get()) {
       return;
     }
-    stack.printBanner();
-    stack.watch();
+    if (demo == null) {
+      stack.printBanner();
+      stack.watch();
+      return;
+    }
+    Duration stackStart = Duration.between(started, Instant.now());
+    System.out.printf(
+        "The GRPO platform is up (%s); starting the demo run ...%n",
+        DemoReport.seconds(stackStart));
+    Demo.Result result;
+    try {
+      result = demo.run(Demo.defaultSpec(), stackStart, started);
+    } catch (Exception e) {
+      if (stack.closed.get()) {
+        return; // Ctrl-C: the shutdown hook cancels the run and stops the stack
+      }
+      System.err.println("grpo: the demo failed: " + e.getMessage());
+      stack.close();
+      System.exit(1);
+      return;
+    }
+    if (options.contains("--keep")) {
+      stack.printBanner();
+      stack.watch();
+      return;
+    }
+    stack.close();
+    System.exit(result.succeeded() ? 0 : 1);
   }
 
   /** Starts PostgreSQL, then the three services in parallel, and waits until all are ready. */
@@ -76,6 +118,9 @@ public final class LocalStack implements AutoCloseable {
             .setCleanDataDirectory(false)
             .setPort(config.pgPort())
             .setServerConfig("max_connections", "200")
+            // our own hook stops PostgreSQL after the services; the library's would stop it at
+            // the same time, under services that are still shutting down (or cancelling a run)
+            .setRegisterShutdownHook(false)
             .start();
     jdbcUrl = "jdbc:postgresql://localhost:" + postgres.getPort() + "/postgres";
     for (StackConfig.ServiceSpec spec : config.services()) {
@@ -137,6 +182,10 @@ public final class LocalStack implements AutoCloseable {
 
   List<ServiceProcess> services() {
     return services;
+  }
+
+  StackConfig config() {
+    return config;
   }
 
   /** The running (or last started) process of the service called {@code name}. */
