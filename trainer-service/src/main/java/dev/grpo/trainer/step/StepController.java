@@ -211,6 +211,8 @@ class StepController {
   private void stream(UUID id, int from, SseEmitter emitter) {
     int next = from;
     Set<Integer> evalsSent = new HashSet<>();
+    // a failed step is sent, and sent again when its retry finishes (a new finish time)
+    Map<Integer, java.time.Instant> sentFinish = new java.util.HashMap<>();
     long lastSend = System.nanoTime();
     try {
       while (true) {
@@ -218,13 +220,20 @@ class StepController {
           if (row.step() != next) {
             break;
           }
-          emitter.send(
-              SseEmitter.event()
-                  .id(Integer.toString(row.step()))
-                  .name("step")
-                  .data(mapper.writeValueAsString(row), MediaType.APPLICATION_JSON));
+          if (!row.finishedAt().equals(sentFinish.get(row.step()))) {
+            SseEmitter.SseEventBuilder event = SseEmitter.event().name("step");
+            if ("DONE".equals(row.state())) {
+              // the reconnection id only moves past a step that is done
+              event.id(Integer.toString(row.step()));
+            }
+            emitter.send(event.data(mapper.writeValueAsString(row), MediaType.APPLICATION_JSON));
+            sentFinish.put(row.step(), row.finishedAt());
+            lastSend = System.nanoTime();
+          }
+          if (!"DONE".equals(row.state())) {
+            break;
+          }
           next++;
-          lastSend = System.nanoTime();
         }
         for (StepLedger.EvalRow eval : steps.evals(id)) {
           if (eval.step() >= from && evalsSent.add(eval.step())) {
@@ -237,7 +246,8 @@ class StepController {
         }
         String state = jdbc.queryForObject("SELECT state FROM run WHERE id = ?", String.class, id);
         if (Set.of("SUCCEEDED", "FAILED", "CANCELLED").contains(state)
-            && steps.finishedSteps(id, next).isEmpty()) {
+            && steps.finishedSteps(id, next).stream()
+                .allMatch(r -> r.finishedAt().equals(sentFinish.get(r.step())))) {
           String error =
               jdbc.queryForObject("SELECT error FROM run WHERE id = ?", String.class, id);
           Map<String, Object> end = new java.util.LinkedHashMap<>();

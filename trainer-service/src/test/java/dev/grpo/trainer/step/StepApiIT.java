@@ -155,6 +155,16 @@ class StepApiIT {
               } catch (InterruptedException e) {
                 return;
               }
+              // step 3 fails once (a rule whose policy is fail), then its retry succeeds
+              jdbc.update(
+                  "UPDATE run_step SET state = 'FAILED', finished_at = now() WHERE run_id = ? AND"
+                      + " step_no = 3",
+                  run);
+              try {
+                Thread.sleep(1500);
+              } catch (InterruptedException e) {
+                return;
+              }
               jdbc.update(
                   "UPDATE run_step SET state = 'DONE', finished_at = now() WHERE run_id = ? AND"
                       + " step_no = 3",
@@ -179,8 +189,10 @@ class StepApiIT {
     List<String> events =
         r.body().lines().filter(l -> l.startsWith("event:")).map(l -> l.substring(6)).toList();
     // steps after Last-Event-ID 0; the eval of step 2 (not the one of step 0) as soon as it is
-    // there, while step 3 is still in flight; step 3 once it finished; then the end
-    assertThat(events).containsExactly("step", "step", "eval", "step", "end");
+    // there, while step 3 is still in flight; step 3's failure (without an id: a reconnect must
+    // not skip the retry), its retry once it is done; then the end
+    assertThat(events).containsExactly("step", "step", "eval", "step", "step", "end");
+    assertThat(r.body()).contains("\"state\":\"FAILED\"");
     assertThat(r.body()).contains("\"state\":\"SUCCEEDED\"");
   }
 }
