@@ -325,12 +325,15 @@ final class RunExecution {
       int trainSize = ctx.datasets().count(runId, "train");
       int scanned = 0;
       while (prompts.size() < need && scanned < trainSize) {
-        Item item =
-            ctx.datasets().read(runId, "train", (int) ((cursor + consumed) % trainSize), 1).get(0);
-        consumed++;
-        scanned++;
-        if (usedKeys.add(item.key())) {
-          prompts.add(item);
+        // one range read up to the end of the split, then wrap: a round costs one or two queries
+        int position = (int) ((cursor + consumed) % trainSize);
+        int chunk = Math.min(need - prompts.size(), trainSize - position);
+        for (Item item : ctx.datasets().read(runId, "train", position, chunk)) {
+          consumed++;
+          scanned++;
+          if (usedKeys.add(item.key()) && prompts.size() < need) {
+            prompts.add(item);
+          }
         }
       }
       if (prompts.isEmpty()) {
