@@ -6,13 +6,17 @@ import com.tngtech.archunit.lang.ArchRule;
 import org.junit.jupiter.api.Test;
 
 /**
- * The rules of CONVENTIONS.md inside the modules: an engine-agnostic core with no Spring in it,
- * and persistence only in the ledger.
+ * The rules of CONVENTIONS.md inside the modules: an engine-agnostic core with no Spring in it, and
+ * persistence only in the ledger.
  */
 class LayerRulesTest {
 
   static final String[] FRAMEWORK = {
-    "org.springframework..", "jakarta.persistence..", "jakarta.servlet..", "java.sql..", "javax.sql.."
+    "org.springframework..",
+    "jakarta.persistence..",
+    "jakarta.servlet..",
+    "java.sql..",
+    "javax.sql.."
   };
 
   static final String[] PLAIN_JAVA_CORE = {

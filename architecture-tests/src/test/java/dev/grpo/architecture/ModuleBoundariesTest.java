@@ -8,8 +8,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The dependency rules of ARCHITECTURE.md §2 between modules. Each module owns one package root
- * ({@code dev.grpo.<root>}); a rule names the boundary it keeps, so a violation reads as the
- * broken rule followed by the offending dependencies.
+ * ({@code dev.grpo.<root>}); a rule names the boundary it keeps, so a violation reads as the broken
+ * rule followed by the offending dependencies.
  */
 class ModuleBoundariesTest {
 
@@ -66,7 +66,8 @@ class ModuleBoundariesTest {
             .should()
             .dependOnClassesThat()
             .resideInAPackage(POLICY)
-            .as("reward-service knows no policy: rewards are computed from text, not from a model"));
+            .as(
+                "reward-service knows no policy: rewards are computed from text, not from a model"));
   }
 
   @Test
@@ -78,7 +79,9 @@ class ModuleBoundariesTest {
             .should()
             .dependOnClassesThat()
             .resideInAnyPackage(
-                "jakarta.servlet..", "org.springframework.boot..", "org.springframework.web.servlet..")
+                "jakarta.servlet..",
+                "org.springframework.boot..",
+                "org.springframework.web.servlet..")
             .as("api holds wire contracts and HTTP interface clients only, no servlet machinery"));
   }
 

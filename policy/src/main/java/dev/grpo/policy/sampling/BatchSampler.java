@@ -169,22 +169,8 @@ public final class BatchSampler {
 
     void withCache(List<int[]> prompts, List<Sequence> all) {
       try (NDManager generation = NDManager.newBaseManager(model.device())) {
-        NDArray mask;
-        KvCache cache;
-        float[] logits;
-        try (NDManager scope = generation.newSubManager()) {
-          Batch prefill = leftPadded(prompts, scope);
-          ForwardOutput out =
-              model.forwardLastPosition(
-                  prefill.ids,
-                  prefill.mask,
-                  prefill.positions,
-                  KvCache.empty(model.config().numHiddenLayers()));
-          cache = out.cache().attach(generation);
-          mask = prefill.mask;
-          mask.attach(generation);
-          logits = hostLogits(out);
-        }
+        CachedRows rows = new CachedRows(generation);
+        float[] logits = rows.prefill(prompts);
         // First token of every sample from its prompt's prefill row; the draws differ per sample.
         List<Sequence> active = new ArrayList<>();
         long[] sourceRows = new long[all.size()];
@@ -196,61 +182,25 @@ public final class BatchSampler {
         }
         if (!active.isEmpty() && !isIdentity(sourceRows, active.size(), prompts.size())) {
           // Fan the shared prefill out to the surviving samples: n cache rows per prompt.
-          NDArray rows = generation.create(Arrays.copyOf(sourceRows, active.size()));
-          KvCache fanned = cache.selectRows(rows);
-          NDArray fannedMask = mask.get(new NDIndex("{}", rows));
-          cache.close();
-          mask.close();
-          rows.close();
-          cache = fanned;
-          mask = fannedMask;
+          rows.select(sourceRows, active.size());
         }
         while (!active.isEmpty()) {
-          int batch = active.size();
-          long[] ids = new long[batch];
-          long[] positions = new long[batch];
-          for (int r = 0; r < batch; r++) {
-            ids[r] = active.get(r).lastToken();
-            positions[r] = active.get(r).lastPosition();
-          }
-          try (NDManager scope = generation.newSubManager()) {
-            NDArray grown = mask.concat(scope.ones(new Shape(batch, 1)), 1);
-            grown.attach(generation);
-            mask.close();
-            mask = grown;
-            ForwardOutput out =
-                model.forwardLastPosition(
-                    scope.create(ids, new Shape(batch, 1)),
-                    mask,
-                    scope.create(positions, new Shape(batch, 1)),
-                    cache);
-            KvCache next = out.cache().attach(generation);
-            cache.close();
-            cache = next;
-            logits = hostLogits(out);
-          }
-          List<Sequence> still = new ArrayList<>(batch);
-          long[] keep = new long[batch];
-          for (int r = 0; r < batch; r++) {
+          logits = rows.decodeOne(active);
+          List<Sequence> still = new ArrayList<>(active.size());
+          long[] keep = new long[active.size()];
+          for (int r = 0; r < active.size(); r++) {
             if (!advance(active.get(r), logits, r)) {
               keep[still.size()] = r;
               still.add(active.get(r));
             }
           }
-          if (still.size() < batch && !still.isEmpty()) {
+          if (still.size() < active.size() && !still.isEmpty()) {
             // Drop finished rows so they stop costing attention and MLP work.
-            NDArray rows = generation.create(Arrays.copyOf(keep, still.size()));
-            KvCache kept = cache.selectRows(rows);
-            NDArray keptMask = mask.get(new NDIndex("{}", rows));
-            cache.close();
-            mask.close();
-            rows.close();
-            cache = kept;
-            mask = keptMask;
+            rows.select(keep, still.size());
           }
           active = still;
         }
-        cache.close();
+        rows.close();
       }
     }
 
@@ -284,6 +234,80 @@ public final class BatchSampler {
           }
           active = still;
         }
+      }
+    }
+
+    /**
+     * The KV cache and attention mask of the rows still decoding, owned by one generation's
+     * manager; each step replaces both, closing the arrays they supersede.
+     */
+    private final class CachedRows {
+      private final NDManager generation;
+      private KvCache cache;
+      private NDArray mask;
+
+      CachedRows(NDManager generation) {
+        this.generation = generation;
+      }
+
+      /** Runs the left-padded prompts once and returns the last position's logits per prompt. */
+      float[] prefill(List<int[]> prompts) {
+        try (NDManager scope = generation.newSubManager()) {
+          Batch prefill = leftPadded(prompts, scope);
+          ForwardOutput out =
+              model.forwardLastPosition(
+                  prefill.ids,
+                  prefill.mask,
+                  prefill.positions,
+                  KvCache.empty(model.config().numHiddenLayers()));
+          cache = out.cache().attach(generation);
+          mask = prefill.mask;
+          mask.attach(generation);
+          return hostLogits(out);
+        }
+      }
+
+      /** Feeds each active sequence's last token and returns the next-token logits per row. */
+      float[] decodeOne(List<Sequence> active) {
+        int batch = active.size();
+        long[] ids = new long[batch];
+        long[] positions = new long[batch];
+        for (int r = 0; r < batch; r++) {
+          ids[r] = active.get(r).lastToken();
+          positions[r] = active.get(r).lastPosition();
+        }
+        try (NDManager scope = generation.newSubManager()) {
+          NDArray grown = mask.concat(scope.ones(new Shape(batch, 1)), 1);
+          grown.attach(generation);
+          mask.close();
+          mask = grown;
+          ForwardOutput out =
+              model.forwardLastPosition(
+                  scope.create(ids, new Shape(batch, 1)),
+                  mask,
+                  scope.create(positions, new Shape(batch, 1)),
+                  cache);
+          KvCache next = out.cache().attach(generation);
+          cache.close();
+          cache = next;
+          return hostLogits(out);
+        }
+      }
+
+      /** Keeps (or repeats) the rows {@code indices[0..count)}, in that order. */
+      void select(long[] indices, int count) {
+        NDArray rows = generation.create(Arrays.copyOf(indices, count));
+        KvCache kept = cache.selectRows(rows);
+        NDArray keptMask = mask.get(new NDIndex("{}", rows));
+        cache.close();
+        mask.close();
+        rows.close();
+        cache = kept;
+        mask = keptMask;
+      }
+
+      void close() {
+        cache.close();
       }
     }
 

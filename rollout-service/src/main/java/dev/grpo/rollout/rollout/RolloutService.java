@@ -89,6 +89,25 @@ class RolloutService {
       InferenceBackend backend,
       List<Prompt> missing,
       Map<String, Sample[]> held) {
+    requireServedVersion(request, backend);
+    Generation generation = sample(backend, batchOf(request, missing));
+    List<NewCompletion> rows = completionRows(request, backend, missing, generation);
+    for (StoredCompletion c : writer.writeAll(rows)) {
+      held.get(c.itemKey())[c.sampleIndex()] =
+          new Sample(
+              c.sampleIndex(),
+              c.text(),
+              c.tokenIds(),
+              c.logprobs(),
+              c.finishReason(),
+              c.policyVersion(),
+              c.backend(),
+              c.id());
+    }
+    return rows.size();
+  }
+
+  private void requireServedVersion(RolloutRequest request, InferenceBackend backend) {
     long servedVersion = backend.policyVersion(request.runId());
     if (request.policyVersion() > servedVersion) {
       throw ApiException.conflict(
@@ -97,6 +116,9 @@ class RolloutService {
                   + "sync the weights first (POST /api/v1/policies/sync)")
               .formatted(backend.name(), servedVersion, request.policyVersion()));
     }
+  }
+
+  private static GenerationBatch batchOf(RolloutRequest request, List<Prompt> missing) {
     List<PromptInput> inputs =
         missing.stream()
             .map(
@@ -108,22 +130,32 @@ class RolloutService {
                             ? null
                             : p.tokenIds().stream().mapToInt(Integer::intValue).toArray()))
             .toList();
-    GenerationBatch batch =
-        new GenerationBatch(
-            request.runId(),
-            request.runId() + ":" + request.step(),
-            inputs,
-            request.n(),
-            request.sampling());
+    return new GenerationBatch(
+        request.runId(),
+        request.runId() + ":" + request.step(),
+        inputs,
+        request.n(),
+        request.sampling());
+  }
+
+  private Generation sample(InferenceBackend backend, GenerationBatch batch) {
     Timer.Sample timing = Timer.start(meters);
-    Generation generation;
     try {
-      generation = backend.generate(batch);
+      Generation generation = backend.generate(batch);
       timing.stop(duration(backend, "success"));
+      return generation;
     } catch (BackendException e) {
       timing.stop(duration(backend, "error"));
       throw BackendProblems.toProblem(e);
     }
+  }
+
+  /** The ledger rows of a generation, counting its tokens and finish reasons on the way. */
+  private List<NewCompletion> completionRows(
+      RolloutRequest request,
+      InferenceBackend backend,
+      List<Prompt> missing,
+      Generation generation) {
     List<NewCompletion> rows = new ArrayList<>();
     long tokens = 0;
     long truncated = 0;
@@ -155,19 +187,7 @@ class RolloutService {
         .increment(tokens);
     completions(backend, "stop").increment(rows.size() - truncated);
     completions(backend, "length").increment(truncated);
-    for (StoredCompletion c : writer.writeAll(rows)) {
-      held.get(c.itemKey())[c.sampleIndex()] =
-          new Sample(
-              c.sampleIndex(),
-              c.text(),
-              c.tokenIds(),
-              c.logprobs(),
-              c.finishReason(),
-              c.policyVersion(),
-              c.backend(),
-              c.id());
-    }
-    return rows.size();
+    return rows;
   }
 
   private Counter completions(InferenceBackend backend, String finishReason) {
