@@ -61,13 +61,15 @@ class LayerRulesTest {
     check(
         noClasses()
             .that()
-            .resideOutsideOfPackages("dev.grpo.ledger..", "dev.grpo.localstack..")
+            .resideOutsideOfPackages(
+                "dev.grpo.ledger..", "dev.grpo.localstack..", "dev.grpo.dataset..")
             .should()
             .dependOnClassesThat()
             .resideInAnyPackage(SQL)
             .as(
-                "SQL lives in the ledger (local-stack only starts PostgreSQL): services persist"
-                    + " through ledger repositories"));
+                "SQL lives in the ledger (local-stack only starts PostgreSQL, datasets reads"
+                    + " Parquet through an in-memory DuckDB): services persist through ledger"
+                    + " repositories"));
   }
 
   private static void check(ArchRule rule) {
