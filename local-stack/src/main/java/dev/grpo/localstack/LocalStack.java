@@ -164,20 +164,47 @@ public final class LocalStack implements AutoCloseable {
     out.println("Press Ctrl-C to stop everything.");
   }
 
-  /** Blocks until a service dies (then stops the rest) or the JVM is asked to stop. */
+  /**
+   * Blocks until the JVM is asked to stop. A service that dies (a crash, or a JVM that ran out of
+   * memory and exited because every service runs with {@code -XX:+ExitOnOutOfMemoryError}) is
+   * started again; one that dies {@value #MAX_RESTARTS} times within {@link #RESTART_WINDOW} stops
+   * the stack, since restarting it again would only hide the fault.
+   */
   void watch() throws InterruptedException {
+    RestartBudget budget = new RestartBudget(MAX_RESTARTS, RESTART_WINDOW);
     while (!closed.get()) {
-      for (ServiceProcess service : services) {
+      for (ServiceProcess service : List.copyOf(services)) {
         if (!service.isAlive() && !closed.get()) {
-          System.err.printf(
-              "grpo: %s stopped unexpectedly; see %s. Stopping the stack.%n",
-              service.spec().name(), service.log());
-          close();
-          System.exit(1);
+          restartOrStop(service, budget);
         }
       }
       Thread.sleep(1000);
     }
+  }
+
+  static final int MAX_RESTARTS = 3;
+  static final Duration RESTART_WINDOW = Duration.ofMinutes(10);
+
+  private void restartOrStop(ServiceProcess dead, RestartBudget budget)
+      throws InterruptedException {
+    String name = dead.spec().name();
+    if (budget.tryRestart(name, System.nanoTime())) {
+      System.err.printf(
+          "grpo: %s stopped unexpectedly (exit status %s); see %s. Starting it again.%n",
+          name, dead.exitValue(), dead.log());
+      try {
+        restart(name);
+        return;
+      } catch (IOException | RuntimeException e) {
+        System.err.printf("grpo: %s could not be started again: %s%n", name, e.getMessage());
+      }
+    } else {
+      System.err.printf(
+          "grpo: %s stopped unexpectedly %d times within %d minutes; see %s. Stopping the stack.%n",
+          name, MAX_RESTARTS, RESTART_WINDOW.toMinutes(), dead.log());
+    }
+    close();
+    System.exit(1);
   }
 
   List<ServiceProcess> services() {

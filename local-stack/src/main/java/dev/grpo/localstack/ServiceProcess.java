@@ -38,6 +38,9 @@ final class ServiceProcess {
     Path log = logs.resolve(spec.name() + ".log");
     List<String> command = new ArrayList<>();
     command.add(ProcessHandle.current().info().command().orElse("java"));
+    // a JVM that ran out of memory may live on with dead threads (an acceptor, a scheduler) and
+    // never answer again; exiting lets the stack start it afresh (see LocalStack.watch)
+    command.add("-XX:+ExitOnOutOfMemoryError");
     for (String option : config.javaOptions().trim().split("\\s+")) {
       if (!option.isEmpty()) {
         command.add(option);
@@ -162,6 +165,11 @@ final class ServiceProcess {
 
   boolean isAlive() {
     return process.isAlive();
+  }
+
+  /** The exit status once the process has ended; null while it runs. */
+  Integer exitValue() {
+    return process.isAlive() ? null : process.exitValue();
   }
 
   long pid() {
