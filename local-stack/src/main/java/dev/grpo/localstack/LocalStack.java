@@ -30,7 +30,8 @@ public final class LocalStack implements AutoCloseable {
     this.out = out;
   }
 
-  static final String USAGE = "usage: grpo up | grpo demo [--keep]";
+  static final String USAGE =
+      "usage: grpo up | grpo demo [--keep] | grpo soak [--minutes N] [--clients N]";
 
   public static void main(String[] args) throws Exception {
     List<String> argv = List.of(args);
@@ -40,6 +41,7 @@ public final class LocalStack implements AutoCloseable {
         switch (command) {
           case "up" -> options.isEmpty();
           case "demo" -> options.isEmpty() || options.equals(List.of("--keep"));
+          case "soak" -> SoakOptions.parse(options) != null;
           default -> false;
         };
     if (!usable) {
@@ -77,6 +79,13 @@ public final class LocalStack implements AutoCloseable {
     }
     if (stack.closed.get()) {
       return;
+    }
+    if (command.equals("soak")) {
+      SoakOptions soak = SoakOptions.parse(options);
+      boolean passed =
+          new Soak(config, System.out).run(stack, soak.duration(), soak.clients()).passed();
+      stack.close();
+      System.exit(passed ? 0 : 1);
     }
     if (demo == null) {
       stack.printBanner();
