@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ai.djl.Device;
-import dev.grpo.api.web.ApiException;
 import dev.grpo.ledger.testing.LedgerFixtures;
 import dev.grpo.ledger.testing.SharedPostgres;
 import dev.grpo.policy.model.DecoderModel;
@@ -14,6 +13,7 @@ import dev.grpo.trainer.optim.LearningRateSchedule;
 import dev.grpo.trainer.train.CheckpointException;
 import dev.grpo.trainer.train.Checkpointer;
 import dev.grpo.trainer.train.TrainingState;
+import dev.grpo.web.ApiException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;

@@ -1,4 +1,4 @@
-package dev.grpo.api.web;
+package dev.grpo.web;
 
 import java.net.URI;
 import org.springframework.http.HttpStatus;

@@ -1,5 +1,6 @@
-package dev.grpo.api.web;
+package dev.grpo.web;
 
+import dev.grpo.api.problem.FieldProblem;
 import jakarta.validation.ConstraintViolation;
 import jakarta.validation.Validator;
 import java.lang.reflect.ParameterizedType;

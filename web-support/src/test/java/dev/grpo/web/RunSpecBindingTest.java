@@ -1,11 +1,15 @@
-package dev.grpo.api.run;
+package dev.grpo.web;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
-import dev.grpo.api.web.FieldProblem;
-import dev.grpo.api.web.InvalidRequestException;
-import dev.grpo.api.web.RecordBinder;
+import dev.grpo.api.problem.FieldProblem;
+import dev.grpo.api.run.DataSource;
+import dev.grpo.api.run.KlEstimator;
+import dev.grpo.api.run.LearningRateSchedule;
+import dev.grpo.api.run.LossAggregation;
+import dev.grpo.api.run.RewardScaling;
+import dev.grpo.api.run.RunSpec;
 import jakarta.validation.Validation;
 import java.util.Map;
 import java.util.stream.Collectors;

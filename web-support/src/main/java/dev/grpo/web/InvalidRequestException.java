@@ -1,5 +1,6 @@
-package dev.grpo.api.web;
+package dev.grpo.web;
 
+import dev.grpo.api.problem.FieldProblem;
 import java.util.List;
 
 /** A request body with invalid fields; every one of them is named, not just the first. */

@@ -1,4 +1,4 @@
-package dev.grpo.api.web;
+package dev.grpo.web;
 
 /**
  * Where a service's API key comes from; each service's properties record implements it, and the

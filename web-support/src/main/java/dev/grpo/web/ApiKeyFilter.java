@@ -1,4 +1,4 @@
-package dev.grpo.api.web;
+package dev.grpo.web;
 
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;

@@ -1,5 +1,6 @@
-package dev.grpo.api.web;
+package dev.grpo.web;
 
+import dev.grpo.api.problem.FieldProblem;
 import java.net.URI;
 import java.util.List;
 import org.slf4j.Logger;

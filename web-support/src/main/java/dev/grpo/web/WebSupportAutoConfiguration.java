@@ -1,4 +1,4 @@
-package dev.grpo.api.web;
+package dev.grpo.web;
 
 import jakarta.validation.Validator;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
@@ -12,7 +12,7 @@ import tools.jackson.databind.ObjectMapper;
 /** The HTTP edge every service shares: problem details and all-fields request binding. */
 @AutoConfiguration
 @Import(ApiExceptionHandler.class)
-public class ApiWebAutoConfiguration {
+public class WebSupportAutoConfiguration {
 
   @Bean
   RecordBinder recordBinder(ObjectMapper mapper, Validator validator) {
