@@ -4,10 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ai.djl.Device;
-import dev.grpo.ledger.testing.LedgerFixtures;
-import dev.grpo.ledger.testing.SharedPostgres;
 import dev.grpo.policy.model.DecoderModel;
 import dev.grpo.policy.model.ModelConfig;
+import dev.grpo.testsupport.LedgerFixtures;
+import dev.grpo.testsupport.SharedPostgres;
 import dev.grpo.trainer.optim.AdamW;
 import dev.grpo.trainer.optim.LearningRateSchedule;
 import dev.grpo.trainer.train.CheckpointException;

@@ -1,9 +1,9 @@
-package dev.grpo.ledger.testing;
+package dev.grpo.testsupport;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.grpo.ledger.testing.PrometheusExposition.Sample;
+import dev.grpo.testsupport.PrometheusExposition.Sample;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 

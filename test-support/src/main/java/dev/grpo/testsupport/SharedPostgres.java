@@ -1,4 +1,4 @@
-package dev.grpo.ledger.testing;
+package dev.grpo.testsupport;
 
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;

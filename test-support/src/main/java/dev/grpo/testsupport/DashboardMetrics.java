@@ -1,4 +1,4 @@
-package dev.grpo.ledger.testing;
+package dev.grpo.testsupport;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;

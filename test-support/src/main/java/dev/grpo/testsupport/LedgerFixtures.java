@@ -1,4 +1,4 @@
-package dev.grpo.ledger.testing;
+package dev.grpo.testsupport;
 
 import java.util.UUID;
 import org.springframework.jdbc.core.JdbcTemplate;

@@ -1,4 +1,4 @@
-package dev.grpo.ledger.testing;
+package dev.grpo.testsupport;
 
 import java.net.URI;
 import java.net.http.HttpClient;

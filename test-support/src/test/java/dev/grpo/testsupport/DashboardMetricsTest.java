@@ -1,6 +1,6 @@
-package dev.grpo.ledger.testing;
+package dev.grpo.testsupport;
 
-import static dev.grpo.ledger.testing.DashboardMetrics.metricNames;
+import static dev.grpo.testsupport.DashboardMetrics.metricNames;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

@@ -1,8 +1,8 @@
-package dev.grpo.ledger.testing;
+package dev.grpo.testsupport;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.grpo.ledger.testing.ServiceHttp.Response;
+import dev.grpo.testsupport.ServiceHttp.Response;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.web.server.LocalServerPort;
