@@ -62,14 +62,17 @@ class LayerRulesTest {
         noClasses()
             .that()
             .resideOutsideOfPackages(
-                "dev.grpo.ledger..", "dev.grpo.localstack..", "dev.grpo.dataset..")
+                "dev.grpo.ledger..",
+                "dev.grpo.localstack..",
+                "dev.grpo.dataset..",
+                "dev.grpo.testsupport..")
             .should()
             .dependOnClassesThat()
             .resideInAnyPackage(SQL)
             .as(
                 "SQL lives in the ledger (local-stack only starts PostgreSQL, datasets reads"
-                    + " Parquet through an in-memory DuckDB): services persist through ledger"
-                    + " repositories"));
+                    + " Parquet through an in-memory DuckDB, test-support creates test databases):"
+                    + " services persist through ledger repositories"));
   }
 
   private static void check(ArchRule rule) {

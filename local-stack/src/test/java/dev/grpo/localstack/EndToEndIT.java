@@ -3,7 +3,7 @@ package dev.grpo.localstack;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.grpo.examples.keyword.KeywordRuleApplication;
-import dev.grpo.ledger.testing.DashboardMetrics;
+import dev.grpo.testsupport.DashboardMetrics;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.ServerSocket;

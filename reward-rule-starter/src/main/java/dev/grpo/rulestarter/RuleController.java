@@ -1,11 +1,11 @@
 package dev.grpo.rulestarter;
 
+import dev.grpo.api.problem.FieldProblem;
 import dev.grpo.api.reward.remote.RemoteRuleProtocol;
 import dev.grpo.api.reward.remote.RemoteScoreRequest;
 import dev.grpo.api.reward.remote.RemoteScoreResponse;
-import dev.grpo.api.web.ApiException;
-import dev.grpo.api.web.FieldProblem;
-import dev.grpo.api.web.InvalidRequestException;
+import dev.grpo.web.ApiException;
+import dev.grpo.web.InvalidRequestException;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;

@@ -1,6 +1,6 @@
 package dev.grpo.reward;
 
-import dev.grpo.ledger.testing.ServiceBasicsContract;
+import dev.grpo.testsupport.ServiceBasicsContract;
 import org.springframework.boot.test.context.SpringBootTest;
 
 @SpringBootTest(

@@ -1,6 +1,6 @@
 package dev.grpo.api.rollout;
 
-import dev.grpo.api.web.FieldProblem;
+import dev.grpo.api.problem.FieldProblem;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.DecimalMax;
 import jakarta.validation.constraints.DecimalMin;

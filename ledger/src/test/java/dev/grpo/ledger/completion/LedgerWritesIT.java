@@ -17,7 +17,7 @@ import dev.grpo.ledger.reward.RewardWriter.NewReward;
 import dev.grpo.ledger.run.Run;
 import dev.grpo.ledger.run.RunRepository;
 import dev.grpo.ledger.run.RunState;
-import dev.grpo.ledger.testing.SharedPostgres;
+import dev.grpo.testsupport.SharedPostgres;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;

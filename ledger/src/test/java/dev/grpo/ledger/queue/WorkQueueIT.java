@@ -3,7 +3,7 @@ package dev.grpo.ledger.queue;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.grpo.ledger.LedgerTestApplication;
-import dev.grpo.ledger.testing.SharedPostgres;
+import dev.grpo.testsupport.SharedPostgres;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

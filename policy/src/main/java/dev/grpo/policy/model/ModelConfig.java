@@ -6,7 +6,6 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-import dev.grpo.policy.tokenizer.CharTokenizer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -86,20 +85,18 @@ public record ModelConfig(
     }
   }
 
-  /** The demo model for the character tokenizer ({@link CharTokenizer#VOCAB_SIZE} ids). */
+  /** The {@link ModelPreset#TINY} demo model for the character tokenizer. */
   public static ModelConfig tiny() {
-    return tiny(CharTokenizer.VOCAB_SIZE);
+    return ModelPreset.TINY.config();
   }
 
   /**
-   * The small demo model: hidden 64, 3 layers, 4 query heads, 2 key/value heads, intermediate 176,
-   * 512 positions.
+   * The {@link ModelPreset#TINY} demo model with another vocabulary size.
    *
    * @param vocabSize vocabulary size, normally {@code CharTokenizer.vocabSize()}
    */
   public static ModelConfig tiny(int vocabSize) {
-    return new ModelConfig(
-        "llama", 64, 176, 3, 4, 2, 16, vocabSize, 512, 1e-6, 10000.0, true, false, false);
+    return ModelPreset.TINY.config(vocabSize);
   }
 
   /** Number of query heads sharing one key/value head. */

@@ -1,15 +1,15 @@
 package dev.grpo.reward.cli;
 
+import dev.grpo.api.problem.FieldProblem;
 import dev.grpo.api.reward.ScoreRequest;
 import dev.grpo.api.reward.ScoreRequest.RuleSpec;
-import dev.grpo.api.web.FieldProblem;
-import dev.grpo.api.web.InvalidRequestException;
 import dev.grpo.reward.BuiltInRules;
 import dev.grpo.reward.rule.RuleRegistry;
 import dev.grpo.reward.scoring.RuleSelection;
 import dev.grpo.reward.scoring.ScoredItem;
 import dev.grpo.reward.scoring.ScoringEngine;
 import dev.grpo.reward.scoring.WeightedRule;
+import dev.grpo.web.InvalidRequestException;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.BufferedReader;
 import java.io.IOException;

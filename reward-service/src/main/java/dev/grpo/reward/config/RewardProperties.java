@@ -1,7 +1,7 @@
 package dev.grpo.reward.config;
 
 import dev.grpo.api.reward.ScoreRequest.RuleSpec;
-import dev.grpo.api.web.ApiKeySource;
+import dev.grpo.web.ApiKeySource;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;

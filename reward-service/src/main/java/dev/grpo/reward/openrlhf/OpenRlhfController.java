@@ -1,18 +1,18 @@
 package dev.grpo.reward.openrlhf;
 
+import dev.grpo.api.problem.FieldProblem;
 import dev.grpo.api.reward.ScoreRequest;
 import dev.grpo.api.reward.ScoreResponse.ItemResult;
 import dev.grpo.api.reward.ScoreResponse.RuleOutcome;
 import dev.grpo.api.reward.ScoreResponse.TotalStatus;
-import dev.grpo.api.web.ApiException;
-import dev.grpo.api.web.FieldProblem;
-import dev.grpo.api.web.InvalidRequestException;
-import dev.grpo.api.web.RecordBinder;
 import dev.grpo.reward.config.RewardProperties;
 import dev.grpo.reward.scoring.DefaultProfile;
 import dev.grpo.reward.scoring.ScoredItem;
 import dev.grpo.reward.scoring.ScoringEngine;
 import dev.grpo.reward.scoring.WeightedRule;
+import dev.grpo.web.ApiException;
+import dev.grpo.web.InvalidRequestException;
+import dev.grpo.web.RecordBinder;
 import io.swagger.v3.oas.annotations.media.Content;
 import io.swagger.v3.oas.annotations.media.Schema;
 import java.nio.charset.StandardCharsets;

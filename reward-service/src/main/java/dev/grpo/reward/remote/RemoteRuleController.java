@@ -2,7 +2,7 @@ package dev.grpo.reward.remote;
 
 import dev.grpo.api.reward.remote.RegisterRuleRequest;
 import dev.grpo.api.reward.remote.RemoteRuleInfo;
-import dev.grpo.api.web.RecordBinder;
+import dev.grpo.web.RecordBinder;
 import io.swagger.v3.oas.annotations.media.Content;
 import io.swagger.v3.oas.annotations.media.Schema;
 import org.springframework.http.HttpStatus;

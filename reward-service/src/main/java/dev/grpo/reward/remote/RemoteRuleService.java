@@ -1,16 +1,16 @@
 package dev.grpo.reward.remote;
 
+import dev.grpo.api.problem.FieldProblem;
 import dev.grpo.api.reward.remote.RegisterRuleRequest;
 import dev.grpo.api.reward.remote.RemoteRuleInfo;
 import dev.grpo.api.reward.remote.RemoteRuleProtocol;
-import dev.grpo.api.web.ApiException;
-import dev.grpo.api.web.FieldProblem;
-import dev.grpo.api.web.InvalidRequestException;
 import dev.grpo.ledger.rule.RewardRuleRegistration;
 import dev.grpo.ledger.rule.RewardRuleRegistrationRepository;
 import dev.grpo.reward.remote.RemoteRule.Health;
 import dev.grpo.reward.rule.RewardRule;
 import dev.grpo.reward.rule.RuleRegistry;
+import dev.grpo.web.ApiException;
+import dev.grpo.web.InvalidRequestException;
 import jakarta.annotation.PostConstruct;
 import jakarta.annotation.PreDestroy;
 import java.net.URI;

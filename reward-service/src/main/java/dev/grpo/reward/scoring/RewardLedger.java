@@ -1,11 +1,11 @@
 package dev.grpo.reward.scoring;
 
-import dev.grpo.api.web.FieldProblem;
-import dev.grpo.api.web.InvalidRequestException;
+import dev.grpo.api.problem.FieldProblem;
 import dev.grpo.ledger.reward.RewardStatus;
 import dev.grpo.ledger.reward.RewardWriter;
 import dev.grpo.ledger.reward.RewardWriter.NewReward;
 import dev.grpo.reward.scoring.ScoredItem.ScoredRule;
+import dev.grpo.web.InvalidRequestException;
 import java.sql.PreparedStatement;
 import java.util.ArrayList;
 import java.util.HashSet;

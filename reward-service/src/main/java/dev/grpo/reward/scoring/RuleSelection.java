@@ -1,11 +1,11 @@
 package dev.grpo.reward.scoring;
 
+import dev.grpo.api.problem.FieldProblem;
 import dev.grpo.api.reward.ScoreRequest.RuleSpec;
-import dev.grpo.api.web.FieldProblem;
-import dev.grpo.api.web.InvalidRequestException;
 import dev.grpo.reward.rule.InvalidParamException;
 import dev.grpo.reward.rule.RuleRegistry;
 import dev.grpo.reward.rule.UnknownRuleException;
+import dev.grpo.web.InvalidRequestException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;

@@ -3,9 +3,9 @@ package dev.grpo.reward.openrlhf;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
-import dev.grpo.ledger.testing.ServiceHttp;
-import dev.grpo.ledger.testing.ServiceHttp.Response;
-import dev.grpo.ledger.testing.SharedPostgres;
+import dev.grpo.testsupport.ServiceHttp;
+import dev.grpo.testsupport.ServiceHttp.Response;
+import dev.grpo.testsupport.SharedPostgres;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;

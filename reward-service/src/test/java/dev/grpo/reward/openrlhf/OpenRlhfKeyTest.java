@@ -3,8 +3,8 @@ package dev.grpo.reward.openrlhf;
 import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.grpo.api.web.ApiException;
 import dev.grpo.reward.config.RewardProperties;
+import dev.grpo.web.ApiException;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;

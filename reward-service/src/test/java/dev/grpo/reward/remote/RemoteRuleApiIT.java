@@ -3,9 +3,9 @@ package dev.grpo.reward.remote;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
-import dev.grpo.ledger.testing.ServiceHttp;
-import dev.grpo.ledger.testing.ServiceHttp.Response;
-import dev.grpo.ledger.testing.SharedPostgres;
+import dev.grpo.testsupport.ServiceHttp;
+import dev.grpo.testsupport.ServiceHttp.Response;
+import dev.grpo.testsupport.SharedPostgres;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;

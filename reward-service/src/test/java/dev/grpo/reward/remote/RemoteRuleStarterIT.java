@@ -4,9 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import dev.grpo.examples.keyword.KeywordRuleApplication;
-import dev.grpo.ledger.testing.ServiceHttp;
-import dev.grpo.ledger.testing.ServiceHttp.Response;
-import dev.grpo.ledger.testing.SharedPostgres;
+import dev.grpo.testsupport.ServiceHttp;
+import dev.grpo.testsupport.ServiceHttp.Response;
+import dev.grpo.testsupport.SharedPostgres;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.ArrayList;
 import java.util.List;

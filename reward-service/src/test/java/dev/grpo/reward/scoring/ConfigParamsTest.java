@@ -4,9 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.grpo.api.reward.ScoreRequest.RuleSpec;
-import dev.grpo.api.web.InvalidRequestException;
 import dev.grpo.reward.BuiltInRules;
 import dev.grpo.reward.rule.RuleRegistry;
+import dev.grpo.web.InvalidRequestException;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;

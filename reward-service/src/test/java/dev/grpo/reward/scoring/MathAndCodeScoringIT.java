@@ -2,12 +2,12 @@ package dev.grpo.reward.scoring;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.grpo.ledger.testing.DashboardMetrics;
-import dev.grpo.ledger.testing.PrometheusExposition;
-import dev.grpo.ledger.testing.ServiceBasicsContract;
-import dev.grpo.ledger.testing.ServiceHttp;
-import dev.grpo.ledger.testing.ServiceHttp.Response;
-import dev.grpo.ledger.testing.SharedPostgres;
+import dev.grpo.testsupport.DashboardMetrics;
+import dev.grpo.testsupport.PrometheusExposition;
+import dev.grpo.testsupport.ServiceBasicsContract;
+import dev.grpo.testsupport.ServiceHttp;
+import dev.grpo.testsupport.ServiceHttp.Response;
+import dev.grpo.testsupport.SharedPostgres;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.test.context.SpringBootTest;

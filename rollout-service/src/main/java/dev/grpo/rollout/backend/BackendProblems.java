@@ -1,8 +1,8 @@
 package dev.grpo.rollout.backend;
 
-import dev.grpo.api.web.ApiException;
-import dev.grpo.api.web.FieldProblem;
-import dev.grpo.api.web.InvalidRequestException;
+import dev.grpo.api.problem.FieldProblem;
+import dev.grpo.web.ApiException;
+import dev.grpo.web.InvalidRequestException;
 import java.util.List;
 import org.springframework.http.HttpStatus;
 

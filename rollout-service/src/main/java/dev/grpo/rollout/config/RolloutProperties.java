@@ -1,6 +1,6 @@
 package dev.grpo.rollout.config;
 
-import dev.grpo.api.web.ApiKeySource;
+import dev.grpo.web.ApiKeySource;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
@@ -50,7 +50,7 @@ public record RolloutProperties(
    * @param endpoints base URLs of the servers, without {@code /v1} (openai backends; an embedded
    *     backend has none)
    * @param model the model name sent in {@code model} until a LoRA adapter is loaded; for an
-   *     embedded backend, a preset ({@code tiny}) or a model directory
+   *     embedded backend, a preset ({@code tiny}, {@code small}) or a model directory
    * @param maxConcurrencyPerEndpoint requests in flight to one endpoint at most
    * @param timeout how long one HTTP request may take; absent means {@code requestTimeout}
    * @param maxRetries retries after the first attempt, on 5xx, timeouts and connection errors only

@@ -2,7 +2,7 @@ package dev.grpo.rollout.embedded;
 
 import dev.grpo.api.rollout.RolloutRequest;
 import dev.grpo.policy.model.DecoderModel;
-import dev.grpo.policy.model.ModelConfig;
+import dev.grpo.policy.model.ModelPreset;
 import dev.grpo.policy.sampling.BatchSampler;
 import dev.grpo.policy.sampling.FinishReason;
 import dev.grpo.policy.sampling.LogprobMode;
@@ -26,6 +26,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
@@ -37,9 +38,9 @@ import org.slf4j.LoggerFactory;
  * the log-probs it returns are the raw-model log-probs at the sampling temperature, which is what
  * the trainer recomputes ({@code DecoderModel.logProbs(..., temperature, ...)}).
  *
- * <p>{@code model} is a preset ({@code tiny}: random weights from the seed, character tokenizer) or
- * a directory with {@code config.json}, {@code model.safetensors} and {@code tokenizer.json}. A
- * weight sync loads a checkpoint directory of the same shape.
+ * <p>{@code model} is a {@link ModelPreset} name ({@code tiny}, {@code small}: random weights from
+ * seed 0, character tokenizer) or a directory with {@code config.json}, {@code model.safetensors}
+ * and {@code tokenizer.json}. A weight sync loads a checkpoint directory of the same shape.
  */
 final class EmbeddedBackend implements InferenceBackend {
 
@@ -79,10 +80,11 @@ final class EmbeddedBackend implements InferenceBackend {
   EmbeddedBackend(String name, String modelSpec, long initialPolicyVersion) {
     this.name = name;
     this.policyVersion = initialPolicyVersion;
-    if (modelSpec.equals("tiny")) {
+    Optional<ModelPreset> preset = ModelPreset.named(modelSpec);
+    if (preset.isPresent()) {
       this.tokenizer = new CharTokenizer();
-      this.model = DecoderModel.randomInit(ModelConfig.tiny(), 0);
-      this.checkpointUri = "preset:tiny";
+      this.model = DecoderModel.randomInit(preset.get().config(), 0);
+      this.checkpointUri = "preset:" + preset.get().presetName();
     } else {
       Path dir = Path.of(modelSpec);
       this.model = DecoderModel.load(dir);

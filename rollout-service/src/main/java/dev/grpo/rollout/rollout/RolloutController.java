@@ -1,11 +1,11 @@
 package dev.grpo.rollout.rollout;
 
+import dev.grpo.api.problem.FieldProblem;
 import dev.grpo.api.rollout.RolloutRequest;
 import dev.grpo.api.rollout.RolloutResponse;
-import dev.grpo.api.web.FieldProblem;
-import dev.grpo.api.web.InvalidRequestException;
-import dev.grpo.api.web.RecordBinder;
 import dev.grpo.rollout.config.RolloutProperties;
+import dev.grpo.web.InvalidRequestException;
+import dev.grpo.web.RecordBinder;
 import io.swagger.v3.oas.annotations.media.Content;
 import io.swagger.v3.oas.annotations.media.Schema;
 import java.util.ArrayList;

@@ -5,7 +5,7 @@ import dev.grpo.api.rollout.RolloutRequest.Prompt;
 import dev.grpo.api.rollout.RolloutResponse;
 import dev.grpo.api.rollout.RolloutResponse.PromptSamples;
 import dev.grpo.api.rollout.RolloutResponse.Sample;
-import dev.grpo.api.web.ApiException;
+import dev.grpo.ledger.completion.CompletionSamples;
 import dev.grpo.ledger.completion.CompletionWriter;
 import dev.grpo.ledger.completion.CompletionWriter.NewCompletion;
 import dev.grpo.ledger.completion.CompletionWriter.StoredCompletion;
@@ -18,11 +18,13 @@ import dev.grpo.rollout.backend.GenerationBatch;
 import dev.grpo.rollout.backend.GenerationBatch.PromptInput;
 import dev.grpo.rollout.backend.InferenceBackend;
 import dev.grpo.rollout.backend.InferenceBackend.Generation;
+import dev.grpo.web.ApiException;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.springframework.stereotype.Service;
@@ -43,14 +45,14 @@ class RolloutService {
 
   private final BackendRegistry backends;
   private final RunRepository runs;
-  private final LedgerSamples ledger;
+  private final CompletionSamples ledger;
   private final CompletionWriter writer;
   private final MeterRegistry meters;
 
   RolloutService(
       BackendRegistry backends,
       RunRepository runs,
-      LedgerSamples ledger,
+      CompletionSamples ledger,
       CompletionWriter writer,
       MeterRegistry meters) {
     this.backends = backends;
@@ -67,7 +69,10 @@ class RolloutService {
     }
     int n = request.n();
     List<String> itemIds = request.prompts().stream().map(Prompt::itemId).toList();
-    Map<String, Sample[]> held = ledger.read(request.runId(), request.step(), itemIds, n);
+    Map<String, Sample[]> held = new HashMap<>();
+    ledger
+        .read(request.runId(), request.step(), itemIds, n)
+        .forEach((item, stored) -> held.put(item, samples(stored)));
     List<Prompt> missing =
         request.prompts().stream()
             .filter(p -> Arrays.stream(held.get(p.itemId())).anyMatch(s -> s == null))
@@ -93,18 +98,29 @@ class RolloutService {
     Generation generation = sample(backend, batchOf(request, missing));
     List<NewCompletion> rows = completionRows(request, backend, missing, generation);
     for (StoredCompletion c : writer.writeAll(rows)) {
-      held.get(c.itemKey())[c.sampleIndex()] =
-          new Sample(
-              c.sampleIndex(),
-              c.text(),
-              c.tokenIds(),
-              c.logprobs(),
-              c.finishReason(),
-              c.policyVersion(),
-              c.backend(),
-              c.id());
+      held.get(c.itemKey())[c.sampleIndex()] = sample(c);
     }
     return rows.size();
+  }
+
+  private static Sample[] samples(StoredCompletion[] stored) {
+    Sample[] samples = new Sample[stored.length];
+    for (int i = 0; i < stored.length; i++) {
+      samples[i] = stored[i] == null ? null : sample(stored[i]);
+    }
+    return samples;
+  }
+
+  private static Sample sample(StoredCompletion c) {
+    return new Sample(
+        c.sampleIndex(),
+        c.text(),
+        c.tokenIds(),
+        c.logprobs(),
+        c.finishReason(),
+        c.policyVersion(),
+        c.backend(),
+        c.id());
   }
 
   private void requireServedVersion(RolloutRequest request, InferenceBackend backend) {

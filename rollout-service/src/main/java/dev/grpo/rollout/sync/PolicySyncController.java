@@ -2,14 +2,14 @@ package dev.grpo.rollout.sync;
 
 import dev.grpo.api.rollout.PolicySyncRequest;
 import dev.grpo.api.rollout.PolicySyncResponse;
-import dev.grpo.api.web.ApiException;
-import dev.grpo.api.web.RecordBinder;
 import dev.grpo.ledger.run.RunRepository;
 import dev.grpo.rollout.backend.BackendException;
 import dev.grpo.rollout.backend.BackendProblems;
 import dev.grpo.rollout.backend.BackendRegistry;
 import dev.grpo.rollout.backend.InferenceBackend;
 import dev.grpo.rollout.backend.WeightUpdate;
+import dev.grpo.web.ApiException;
+import dev.grpo.web.RecordBinder;
 import io.swagger.v3.oas.annotations.media.Content;
 import io.swagger.v3.oas.annotations.media.Schema;
 import org.springframework.web.bind.annotation.PostMapping;

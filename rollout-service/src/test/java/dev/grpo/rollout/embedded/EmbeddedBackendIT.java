@@ -3,14 +3,14 @@ package dev.grpo.rollout.embedded;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.djl.ndarray.NDManager;
-import dev.grpo.ledger.testing.LedgerFixtures;
-import dev.grpo.ledger.testing.ServiceHttp;
-import dev.grpo.ledger.testing.ServiceHttp.Response;
-import dev.grpo.ledger.testing.SharedPostgres;
 import dev.grpo.policy.model.DecoderModel;
 import dev.grpo.policy.model.ModelConfig;
 import dev.grpo.policy.model.TokenLogProbs;
 import dev.grpo.policy.tokenizer.CharTokenizer;
+import dev.grpo.testsupport.LedgerFixtures;
+import dev.grpo.testsupport.ServiceHttp;
+import dev.grpo.testsupport.ServiceHttp.Response;
+import dev.grpo.testsupport.SharedPostgres;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,10 +1,10 @@
 package dev.grpo.trainer.checkpoint;
 
-import dev.grpo.api.web.ApiException;
 import dev.grpo.ledger.checkpoint.Checkpoint;
 import dev.grpo.ledger.checkpoint.CheckpointRepository;
 import dev.grpo.trainer.train.CheckpointException;
 import dev.grpo.trainer.train.Checkpointer;
+import dev.grpo.web.ApiException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;

@@ -1,6 +1,6 @@
 package dev.grpo.trainer.config;
 
-import dev.grpo.api.web.ApiKeySource;
+import dev.grpo.web.ApiKeySource;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;

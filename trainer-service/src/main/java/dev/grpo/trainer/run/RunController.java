@@ -1,12 +1,12 @@
 package dev.grpo.trainer.run;
 
+import dev.grpo.api.problem.FieldProblem;
 import dev.grpo.api.run.RunSpec;
-import dev.grpo.api.web.FieldProblem;
-import dev.grpo.api.web.InvalidRequestException;
-import dev.grpo.api.web.RecordBinder;
 import dev.grpo.ledger.run.RunState;
 import dev.grpo.ledger.run.RunState.RunCommand;
 import dev.grpo.trainer.config.TrainerProperties;
+import dev.grpo.web.InvalidRequestException;
+import dev.grpo.web.RecordBinder;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.Arrays;

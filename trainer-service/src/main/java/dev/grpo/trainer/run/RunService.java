@@ -1,11 +1,11 @@
 package dev.grpo.trainer.run;
 
 import dev.grpo.api.run.RunSpec;
-import dev.grpo.api.web.ApiException;
 import dev.grpo.ledger.run.Run;
 import dev.grpo.ledger.run.RunRepository;
 import dev.grpo.ledger.run.RunState;
 import dev.grpo.ledger.run.RunState.RunCommand;
+import dev.grpo.web.ApiException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;

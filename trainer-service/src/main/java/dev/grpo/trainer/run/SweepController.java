@@ -1,7 +1,7 @@
 package dev.grpo.trainer.run;
 
-import dev.grpo.api.web.FieldProblem;
-import dev.grpo.api.web.InvalidRequestException;
+import dev.grpo.api.problem.FieldProblem;
+import dev.grpo.web.InvalidRequestException;
 import java.net.URI;
 import java.util.List;
 import java.util.UUID;

@@ -1,10 +1,10 @@
 package dev.grpo.trainer.run;
 
+import dev.grpo.api.problem.FieldProblem;
 import dev.grpo.api.run.RunSpec;
-import dev.grpo.api.web.ApiException;
-import dev.grpo.api.web.FieldProblem;
-import dev.grpo.api.web.InvalidRequestException;
-import dev.grpo.api.web.RecordBinder;
+import dev.grpo.web.ApiException;
+import dev.grpo.web.InvalidRequestException;
+import dev.grpo.web.RecordBinder;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;

@@ -1,9 +1,9 @@
 package dev.grpo.trainer.step;
 
-import dev.grpo.api.web.ApiException;
-import dev.grpo.api.web.FieldProblem;
-import dev.grpo.api.web.InvalidRequestException;
+import dev.grpo.api.problem.FieldProblem;
 import dev.grpo.ledger.run.RunRepository;
+import dev.grpo.web.ApiException;
+import dev.grpo.web.InvalidRequestException;
 import java.io.IOException;
 import java.sql.Array;
 import java.sql.SQLException;

@@ -2,9 +2,9 @@ package dev.grpo.trainer.run;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.grpo.ledger.testing.ServiceHttp;
-import dev.grpo.ledger.testing.ServiceHttp.Response;
-import dev.grpo.ledger.testing.SharedPostgres;
+import dev.grpo.testsupport.ServiceHttp;
+import dev.grpo.testsupport.ServiceHttp.Response;
+import dev.grpo.testsupport.SharedPostgres;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;

@@ -2,7 +2,7 @@ package dev.grpo.trainer.step;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.grpo.ledger.testing.SharedPostgres;
+import dev.grpo.testsupport.SharedPostgres;
 import java.time.Duration;
 import java.util.Map;
 import java.util.UUID;

@@ -2,10 +2,10 @@ package dev.grpo.trainer.step;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.grpo.ledger.testing.LedgerFixtures;
-import dev.grpo.ledger.testing.ServiceHttp;
-import dev.grpo.ledger.testing.ServiceHttp.Response;
-import dev.grpo.ledger.testing.SharedPostgres;
+import dev.grpo.testsupport.LedgerFixtures;
+import dev.grpo.testsupport.ServiceHttp;
+import dev.grpo.testsupport.ServiceHttp.Response;
+import dev.grpo.testsupport.SharedPostgres;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;

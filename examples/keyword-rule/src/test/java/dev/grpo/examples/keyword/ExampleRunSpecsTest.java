@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.grpo.api.run.DataSource;
 import dev.grpo.api.run.RunSpec;
-import dev.grpo.api.web.RecordBinder;
+import dev.grpo.web.RecordBinder;
 import jakarta.validation.Validation;
 import java.nio.file.Files;
 import java.nio.file.Path;

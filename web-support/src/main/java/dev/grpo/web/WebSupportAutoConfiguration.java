@@ -1,0 +1,31 @@
+package dev.grpo.web;
+
+import jakarta.validation.Validator;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
+import org.springframework.boot.web.servlet.FilterRegistrationBean;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Import;
+import org.springframework.core.Ordered;
+import tools.jackson.databind.ObjectMapper;
+
+/** The HTTP edge every service shares: problem details and all-fields request binding. */
+@AutoConfiguration
+@Import(ApiExceptionHandler.class)
+public class WebSupportAutoConfiguration {
+
+  @Bean
+  RecordBinder recordBinder(ObjectMapper mapper, Validator validator) {
+    return new RecordBinder(mapper, validator);
+  }
+
+  @Bean
+  @ConditionalOnBean(ApiKeySource.class)
+  FilterRegistrationBean<ApiKeyFilter> apiKeyFilter(ApiKeySource source) {
+    FilterRegistrationBean<ApiKeyFilter> registration =
+        new FilterRegistrationBean<>(new ApiKeyFilter(source.apiKey(), source.keylessPaths()));
+    registration.addUrlPatterns("/*");
+    registration.setOrder(Ordered.HIGHEST_PRECEDENCE + 10);
+    return registration;
+  }
+}
