@@ -36,6 +36,8 @@ final class JinjaEnvironment {
             .withLstripBlocks(true)
             .withLegacyOverrides(python)
             .withReadOnlyResolver(true)
+            // Jinjava would otherwise render "{{ ... }}" found inside a message's content.
+            .withNestedInterpretationEnabled(false)
             .withMaxOutputSize(MAX_OUTPUT_CHARS)
             .withRandomNumberGeneratorStrategy(RandomNumberGeneratorStrategy.CONSTANT_ZERO)
             .build();
