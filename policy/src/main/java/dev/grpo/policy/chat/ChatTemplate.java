@@ -94,6 +94,8 @@ public final class ChatTemplate {
         return "the template raised an error: " + raised.getMessage();
       }
     }
-    return error.getMessage() + " (line " + error.getLineno() + ")";
+    return error.getLineno() > 0
+        ? error.getMessage() + " (line " + error.getLineno() + ")"
+        : error.getMessage();
   }
 }
