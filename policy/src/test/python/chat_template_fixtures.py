@@ -120,6 +120,14 @@ CONVERSATIONS = {
     ],
     "second-system-turn": [user("First."), system("A late system note."), user("Second.")],
     "unsupported-role": [user("Run it."), {"role": "tool", "content": "42"}],
+    "reasoning-and-tools": [
+        system("Think step by step."),
+        user("What is 6 * 7?"),
+        assistant("<think>\n6 * 7 = 42, a small product.\n</think>\n\nThe answer is 42."),
+        user("<tool_response>{\"result\": 42}</tool_response>"),
+        assistant("<think>ok</think>Confirmed: 42!"),
+        user("Thanks, and\ta tab."),
+    ],
 }
 
 
@@ -127,11 +135,13 @@ def templates(data):
     qwen2 = json.loads((data / "tokenizers" / "qwen2" / "tokenizer_config.json").read_text(encoding="utf-8"))
     smollm2 = json.loads((RESOURCES / "smollm2-135m-instruct" / "tokenizer_config.json").read_text(encoding="utf-8"))
     features = (RESOURCES / "engine-features.jinja").read_text(encoding="utf-8")
+    string_methods = (RESOURCES / "string-methods.jinja").read_text(encoding="utf-8")
     return {
         "qwen2": (qwen2["chat_template"], special_tokens_map(qwen2)),
         "smollm2-135m-instruct": (smollm2["chat_template"], special_tokens_map(smollm2)),
         "engine-features/qwen2-tokens": (features, special_tokens_map(qwen2)),
         "engine-features/smollm2-tokens": (features, special_tokens_map(smollm2)),
+        "string-methods": (string_methods, special_tokens_map(qwen2)),
     }
 
 

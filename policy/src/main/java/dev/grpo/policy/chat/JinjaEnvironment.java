@@ -3,9 +3,12 @@ package dev.grpo.policy.chat;
 import com.hubspot.jinjava.Jinjava;
 import com.hubspot.jinjava.JinjavaConfig;
 import com.hubspot.jinjava.LegacyOverrides;
+import com.hubspot.jinjava.el.JinjavaInterpreterResolver;
 import com.hubspot.jinjava.lib.fn.ELFunctionDefinition;
 import com.hubspot.jinjava.random.RandomNumberGeneratorStrategy;
 import java.lang.reflect.Method;
+import jinjava.javax.el.CompositeELResolver;
+import jinjava.javax.el.ELResolver;
 
 /**
  * Jinjava set up as transformers sets up Jinja2 for {@code apply_chat_template}: {@code
@@ -36,6 +39,7 @@ final class JinjaEnvironment {
             .withLstripBlocks(true)
             .withLegacyOverrides(python)
             .withReadOnlyResolver(true)
+            .withElResolver(resolver())
             // Jinjava would otherwise render "{{ ... }}" found inside a message's content.
             .withNestedInterpretationEnabled(false)
             .withMaxOutputSize(MAX_OUTPUT_CHARS)
@@ -45,6 +49,14 @@ final class JinjaEnvironment {
     jinjava.getGlobalContext().registerFilter(new PythonToJsonFilter());
     jinjava.getGlobalContext().registerFunction(raiseException());
     return jinjava;
+  }
+
+  /** Python's string methods first, then Jinjava's read-only resolvers. */
+  private static ELResolver resolver() {
+    CompositeELResolver resolver = new CompositeELResolver();
+    resolver.add(new PythonStringMethods());
+    resolver.add(JinjavaInterpreterResolver.DEFAULT_RESOLVER_READ_ONLY);
+    return resolver;
   }
 
   /** Jinja2 drops one trailing newline of the source and reads every line break as {@code \n}. */

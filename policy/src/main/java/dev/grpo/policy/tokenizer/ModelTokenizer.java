@@ -1,7 +1,11 @@
 package dev.grpo.policy.tokenizer;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -26,6 +30,15 @@ public final class ModelTokenizer implements Tokenizer {
    */
   private static final List<String> END_TOKENS =
       List.of("<|im_end|>", "<|endoftext|>", "<|eot_id|>", "<|end_of_text|>");
+
+  /** The files of a model folder that belong to its tokenizer (all but tokenizer.json optional). */
+  public static final List<String> TOKENIZER_FILES =
+      List.of(
+          "tokenizer.json",
+          "tokenizer_config.json",
+          "special_tokens_map.json",
+          "chat_template.jinja",
+          "generation_config.json");
 
   private final HfTokenizer tokenizer;
   private final SpecialTokens specialTokens;
@@ -75,6 +88,34 @@ public final class ModelTokenizer implements Tokenizer {
     int[] stopIds = stopIds(eos, files, ids);
     HfTokenizer hf = HfTokenizer.open(file, ids, eos, pad, bos);
     return new ModelTokenizer(hf, special, files.chatTemplate().orElse(null), stopIds);
+  }
+
+  /**
+   * Copies the files {@link #load} reads, except {@code config.json} (the model's own), from one
+   * model folder to another, e.g. the real Qwen2 tokenizer into a model folder the project makes,
+   * or into a checkpoint so that it loads by path like the model it came from. Existing files in
+   * {@code targetDir} are replaced.
+   *
+   * @return the names of the files copied, in {@link #TOKENIZER_FILES} order
+   */
+  public static List<String> copyFiles(Path sourceDir, Path targetDir) {
+    if (!Files.isRegularFile(sourceDir.resolve("tokenizer.json"))) {
+      throw new IllegalArgumentException("no tokenizer.json in " + sourceDir);
+    }
+    List<String> copied = new ArrayList<>();
+    try {
+      Files.createDirectories(targetDir);
+      for (String name : TOKENIZER_FILES) {
+        Path source = sourceDir.resolve(name);
+        if (Files.isRegularFile(source)) {
+          Files.copy(source, targetDir.resolve(name), StandardCopyOption.REPLACE_EXISTING);
+          copied.add(name);
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot copy tokenizer files to " + targetDir, e);
+    }
+    return copied;
   }
 
   private static String token(

@@ -31,7 +31,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ChatTemplateFixtureTest {
 
-  private static final int FIXTURE_CASES = 120;
+  private static final int FIXTURE_CASES = 160;
 
   @TempDir Path smollm2Dir;
 
@@ -79,6 +79,7 @@ class ChatTemplateFixtureTest {
 
   private Map<String, ChatTemplate> templates() throws IOException {
     String features = resource("/chat/engine-features.jinja");
+    String stringMethods = resource("/chat/string-methods.jinja");
     try (ModelTokenizer qwen2 = ModelTokenizer.load(SharedTokenizers.qwen2());
         ModelTokenizer smollm2 =
             ModelTokenizer.load(SharedTokenizers.smollm2WithTokenizerConfig(smollm2Dir))) {
@@ -88,7 +89,9 @@ class ChatTemplateFixtureTest {
           "engine-features/qwen2-tokens",
               ChatTemplate.of("engine-features", features, qwen2.specialTokens()),
           "engine-features/smollm2-tokens",
-              ChatTemplate.of("engine-features", features, smollm2.specialTokens()));
+              ChatTemplate.of("engine-features", features, smollm2.specialTokens()),
+          "string-methods",
+              ChatTemplate.of("string-methods", stringMethods, qwen2.specialTokens()));
     }
   }
 

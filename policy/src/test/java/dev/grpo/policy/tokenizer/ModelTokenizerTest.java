@@ -147,6 +147,31 @@ class ModelTokenizerTest {
     assertThat(batch.length(0)).isEqualTo(shortPrompt.length);
   }
 
+  @Test
+  void copiedFilesLoadAsTheSameTokenizer() {
+    Path model = dir.resolve("qwen2-shaped");
+    assertThat(ModelTokenizer.copyFiles(SharedTokenizers.qwen2(), model))
+        .containsExactly(
+            "tokenizer.json",
+            "tokenizer_config.json",
+            "special_tokens_map.json",
+            "generation_config.json");
+    assertThat(model.resolve("config.json")).doesNotExist();
+    try (ModelTokenizer copy = ModelTokenizer.load(model)) {
+      assertThat(copy.specialTokens()).isEqualTo(qwen2.specialTokens());
+      assertThat(copy.stopTokenIds()).containsExactly(qwen2.stopTokenIds());
+      assertThat(copy.chatTemplate()).isEqualTo(qwen2.chatTemplate());
+      assertThat(copy.encode("数学 math")).containsExactly(qwen2.encode("数学 math"));
+    }
+  }
+
+  @Test
+  void dropsIdsPastTheTokenizerWhenDecodingAsHuggingFaceDoes() {
+    // Qwen2's embedding has 151,936 rows for 151,646 tokens: a sampled id may have no token.
+    int[] hi = qwen2.encode("Hi there");
+    assertThat(qwen2.decode(new int[] {hi[0], 151_900, hi[1]})).isEqualTo("Hi there");
+  }
+
   private static int[] concat(int[]... parts) {
     return Arrays.stream(parts).flatMapToInt(Arrays::stream).toArray();
   }
