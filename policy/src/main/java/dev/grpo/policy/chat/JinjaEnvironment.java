@@ -32,6 +32,7 @@ final class JinjaEnvironment {
             .withKeepNullableLoopValues(true)
             .withIterateOverMapKeys(true)
             .withEvaluateMapKeys(true)
+            .withUsePyishObjectMapper(true)
             .build();
     JinjavaConfig config =
         JinjavaConfig.newBuilder()

@@ -39,6 +39,13 @@ class ChatTemplateTest {
   }
 
   @Test
+  void printsListsAndDictsAsPythonDoes() {
+    String source = "{{ ['a', 1] }}|{{ {'k': 'v'} }}|{{ 'a b'.split() }}";
+    assertThat(ChatTemplate.of("t", source, TOKENS).render(List.of(), false))
+        .isEqualTo("['a', 1]|{'k': 'v'}|['a', 'b']");
+  }
+
+  @Test
   void leavesTemplateSyntaxInsideMessagesAlone() {
     ChatTemplate template = ChatTemplate.of("chatml", CHATML, TOKENS);
     String content = "{{ 7 * 6 }} {% if true %}x{% endif %} {# c #}";
