@@ -8,6 +8,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * The real tokenizer folders of {@code ../shared/data/tokenizers/}: the folder named by the system
@@ -48,31 +49,42 @@ public final class SharedTokenizers {
     return dir;
   }
 
-  private static Path folder(String name) {
+  /** {@code tokenizers/<name>} when this checkout has it. */
+  public static Optional<Path> find(String name) {
     String relative = "tokenizers/" + name;
     String explicit = System.getProperty(PROPERTY);
     if (explicit != null) {
       Path dir = Path.of(explicit).resolve(relative);
-      assumeTrue(
-          Files.isRegularFile(dir.resolve("tokenizer.json")),
-          "skipped: " + dir + " (from -D" + PROPERTY + ") has no tokenizer.json");
-      return dir;
+      return Files.isRegularFile(dir.resolve("tokenizer.json"))
+          ? Optional.of(dir)
+          : Optional.empty();
     }
     for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
       Path candidate = dir.resolve("shared/data").resolve(relative);
       if (Files.isRegularFile(candidate.resolve("tokenizer.json"))) {
-        return candidate;
+        return Optional.of(candidate);
       }
     }
-    assumeTrue(
-        false,
-        "skipped: ../shared/data/"
-            + relative
-            + " is absent above "
-            + Path.of("").toAbsolutePath()
-            + " (point -D"
-            + PROPERTY
-            + " at a shared/data folder)");
-    return null;
+    return Optional.empty();
+  }
+
+  /** Why a test needing {@code tokenizers/<name>} is skipped. */
+  public static String missing(String name) {
+    String explicit = System.getProperty(PROPERTY);
+    String where =
+        explicit != null
+            ? explicit + "/tokenizers/" + name + " (from -D" + PROPERTY + ")"
+            : "../shared/data/tokenizers/" + name + " above " + Path.of("").toAbsolutePath();
+    return "skipped: "
+        + where
+        + " has no tokenizer.json (point -D"
+        + PROPERTY
+        + " at a shared/data folder)";
+  }
+
+  private static Path folder(String name) {
+    Optional<Path> dir = find(name);
+    assumeTrue(dir.isPresent(), () -> missing(name));
+    return dir.get();
   }
 }
