@@ -7,6 +7,7 @@ import java.util.Collections;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
+import java.util.function.Predicate;
 import jinjava.javax.el.ELContext;
 import jinjava.javax.el.ELResolver;
 
@@ -17,6 +18,8 @@ import jinjava.javax.el.ELResolver;
  * split}, a whitespace-only {@code strip}) or fail. Any other call falls through to Jinjava.
  */
 final class PythonStringMethods extends ELResolver {
+
+  private static final Object NOT_HANDLED = new Object();
 
   @Override
   public Object invoke(
@@ -32,8 +35,6 @@ final class PythonStringMethods extends ELResolver {
     }
     return null;
   }
-
-  private static final Object NOT_HANDLED = new Object();
 
   private static Object call(String s, String name, Object[] args) {
     return switch (name) {
@@ -51,15 +52,18 @@ final class PythonStringMethods extends ELResolver {
               ? s
               : s.substring(0, 1).toUpperCase(Locale.ROOT)
                   + s.substring(1).toLowerCase(Locale.ROOT);
-      case "replace" -> s.replace(args[0].toString(), args[1].toString());
-      case "count" -> (long) split(s, new Object[] {args[0]}).size() - 1;
+      case "replace" -> replace(s, args);
+      case "count" ->
+          args[0].toString().isEmpty()
+              ? (long) s.length() + 1
+              : (long) split(s, new Object[] {args[0]}).size() - 1;
       case "find" -> (long) s.indexOf(args[0].toString());
       case "join" -> join(s, args[0]);
       default -> NOT_HANDLED;
     };
   }
 
-  private static boolean anyMatch(Object prefixes, java.util.function.Predicate<String> test) {
+  private static boolean anyMatch(Object prefixes, Predicate<String> test) {
     if (prefixes instanceof Collection<?> options) {
       return options.stream().anyMatch(o -> test.test(o.toString()));
     }
@@ -126,6 +130,16 @@ final class PythonStringMethods extends ELResolver {
     }
     parts.add(s.substring(from));
     return parts;
+  }
+
+  /** {@code str.replace(old, new, count=-1)}. */
+  private static String replace(String s, Object[] args) {
+    long count = args.length > 2 ? ((Number) args[2]).longValue() : -1;
+    if (count < 0) {
+      return s.replace(args[0].toString(), args[1].toString());
+    }
+    List<String> parts = split(s, new Object[] {args[0], count});
+    return String.join(args[1].toString(), parts);
   }
 
   private static String title(String s) {
