@@ -4,8 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.grpo.policy.tokenizer.SpecialTokens;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import org.junit.jupiter.api.Test;
 
 class ChatTemplateTest {
@@ -66,6 +70,27 @@ class ChatTemplateTest {
     Map<String, Object> variables = Map.of("enable_thinking", true, "messages", List.of());
     assertThat(template.render(List.of(ChatMessage.user("a")), true, variables))
         .isEqualTo("think:1");
+  }
+
+  @Test
+  void rendersConcurrentlyFromOneInstance() throws Exception {
+    ChatTemplate template = ChatTemplate.of("chatml", CHATML, TOKENS);
+    ExecutorService pool = Executors.newFixedThreadPool(4);
+    try {
+      List<Future<Boolean>> results = new ArrayList<>();
+      for (int i = 0; i < 200; i++) {
+        String question = "question " + i;
+        String expected = "<|im_start|>user\n" + question + "<|im_end|>\n<|im_start|>assistant\n";
+        results.add(
+            pool.submit(
+                () -> template.render(List.of(ChatMessage.user(question)), true).equals(expected)));
+      }
+      for (Future<Boolean> result : results) {
+        assertThat(result.get()).isTrue();
+      }
+    } finally {
+      pool.shutdownNow();
+    }
   }
 
   @Test
