@@ -10,6 +10,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * A Hugging Face Jinja chat template, rendered as {@code tokenizer.apply_chat_template(messages,
@@ -23,10 +25,25 @@ public final class ChatTemplate {
   private final String source;
   private final Map<String, Object> tokenVariables;
   private final Jinjava jinjava;
+  private final String unsupported;
+
+  /**
+   * {@code {% for x in xs if cond %}}: Jinjava reads the filter as a conditional expression and
+   * renders no iteration at all, a silently wrong prompt; such a template is refused instead.
+   */
+  private static final Pattern LOOP_FILTER =
+      Pattern.compile("\\{%[-+]?\\s*for\\s[^%]*?\\sin\\s[^%]*?\\sif\\s[^%]*%\\}");
 
   private ChatTemplate(String name, String source, Map<String, Object> tokenVariables) {
     this.name = name;
     this.source = JinjaEnvironment.normalizeSource(source);
+    Matcher loopFilter = LOOP_FILTER.matcher(this.source);
+    this.unsupported =
+        loopFilter.find()
+            ? "loop filters are not supported: "
+                + loopFilter.group()
+                + " (use an if inside the loop)"
+            : null;
     this.tokenVariables = Map.copyOf(tokenVariables);
     this.jinjava = JinjaEnvironment.create();
   }
@@ -75,6 +92,9 @@ public final class ChatTemplate {
    */
   public String render(
       List<ChatMessage> messages, boolean addGenerationPrompt, Map<String, ?> variables) {
+    if (unsupported != null) {
+      throw new TemplateRenderException(name, unsupported);
+    }
     Map<String, Object> context = new HashMap<>(tokenVariables);
     context.putAll(variables);
     context.put("messages", messages.stream().map(ChatMessage::asTemplateValue).toList());

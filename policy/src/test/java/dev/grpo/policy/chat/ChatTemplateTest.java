@@ -124,6 +124,24 @@ class ChatTemplateTest {
   }
 
   @Test
+  void refusesLoopFiltersThatJinjavaWouldSilentlySkip() {
+    String source = "{%- for m in messages if m.role == 'user' %}{{ m.content }}{% endfor %}";
+    ChatTemplate template = ChatTemplate.of("filtered", source, TOKENS);
+    assertThatThrownBy(() -> template.render(List.of(ChatMessage.user("a")), true))
+        .isInstanceOfSatisfying(
+            TemplateRenderException.class,
+            e ->
+                assertThat(e.reason())
+                    .isEqualTo(
+                        "loop filters are not supported: {%- for m in messages if m.role =="
+                            + " 'user' %} (use an if inside the loop)"));
+    String inside =
+        "{% for m in messages %}{% if m.role == 'user' %}{{ m.content }}{% endif %}{% endfor %}";
+    assertThat(ChatTemplate.of("t", inside, TOKENS).render(List.of(ChatMessage.user("a")), true))
+        .isEqualTo("a");
+  }
+
+  @Test
   void anOversizedOutputIsAnErrorNotAPrompt() {
     String source =
         "{% for i in range(1000) %}{% for j in range(10) %}{{ messages[0].content }}"
