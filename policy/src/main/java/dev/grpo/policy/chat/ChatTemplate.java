@@ -21,18 +21,18 @@ import java.util.regex.Pattern;
  */
 public final class ChatTemplate {
 
-  private final String name;
-  private final String source;
-  private final Map<String, Object> tokenVariables;
-  private final Jinjava jinjava;
-  private final String unsupported;
-
   /**
    * {@code {% for x in xs if cond %}}: Jinjava reads the filter as a conditional expression and
    * renders no iteration at all, a silently wrong prompt; such a template is refused instead.
    */
   private static final Pattern LOOP_FILTER =
       Pattern.compile("\\{%[-+]?\\s*for\\s[^%]*?\\sin\\s[^%]*?\\sif\\s[^%]*%\\}");
+
+  private final String name;
+  private final String source;
+  private final Map<String, Object> tokenVariables;
+  private final Jinjava jinjava;
+  private final String unsupported;
 
   private ChatTemplate(String name, String source, Map<String, Object> tokenVariables) {
     this.name = name;

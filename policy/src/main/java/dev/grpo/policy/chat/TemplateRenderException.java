@@ -20,7 +20,7 @@ public final class TemplateRenderException extends RuntimeException {
     return templateName;
   }
 
-  /** Why it failed, in words fit for an API client (no stack trace, no template source). */
+  /** Why it failed, in one line fit for an API client: no stack trace, at most the faulty tag. */
   public String reason() {
     return reason;
   }
