@@ -21,10 +21,10 @@ import java.util.Map;
  */
 public final class HfTokenizer implements Tokenizer {
 
-  private static final List<String> EOS_NAMES =
+  static final List<String> EOS_NAMES =
       List.of("<eos>", "</s>", "<|endoftext|>", "<|im_end|>", "<|end_of_text|>");
-  private static final List<String> PAD_NAMES = List.of("<pad>", "<|pad|>", "[PAD]");
-  private static final List<String> BOS_NAMES =
+  static final List<String> PAD_NAMES = List.of("<pad>", "<|pad|>", "[PAD]");
+  static final List<String> BOS_NAMES =
       List.of("<bos>", "<s>", "<|begin_of_text|>", "<|startoftext|>");
 
   private final HuggingFaceTokenizer tokenizer;
@@ -64,6 +64,11 @@ public final class HfTokenizer implements Tokenizer {
     }
     int pad = resolve(ids, padToken, config, "pad_token", PAD_NAMES);
     int bos = resolve(ids, bosToken, config, "bos_token", BOS_NAMES);
+    return open(file, ids, eos, pad < 0 ? eos : pad, bos);
+  }
+
+  /** Opens {@code file} with special token ids already resolved against its vocabulary. */
+  static HfTokenizer open(Path file, Map<String, Integer> ids, int eos, int pad, int bos) {
     int vocab = ids.values().stream().mapToInt(Integer::intValue).max().orElse(-1) + 1;
     Map<String, String> options =
         Map.of(
@@ -73,7 +78,7 @@ public final class HfTokenizer implements Tokenizer {
             "maxLength", String.valueOf(Integer.MAX_VALUE));
     try {
       HuggingFaceTokenizer hf = HuggingFaceTokenizer.newInstance(file, options);
-      return new HfTokenizer(hf, eos, pad < 0 ? eos : pad, bos, vocab);
+      return new HfTokenizer(hf, eos, pad, bos, vocab);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot load " + file, e);
     }
@@ -124,7 +129,7 @@ public final class HfTokenizer implements Tokenizer {
   }
 
   /** Token string to id from the model vocabulary and the added tokens of a tokenizer.json. */
-  private static Map<String, Integer> tokenIds(Path file) {
+  static Map<String, Integer> tokenIds(Path file) {
     JsonObject root;
     try {
       root =
