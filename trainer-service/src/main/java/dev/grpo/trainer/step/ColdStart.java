@@ -1,8 +1,8 @@
 package dev.grpo.trainer.step;
 
 import dev.grpo.api.run.RunSpec;
+import dev.grpo.ledger.dataset.DatasetItems.Item;
 import dev.grpo.policy.model.DecoderModel;
-import dev.grpo.trainer.data.Datasets.Item;
 import dev.grpo.trainer.optim.AdamW;
 import dev.grpo.trainer.optim.LearningRateSchedule;
 import dev.grpo.trainer.train.SftExample;

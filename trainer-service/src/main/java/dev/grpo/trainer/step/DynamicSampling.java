@@ -2,7 +2,7 @@ package dev.grpo.trainer.step;
 
 import dev.grpo.api.rollout.RolloutResponse;
 import dev.grpo.api.run.RunSpec;
-import dev.grpo.trainer.data.Datasets.Item;
+import dev.grpo.ledger.dataset.DatasetItems.Item;
 import dev.grpo.trainer.step.GroupScoring.ScoredRound;
 import dev.grpo.trainer.step.StepRewards.RuleTally;
 import dev.grpo.trainer.train.TrainingState;

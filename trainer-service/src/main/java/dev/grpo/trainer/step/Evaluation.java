@@ -5,7 +5,7 @@ import dev.grpo.api.reward.ScoreResponse.ItemResult;
 import dev.grpo.api.reward.ScoreResponse.RuleOutcome;
 import dev.grpo.api.rollout.RolloutResponse;
 import dev.grpo.api.rollout.RolloutResponse.Sample;
-import dev.grpo.trainer.data.Datasets.Item;
+import dev.grpo.ledger.dataset.DatasetItems.Item;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;

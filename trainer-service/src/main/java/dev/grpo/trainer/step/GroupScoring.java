@@ -6,7 +6,7 @@ import dev.grpo.api.reward.ScoreResponse.ItemResult;
 import dev.grpo.api.rollout.RolloutResponse;
 import dev.grpo.api.rollout.RolloutResponse.Sample;
 import dev.grpo.api.run.RunSpec;
-import dev.grpo.trainer.data.Datasets.Item;
+import dev.grpo.ledger.dataset.DatasetItems.Item;
 import dev.grpo.trainer.step.StepRewards.Assembled;
 import java.util.ArrayList;
 import java.util.List;

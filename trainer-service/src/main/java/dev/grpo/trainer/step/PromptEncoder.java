@@ -1,7 +1,7 @@
 package dev.grpo.trainer.step;
 
+import dev.grpo.ledger.dataset.DatasetItems.Item;
 import dev.grpo.policy.tokenizer.Tokenizer;
-import dev.grpo.trainer.data.Datasets.Item;
 import java.util.ArrayList;
 import java.util.List;
 

@@ -3,7 +3,7 @@ package dev.grpo.trainer.step;
 import dev.grpo.api.rollout.RolloutRequest;
 import dev.grpo.api.rollout.RolloutResponse;
 import dev.grpo.api.run.RunSpec;
-import dev.grpo.trainer.data.Datasets.Item;
+import dev.grpo.ledger.dataset.DatasetItems.Item;
 import java.util.List;
 import java.util.UUID;
 import java.util.function.BooleanSupplier;

@@ -1,10 +1,15 @@
 package dev.grpo.trainer.step;
 
 import dev.grpo.api.run.RunSpec;
+import dev.grpo.ledger.dataset.DatasetItems;
+import dev.grpo.ledger.dataset.DatasetItems.Item;
+import dev.grpo.ledger.run.RunLeases;
+import dev.grpo.ledger.run.RunState;
+import dev.grpo.ledger.step.StepLedger;
+import dev.grpo.ledger.step.StepState;
 import dev.grpo.policy.model.DecoderModel;
 import dev.grpo.trainer.checkpoint.CheckpointLedger;
 import dev.grpo.trainer.data.Datasets;
-import dev.grpo.trainer.data.Datasets.Item;
 import dev.grpo.trainer.optim.AdamW;
 import dev.grpo.trainer.step.ColdStart.ColdStartReport;
 import dev.grpo.trainer.step.DynamicSampling.SampledGroups;
@@ -62,7 +67,7 @@ final class RunExecution {
   /** The collaborators an execution needs. */
   record Context(
       RunLeases leases,
-      Datasets datasets,
+      DatasetItems datasets,
       StepLedger steps,
       ServiceCalls calls,
       CheckpointLedger checkpoints,
@@ -138,7 +143,7 @@ final class RunExecution {
     } catch (RuntimeException e) {
       log.error("run {} failed", runId, e);
       String error = e.getMessage() == null ? e.toString() : e.getMessage();
-      if (ctx.leases().finish(runId, owner, "FAILED", error)) {
+      if (ctx.leases().finish(runId, owner, RunState.FAILED, error)) {
         return Outcome.FAILED;
       }
       return Outcome.LOST;
@@ -147,7 +152,7 @@ final class RunExecution {
 
   private Outcome driveSteps() {
     ctx.datasets().materialize(runId, Datasets.itemsOf(spec.data(), spec.seed(), ctx.mapper()));
-    if (ctx.datasets().count(runId, "train") == 0) {
+    if (ctx.datasets().count(runId, DatasetItems.TRAIN) == 0) {
       throw new IllegalArgumentException("the run's data has no train items");
     }
     Progress progress;
@@ -164,11 +169,11 @@ final class RunExecution {
     if (progress.stoppedBy() != null) {
       return progress.stoppedBy();
     }
-    if (ctx.leases().finish(runId, owner, "SUCCEEDED", null)) {
+    if (ctx.leases().finish(runId, owner, RunState.SUCCEEDED, null)) {
       log.info("run {} succeeded after {} steps", runId, progress.state().step());
       return Outcome.SUCCEEDED;
     }
-    return "CANCELLED".equals(ctx.leases().state(runId)) ? Outcome.CANCELLED : Outcome.LOST;
+    return ctx.leases().state(runId) == RunState.CANCELLED ? Outcome.CANCELLED : Outcome.LOST;
   }
 
   /** The newest recorded checkpoint, or a fresh policy (cold-started) checkpointed as step 0. */
@@ -205,8 +210,9 @@ final class RunExecution {
   }
 
   private List<Item> coldStartSource() {
-    int trainSize = ctx.datasets().count(runId, "train");
-    return ctx.datasets().read(runId, "train", 0, Math.min(spec.coldStart().examples(), trainSize));
+    int trainSize = ctx.datasets().count(runId, DatasetItems.TRAIN);
+    return ctx.datasets()
+        .read(runId, DatasetItems.TRAIN, 0, Math.min(spec.coldStart().examples(), trainSize));
   }
 
   /** Publishes the starting policy, shows the run where it really is, and catches up an eval. */
@@ -279,10 +285,10 @@ final class RunExecution {
       return Outcome.LOST;
     }
     return switch (ctx.leases().state(runId)) {
-      case "RUNNING" -> ctx.stopping().get() ? stopForShutdown() : null;
-      case "PAUSED" -> Outcome.PAUSED;
-      case "CANCELLED" -> Outcome.CANCELLED;
-      default -> Outcome.LOST;
+      case RUNNING -> ctx.stopping().get() ? stopForShutdown() : null;
+      case PAUSED -> Outcome.PAUSED;
+      case CANCELLED -> Outcome.CANCELLED;
+      case QUEUED, SUCCEEDED, FAILED -> Outcome.LOST;
     };
   }
 
@@ -299,19 +305,20 @@ final class RunExecution {
     long started = System.nanoTime();
     ctx.steps().begin(runId, s, state.step() + 1);
     SampledGroups sampled =
-        sampling.sample(s, state.step() + 1, state, () -> ctx.steps().phase(runId, s, "SCORING"));
+        sampling.sample(
+            s, state.step() + 1, state, () -> ctx.steps().phase(runId, s, StepState.SCORING));
     recorder.rewardFailures(sampled.rules());
     Map<String, Double> timings = new LinkedHashMap<>();
     timings.put("rollout", sampled.rolloutSeconds());
     timings.put("scoring", sampled.scoringSeconds());
 
-    ctx.steps().phase(runId, s, "TRAINING");
+    ctx.steps().phase(runId, s, StepState.TRAINING);
     long t2 = System.nanoTime();
     StepBatch batch = StepAssembly.assemble(sampled.kept(), spec.algorithm().groupSize());
     StepMetrics m = trainer.step(batch.batch());
     timings.put("training", seconds(t2));
 
-    ctx.steps().phase(runId, s, "SYNCING");
+    ctx.steps().phase(runId, s, StepState.SYNCING);
     long t3 = System.nanoTime();
     TrainingState next = state.advance(sampled.consumed());
     long nextVersion = next.step() + 1;
@@ -363,7 +370,7 @@ final class RunExecution {
    * has no eval split.
    */
   private boolean evaluate(int step, long version, ObjectNode metrics) {
-    List<Item> items = ctx.datasets().all(runId, "eval");
+    List<Item> items = ctx.datasets().all(runId, DatasetItems.EVAL);
     if (items.isEmpty()) {
       return false;
     }
@@ -393,12 +400,12 @@ final class RunExecution {
     return new DynamicSampling.TrainPrompts() {
       @Override
       public int size() {
-        return ctx.datasets().count(runId, "train");
+        return ctx.datasets().count(runId, DatasetItems.TRAIN);
       }
 
       @Override
       public List<Item> read(int from, int count) {
-        return ctx.datasets().read(runId, "train", from, count);
+        return ctx.datasets().read(runId, DatasetItems.TRAIN, from, count);
       }
     };
   }

@@ -1,7 +1,7 @@
 package dev.grpo.trainer.step;
 
 import dev.grpo.api.rollout.RolloutResponse.Sample;
-import dev.grpo.trainer.data.Datasets.Item;
+import dev.grpo.ledger.dataset.DatasetItems.Item;
 import java.util.List;
 
 /** The samples of one prompt with their rewards (NaN where a completion was skipped). */

@@ -1,6 +1,8 @@
 package dev.grpo.trainer.step;
 
 import dev.grpo.api.run.RunSpec;
+import dev.grpo.ledger.step.StepLedger;
+import dev.grpo.ledger.step.StepState;
 import dev.grpo.trainer.step.DynamicSampling.SampledGroups;
 import dev.grpo.trainer.step.StepAssembly.StepBatch;
 import dev.grpo.trainer.step.StepRewards.RewardFailureException;
@@ -100,7 +102,7 @@ final class StepRecorder {
   void done(int step, ObjectNode metrics, Map<String, Double> timings) {
     ObjectNode timingNode = mapper.createObjectNode();
     timings.forEach(timingNode::put);
-    steps.finish(runId, step, "DONE", metrics, timingNode);
+    steps.finish(runId, step, StepState.DONE, metrics, timingNode);
   }
 
   /** The step failed on a rule whose policy is {@code fail}; it is retried. */
@@ -109,7 +111,7 @@ final class StepRecorder {
     failed.put("error", e.getMessage());
     failed.put("rule", e.rule);
     failed.put("attempt", attempt);
-    steps.finish(runId, step, "FAILED", failed, mapper.createObjectNode());
+    steps.finish(runId, step, StepState.FAILED, failed, mapper.createObjectNode());
     meters.step(runId, "failed");
     meters.rewardFailures(runId, e.rule, "fail", 1);
   }

@@ -5,9 +5,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ai.djl.Device;
 import dev.grpo.api.run.RunSpec;
+import dev.grpo.ledger.dataset.DatasetItems.Item;
 import dev.grpo.policy.model.DecoderModel;
 import dev.grpo.policy.model.ModelConfig;
-import dev.grpo.trainer.data.Datasets.Item;
 import dev.grpo.trainer.step.ColdStart.ColdStartReport;
 import java.util.List;
 import org.junit.jupiter.api.Test;

@@ -7,7 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import dev.grpo.api.run.RunSpec;
-import dev.grpo.trainer.data.Datasets.Item;
+import dev.grpo.ledger.dataset.DatasetItems.Item;
 import dev.grpo.trainer.step.DynamicSampling.SampledGroups;
 import dev.grpo.trainer.train.TrainingState;
 import java.util.List;

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.grpo.api.rollout.RolloutResponse;
 import dev.grpo.api.run.RunSpec;
-import dev.grpo.trainer.data.Datasets.Item;
+import dev.grpo.ledger.dataset.DatasetItems.Item;
 import dev.grpo.trainer.step.GroupScoring.ScoredRound;
 import java.util.ArrayList;
 import java.util.List;

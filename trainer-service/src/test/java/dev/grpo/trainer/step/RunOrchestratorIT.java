@@ -2,6 +2,7 @@ package dev.grpo.trainer.step;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ai.djl.engine.Engine;
 import dev.grpo.ledger.testing.ServiceHttp;
 import dev.grpo.ledger.testing.ServiceHttp.Response;
 import dev.grpo.ledger.testing.SharedPostgres;
@@ -46,6 +47,9 @@ class RunOrchestratorIT {
 
   @DynamicPropertySource
   static void wiring(DynamicPropertyRegistry registry) throws IOException {
+    // start the engine on this thread, not the orchestrator's, as another test or bean may: the
+    // orchestrator must train on a thread that did not start it
+    Engine.getInstance();
     SharedPostgres.register(registry);
     services = new FakeServiceServer(FAKE, "it-key");
     Path dataDir = Files.createTempDirectory("grpo-run-it");

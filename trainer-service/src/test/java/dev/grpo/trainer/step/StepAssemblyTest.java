@@ -3,7 +3,7 @@ package dev.grpo.trainer.step;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.grpo.api.rollout.RolloutResponse.Sample;
-import dev.grpo.trainer.data.Datasets.Item;
+import dev.grpo.ledger.dataset.DatasetItems.Item;
 import dev.grpo.trainer.step.StepAssembly.StepBatch;
 import java.util.List;
 import org.junit.jupiter.api.Test;

@@ -1,8 +1,8 @@
 package dev.grpo.trainer.step;
 
 import dev.grpo.api.run.RunSpec;
+import dev.grpo.ledger.dataset.DatasetItems.Item;
 import dev.grpo.policy.tokenizer.CharTokenizer;
-import dev.grpo.trainer.data.Datasets.Item;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
