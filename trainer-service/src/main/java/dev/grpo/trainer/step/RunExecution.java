@@ -11,9 +11,9 @@ import dev.grpo.policy.model.DecoderModel;
 import dev.grpo.trainer.checkpoint.CheckpointLedger;
 import dev.grpo.trainer.data.Datasets;
 import dev.grpo.trainer.optim.AdamW;
-import dev.grpo.trainer.step.ColdStart.ColdStartReport;
 import dev.grpo.trainer.step.DynamicSampling.SampledGroups;
 import dev.grpo.trainer.step.Evaluation.EvalReport;
+import dev.grpo.trainer.step.RunStart.Start;
 import dev.grpo.trainer.step.StepAssembly.StepBatch;
 import dev.grpo.trainer.step.StepRewards.RewardFailureException;
 import dev.grpo.trainer.train.Checkpointer;
@@ -35,16 +35,16 @@ import tools.jackson.databind.node.ObjectNode;
 
 /**
  * Drives one claimed run through the step of ARCHITECTURE §3 until it ends, is paused or cancelled,
- * or this trainer loses its lease:
+ * or this trainer loses its lease. It only composes the parts that do the work:
  *
  * <ol>
- *   <li>start or resume: the newest checkpoint the ledger vouches for, or a fresh policy (with the
- *       {@link ColdStart} when the spec asks), checkpointed as step 0;
+ *   <li>{@link RunStart}: the newest checkpoint, or a fresh policy (with the {@link ColdStart} when
+ *       the spec asks) checkpointed as step 0;
  *   <li>per step: {@link DynamicSampling} (rollouts and {@link GroupScoring}) → {@link
  *       StepAssembly} → GRPO update → {@link PolicyPublisher} → {@link RunCheckpoints} every K
  *       steps → {@link StepRecorder} → {@link Evaluation} every K steps;
- *   <li>pause and cancel are read at step boundaries; a paused run is checkpointed first, so resume
- *       continues exactly where it stopped.
+ *   <li>{@link RunLease}: pause and cancel are read at step boundaries; a paused run is
+ *       checkpointed first, so resume continues exactly where it stopped.
  * </ol>
  *
  * Every write the services make is idempotent on its natural key and every step is a pure function
@@ -78,29 +78,25 @@ final class RunExecution {
       int keepPolicyVersions,
       AtomicBoolean stopping) {}
 
-  /** The policy a drive starts from, and whether it came from a checkpoint. */
-  private record Start(DecoderModel policy, TrainingState state, boolean resumed) {}
-
   /** Where the step loop left the run; {@code stoppedBy} null when every step is done. */
   private record Progress(TrainingState state, Outcome stoppedBy) {}
 
   private final UUID runId;
   private final RunSpec spec;
-  private final String owner;
   private final Context ctx;
-  private final AtomicBoolean leaseLost = new AtomicBoolean();
+  private final RunLease lease;
   private final PolicyPublisher publisher;
   private final DynamicSampling sampling;
   private final Evaluation evaluation;
-  private final ColdStart coldStart;
   private final RunCheckpoints checkpoints;
   private final StepRecorder recorder;
+  private final RunStart start;
 
   RunExecution(UUID runId, RunSpec spec, String owner, Context ctx) {
     this.runId = runId;
     this.spec = spec;
-    this.owner = owner;
     this.ctx = ctx;
+    this.lease = new RunLease(runId, owner, ctx.leases(), ctx.stopping());
     RunDirectory dir = RunDirectory.of(ctx.dataDir(), runId);
     PromptEncoder prompts =
         new PromptEncoder(spec.data().promptTemplate(), RunConfigs.tokenizer(spec.model()));
@@ -110,15 +106,22 @@ final class RunExecution {
             new PolicyPublisher.Target(
                 runId, spec.rollout().backend(), tokenizerDir, dir, ctx.keepPolicyVersions()),
             ctx.calls(),
-            this::keepGoing);
+            lease::keepGoing);
     Rollouts rollouts =
-        new Rollouts(runId, spec.rollout(), prompts, ctx.calls(), publisher, this::keepGoing);
-    GroupScoring scoring = new GroupScoring(spec, prompts, ctx.calls(), this::keepGoing);
+        new Rollouts(runId, spec.rollout(), prompts, ctx.calls(), publisher, lease::keepGoing);
+    GroupScoring scoring = new GroupScoring(spec, prompts, ctx.calls(), lease::keepGoing);
     this.sampling = new DynamicSampling(spec, trainPrompts(), rollouts, scoring);
     this.evaluation = new Evaluation(rollouts, scoring);
-    this.coldStart = new ColdStart(spec.coldStart(), prompts, this::keepGoing);
     this.checkpoints = new RunCheckpoints(runId, dir, ctx.checkpoints());
     this.recorder = new StepRecorder(runId, spec, ctx.steps(), ctx.meters(), ctx.mapper());
+    ColdStart coldStart = new ColdStart(spec.coldStart(), prompts, lease::keepGoing);
+    this.start =
+        new RunStart(
+            runId,
+            spec,
+            lease,
+            ctx,
+            new RunStart.Parts(checkpoints, coldStart, publisher, this::evaluate, recorder));
   }
 
   UUID runId() {
@@ -127,7 +130,7 @@ final class RunExecution {
 
   /** Called by the heartbeat when the lease could not be renewed. */
   void leaseLost() {
-    leaseLost.set(true);
+    lease.lost();
   }
 
   Outcome drive() {
@@ -135,18 +138,15 @@ final class RunExecution {
       return driveSteps();
     } catch (LeaseLostException e) {
       log.warn("run {}: {}", runId, e.getMessage());
-      if (ctx.stopping().get()) {
+      if (lease.stopping()) {
         // shutting down mid-step: hand the run to the next trainer at once; it redoes the step
-        ctx.leases().release(runId, owner);
+        lease.release();
       }
       return Outcome.LOST;
     } catch (RuntimeException e) {
       log.error("run {} failed", runId, e);
       String error = e.getMessage() == null ? e.toString() : e.getMessage();
-      if (ctx.leases().finish(runId, owner, RunState.FAILED, error)) {
-        return Outcome.FAILED;
-      }
-      return Outcome.LOST;
+      return lease.finish(RunState.FAILED, error) ? Outcome.FAILED : Outcome.LOST;
     }
   }
 
@@ -157,81 +157,23 @@ final class RunExecution {
     }
     Progress progress;
     try (AdamW optimizer = RunConfigs.optimizer(spec)) {
-      Start start = start(optimizer);
-      try (DecoderModel policy = start.policy();
+      Start begun = start.begin(optimizer);
+      try (DecoderModel policy = begun.policy();
           DecoderModel reference = spec.algorithm().beta() != 0 ? checkpoints.reference() : null) {
-        resume(policy, start);
+        start.resume(policy, begun);
         GrpoTrainer trainer =
             new GrpoTrainer(policy, reference, optimizer, RunConfigs.trainerOptions(spec));
-        progress = runSteps(trainer, policy, optimizer, start.state());
+        progress = runSteps(trainer, policy, optimizer, begun.state());
       }
     }
     if (progress.stoppedBy() != null) {
       return progress.stoppedBy();
     }
-    if (ctx.leases().finish(runId, owner, RunState.SUCCEEDED, null)) {
+    if (lease.finish(RunState.SUCCEEDED, null)) {
       log.info("run {} succeeded after {} steps", runId, progress.state().step());
       return Outcome.SUCCEEDED;
     }
-    return ctx.leases().state(runId) == RunState.CANCELLED ? Outcome.CANCELLED : Outcome.LOST;
-  }
-
-  /** The newest recorded checkpoint, or a fresh policy (cold-started) checkpointed as step 0. */
-  private Start start(AdamW optimizer) {
-    Optional<Checkpointer.Checkpoint> latest = checkpoints.latest();
-    if (latest.isPresent()) {
-      DecoderModel policy = latest.get().loadModel(ai.djl.Device.cpu());
-      latest.get().restoreOptimizer(optimizer);
-      TrainingState state = latest.get().state();
-      log.info("run {} resumes from the checkpoint of step {}", runId, state.step());
-      return new Start(policy, state, true);
-    }
-    DecoderModel policy = RunConfigs.initialPolicy(spec);
-    try {
-      ColdStartReport report = null;
-      if (spec.coldStart().enabled()) {
-        report = coldStart.train(policy, coldStartSource());
-        log.info(
-            "run {} cold start: {} updates, final loss {}",
-            runId,
-            report.updates(),
-            report.finalLoss());
-      }
-      TrainingState state = TrainingState.start(spec.seed());
-      checkpoints.save(policy, optimizer, state);
-      if (report != null) {
-        evaluateColdStart(policy, report);
-      }
-      return new Start(policy, state, false);
-    } catch (RuntimeException e) {
-      policy.close();
-      throw e;
-    }
-  }
-
-  private List<Item> coldStartSource() {
-    int trainSize = ctx.datasets().count(runId, DatasetItems.TRAIN);
-    return ctx.datasets()
-        .read(runId, DatasetItems.TRAIN, 0, Math.min(spec.coldStart().examples(), trainSize));
-  }
-
-  /** Publishes the starting policy, shows the run where it really is, and catches up an eval. */
-  private void resume(DecoderModel policy, Start start) {
-    long version = start.state().step() + 1;
-    publisher.publish(policy, version);
-    int done = (int) start.state().step();
-    // a successor redoes the steps after the checkpoint: the run shows where it really is
-    if (!ctx.leases().progress(runId, owner, done, version)) {
-      throw new LeaseLostException("lost the lease while resuming");
-    }
-    if (start.resumed()
-        ? evaluatesAt(done) && !ctx.steps().hasEval(runId, done)
-        : done == 0 && !spec.coldStart().enabled()) {
-      // a trainer that died in the evaluation at its checkpoint's step left it undone, its
-      // greedy completions perhaps stored without rewards; no step after the checkpoint
-      // evaluates there again, so the successor does it here
-      evaluate(done, version, ctx.mapper().createObjectNode());
-    }
+    return lease.cancelled() ? Outcome.CANCELLED : Outcome.LOST;
   }
 
   private Progress runSteps(
@@ -239,7 +181,7 @@ final class RunExecution {
     TrainingState state = from;
     int attempts = 0;
     while (state.step() < spec.schedule().steps()) {
-      Outcome boundary = boundary();
+      Outcome boundary = lease.atBoundary();
       if (boundary != null) {
         stopAt(boundary, policy, optimizer, state);
         return new Progress(state, boundary);
@@ -269,33 +211,8 @@ final class RunExecution {
     if (boundary == Outcome.PAUSED) {
       checkpoints.save(policy, optimizer, state);
     }
-    ctx.leases().release(runId, owner);
+    lease.release();
     log.info("run {} {} at step {}", runId, boundary.name().toLowerCase(), state.step());
-  }
-
-  /** Whether the run is evaluated after {@code done} steps: at the start, every K, at the end. */
-  private boolean evaluatesAt(int done) {
-    int every = spec.schedule().evalEvery();
-    return done == 0 || done == spec.schedule().steps() || (every > 0 && done % every == 0);
-  }
-
-  /** Null to go on; otherwise why the run stops at this boundary. */
-  private Outcome boundary() {
-    if (leaseLost.get() || !ctx.leases().holds(runId, owner)) {
-      return Outcome.LOST;
-    }
-    return switch (ctx.leases().state(runId)) {
-      case RUNNING -> ctx.stopping().get() ? stopForShutdown() : null;
-      case PAUSED -> Outcome.PAUSED;
-      case CANCELLED -> Outcome.CANCELLED;
-      case QUEUED, SUCCEEDED, FAILED -> Outcome.LOST;
-    };
-  }
-
-  private Outcome stopForShutdown() {
-    // the run stays RUNNING without an owner: the next trainer takes it over at once
-    ctx.leases().release(runId, owner);
-    return Outcome.LOST;
   }
 
   /** One GRPO step: sample, assemble, update, publish, checkpoint, record, evaluate. */
@@ -337,9 +254,7 @@ final class RunExecution {
     // recorded only once the step is DONE: a successor resumes from this checkpoint without
     // redoing the step, so a step row still SYNCING then would stay so for good
     written.ifPresent(w -> checkpoints.record(nextVersion, w));
-    if (!ctx.leases().progress(runId, owner, (int) next.step(), nextVersion)) {
-      throw new LeaseLostException("lost the lease while recording step " + s);
-    }
+    lease.progress((int) next.step(), nextVersion, "while recording step " + s);
     recorder.meters(metrics, timings, next.step(), nextVersion);
     logStep(s, batch, m, timings.get("total"));
     if (due(next, spec.schedule().evalEvery())) {
@@ -386,16 +301,6 @@ final class RunExecution {
     return true;
   }
 
-  /** The evaluation of step 0 after a cold start, with the cold start's report beside it. */
-  private void evaluateColdStart(DecoderModel policy, ColdStartReport report) {
-    publisher.publish(policy, 1);
-    ObjectNode metrics = ctx.mapper().createObjectNode();
-    metrics.set("cold_start", report.writeTo(ctx.mapper().createObjectNode()));
-    if (!evaluate(0, 1, metrics)) {
-      recorder.eval(0, 1, metrics, null);
-    }
-  }
-
   private DynamicSampling.TrainPrompts trainPrompts() {
     return new DynamicSampling.TrainPrompts() {
       @Override
@@ -408,11 +313,6 @@ final class RunExecution {
         return ctx.datasets().read(runId, DatasetItems.TRAIN, from, count);
       }
     };
-  }
-
-  /** False when the lease is gone or the trainer shuts down: stop retrying, stop the step. */
-  private boolean keepGoing() {
-    return !leaseLost.get() && !ctx.stopping().get();
   }
 
   private static double seconds(long startNanos) {
