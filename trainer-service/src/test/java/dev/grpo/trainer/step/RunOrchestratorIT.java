@@ -24,10 +24,10 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * A real run through the orchestrator: a real PostgreSQL, the trainer's own HTTP clients, and fake
+ * Real runs through the orchestrator: a real PostgreSQL, the trainer's own HTTP clients, and fake
  * rollout and reward services on a local port. Sample 0 of every group answers "1" and scores 1,
- * sample 1 answers "0" and scores 0, so every group has an advantage and every greedy (eval)
- * completion is right.
+ * sample 1 answers "0" and scores 0 (except for items named "same…", whose samples agree), so a
+ * group has an advantage and every greedy (eval) completion is right.
  */
 @SpringBootTest(
     webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
@@ -41,8 +41,11 @@ import tools.jackson.databind.json.JsonMapper;
 class RunOrchestratorIT {
 
   private static final JsonMapper MAPPER = JsonMapper.builder().build();
+
+  /** Items whose key starts with "same" get two equal completions; every other group differs. */
   private static final FakeServices FAKE =
-      FakeServices.scoringTextAsNumber((item, k) -> k == 0 ? "1" : "0");
+      FakeServices.scoringTextAsNumber((item, k) -> item.startsWith("same") || k == 0 ? "1" : "0");
+
   private static FakeServiceServer services;
 
   @DynamicPropertySource
@@ -106,9 +109,62 @@ class RunOrchestratorIT {
                 run))
         .containsExactly(Map.of("split", "eval", "n", 2L), Map.of("split", "train", "n", 18L));
     // the starting policy, then one version per step
-    assertThat(FAKE.syncs).extracting(s -> s.policyVersion()).containsExactly(1L, 2L, 3L);
+    assertThat(FAKE.syncs.stream().filter(s -> s.runId().equals(run)))
+        .extracting(s -> s.policyVersion())
+        .containsExactly(1L, 2L, 3L);
     // eval at 0, step 0, step 1, eval at 2
-    assertThat(FAKE.rollouts).extracting(r -> r.step()).containsExactly(0, 0, 1, 2);
+    assertThat(FAKE.rollouts.stream().filter(r -> r.runId().equals(run)))
+        .extracting(r -> r.step())
+        .containsExactly(0, 0, 1, 2);
+  }
+
+  @Test
+  void dynamicSamplingRefillsTheStepPastTheGroupsWhoseRewardsAgree() throws Exception {
+    Response created =
+        new ServiceHttp(port, "it-key")
+            .post(
+                "/api/v1/runs",
+                """
+                {"name": "dynamic", "seed": 3,
+                 "data": {"source": "inline", "evalFraction": 0.0, "items": [
+                   {"id": "same-a", "prompt": "1+0", "answer": "1"},
+                   {"id": "diff-b", "prompt": "0+1", "answer": "1"},
+                   {"id": "same-c", "prompt": "1+0", "answer": "1"},
+                   {"id": "diff-d", "prompt": "0+1", "answer": "1"}]},
+                 "algorithm": {"groupSize": 2, "beta": 0.0,
+                               "dynamicSampling": {"enabled": true, "maxRefillRounds": 2}},
+                 "rollout": {"maxTokens": 8},
+                 "rewards": [{"rule": "math_accuracy"}],
+                 "schedule": {"steps": 1, "promptsPerStep": 2, "checkpointEvery": 0}}
+                """);
+    assertThat(created.status()).as(created.raw().body()).isEqualTo(201);
+    UUID run = UUID.fromString(created.json().get("id").asString());
+
+    assertThat(awaitEnd(run)).containsEntry("state", "SUCCEEDED").containsEntry("current_step", 1);
+
+    JsonNode m =
+        MAPPER.readTree(
+            jdbc.queryForObject(
+                "SELECT metrics::text FROM run_step WHERE run_id = ? AND step_no = 0",
+                String.class,
+                run));
+    // round 1: same-a (dropped), diff-b; round 2: same-c (dropped); round 3: diff-d
+    JsonNode dyn = m.get("dynamic_sampling");
+    assertThat(dyn.get("rounds").asInt()).isEqualTo(3);
+    assertThat(dyn.get("groups_sampled").asInt()).isEqualTo(4);
+    assertThat(dyn.get("groups_dropped").asInt()).isEqualTo(2);
+    assertThat(dyn.get("dropped_fraction").asDouble()).isEqualTo(0.5);
+    assertThat(m.get("prompts_consumed").asInt()).isEqualTo(4);
+    assertThat(m.get("prompts").asInt()).isEqualTo(2);
+    assertThat(m.get("zero_std_fraction").asDouble()).isEqualTo(0.0);
+    assertThat(m.get("reward_mean").asDouble()).isEqualTo(0.5);
+    assertThat(FAKE.rollouts.stream().filter(r -> r.runId().equals(run)))
+        .extracting(r -> r.prompts().stream().map(p -> p.itemId()).toList())
+        .containsExactly(List.of("same-a", "diff-b"), List.of("same-c"), List.of("diff-d"));
+    assertThat(
+            jdbc.queryForObject("SELECT count(*) FROM run_eval WHERE run_id = ?", Long.class, run))
+        .as("no eval split, no evals")
+        .isZero();
   }
 
   private void assertSteps(UUID run) {
