@@ -6,7 +6,7 @@ import org.springframework.context.annotation.Configuration;
 import org.springframework.data.jpa.repository.config.EnableJpaRepositories;
 
 /**
- * Brings the run ledger into a service: its entities, repositories and the work queue. Flyway
+ * Brings the run ledger into a service: its entities, repositories and query classes. Flyway
  * migrates the schema from {@code classpath:db/migration} on start; concurrent starts of several
  * services are serialised by Flyway's own lock.
  */

@@ -8,9 +8,8 @@ import dev.grpo.ledger.checkpoint.Checkpoint;
 import dev.grpo.ledger.checkpoint.CheckpointRepository;
 import dev.grpo.ledger.completion.CompletionWriter.NewCompletion;
 import dev.grpo.ledger.completion.CompletionWriter.StoredCompletion;
-import dev.grpo.ledger.dataset.DatasetItem;
-import dev.grpo.ledger.dataset.DatasetItemRepository;
-import dev.grpo.ledger.reward.RewardRepository;
+import dev.grpo.ledger.dataset.DatasetItems;
+import dev.grpo.ledger.dataset.DatasetItems.Item;
 import dev.grpo.ledger.reward.RewardStatus;
 import dev.grpo.ledger.reward.RewardWriter;
 import dev.grpo.ledger.reward.RewardWriter.NewReward;
@@ -45,10 +44,8 @@ class LedgerWritesIT {
 
   @Autowired RunRepository runs;
   @Autowired CompletionWriter completionWriter;
-  @Autowired CompletionRepository completions;
   @Autowired RewardWriter rewardWriter;
-  @Autowired RewardRepository rewards;
-  @Autowired DatasetItemRepository items;
+  @Autowired DatasetItems items;
   @Autowired CheckpointRepository checkpoints;
   @Autowired JdbcTemplate jdbc;
 
@@ -104,9 +101,16 @@ class LedgerWritesIT {
             .toList();
     List<StoredCompletion> again = completionWriter.writeAll(retry);
     assertThat(again).usingRecursiveFieldByFieldElementComparator().isEqualTo(stored);
-    assertThat(completions.countByRunId(runId)).isEqualTo(12);
-    assertThat(completions.findByRunIdAndStepNoOrderByItemKeyAscSampleIndexAsc(runId, 7))
-        .extracting(Completion::getText)
+    assertThat(
+            jdbc.queryForObject(
+                "SELECT count(*) FROM completion WHERE run_id = ?", Long.class, runId))
+        .isEqualTo(12);
+    assertThat(
+            jdbc.queryForList(
+                "SELECT text FROM completion WHERE run_id = ? AND step_no = 7"
+                    + " ORDER BY item_key, sample_index",
+                String.class,
+                runId))
         .first()
         .isEqualTo("answer 0/0");
   }
@@ -154,10 +158,18 @@ class LedgerWritesIT {
             rewardWriter.writeAll(
                 List.of(new NewReward(completionId, "format", "2", RewardStatus.OK, 1.0, null, 5))))
         .isEqualTo(1);
-    assertThat(rewards.findByCompletionIdIn(List.of(completionId)))
-        .extracting(
-            r ->
-                r.getRuleId() + "@" + r.getRuleVersion() + "=" + r.getStatus() + ":" + r.getScore())
+    assertThat(
+            jdbc.query(
+                "SELECT rule_id, rule_version, status, score FROM reward WHERE completion_id = ?",
+                (rs, i) ->
+                    rs.getString("rule_id")
+                        + "@"
+                        + rs.getString("rule_version")
+                        + "="
+                        + rs.getString("status")
+                        + ":"
+                        + rs.getObject("score", Double.class),
+                completionId))
         .containsExactlyInAnyOrder(
             "math_accuracy@1=OK:1.0",
             "format@1=OK:0.0",
@@ -182,23 +194,19 @@ class LedgerWritesIT {
         .contains(paused.getId())
         .doesNotContain(runId);
 
+    List<Item> five = new ArrayList<>();
     for (int i = 0; i < 5; i++) {
-      items.save(
-          new DatasetItem(
-              runId,
-              "q" + i,
-              "train",
-              i,
-              "What is " + i + "+1?",
-              "{\"answer\":\"" + (i + 1) + "\"}",
-              "en"));
+      five.add(new Item("q" + i, "train", i, "What is " + i + "+1?", "" + (i + 1), null, "en"));
     }
-    assertThat(items.nextBatch(runId, "train", 1, 2))
-        .extracting(DatasetItem::getItemKey)
-        .containsExactly("q2", "q3");
-    assertThatThrownBy(
-            () -> items.saveAndFlush(new DatasetItem(runId, "q0", "train", 99, "dup", "{}", null)))
-        .isInstanceOf(DataIntegrityViolationException.class);
+    five.add(new Item("e0", "eval", 0, "What is 9+1?", "10", "9 plus 1", null));
+    items.materialize(runId, five);
+    assertThat(items.read(runId, "train", 2, 2)).extracting(Item::key).containsExactly("q2", "q3");
+    assertThat(items.count(runId, "train")).isEqualTo(5);
+    assertThat(items.all(runId, "eval")).containsExactly(five.get(5));
+    // written once: a second materialize (a restarted trainer) changes nothing
+    items.materialize(runId, List.of(new Item("q0", "train", 99, "dup", null, null, null)));
+    assertThat(items.read(runId, "train", 0, 1)).containsExactly(five.get(0));
+    assertThat(items.count(runId, "train")).isEqualTo(5);
   }
 
   @Test

@@ -1,6 +1,8 @@
 package dev.grpo.trainer.data;
 
 import dev.grpo.api.run.RunSpec;
+import dev.grpo.ledger.dataset.DatasetItems;
+import dev.grpo.ledger.dataset.DatasetItems.Item;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -10,44 +12,18 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
-import java.util.UUID;
-import org.springframework.jdbc.core.JdbcTemplate;
-import org.springframework.stereotype.Component;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.ObjectMapper;
-import tools.jackson.databind.node.ObjectNode;
 
 /**
- * A run's prompts in the ledger ({@code dataset_item}): written once when the run first starts
- * (idempotent on (run, item key), so a restarted trainer writes nothing twice), then read by split
- * and position. The train split is read as an endless stream: position {@code p} is item {@code p
- * mod size}, the data cursor of the training state is that position.
+ * The prompts a run's data spec describes (the arithmetic generator, inline items, a JSONL file),
+ * split into train and eval with the run's seed. The ledger stores them ({@link DatasetItems}); the
+ * train split is then read as an endless stream: position {@code p} is item {@code p mod size}, the
+ * data cursor of the training state is that position.
  */
-@Component
-public class Datasets {
+public final class Datasets {
 
-  /**
-   * One prompt.
-   *
-   * @param answer the gold answer ({@code reference.answer}); null when the item has none
-   * @param solution a worked solution for a cold start; null when the source has none
-   */
-  public record Item(
-      String key,
-      String split,
-      int ordinal,
-      String prompt,
-      String answer,
-      String solution,
-      String language) {}
-
-  private final JdbcTemplate jdbc;
-  private final ObjectMapper mapper;
-
-  Datasets(JdbcTemplate jdbc, ObjectMapper mapper) {
-    this.jdbc = jdbc;
-    this.mapper = mapper;
-  }
+  private Datasets() {}
 
   /** The items a data spec describes, split into train and eval. */
   public static List<Item> itemsOf(RunSpec.Data data, long seed, ObjectMapper mapper) {
@@ -61,7 +37,7 @@ public class Datasets {
           out.add(
               new Item(
                   "train-%06d".formatted(i),
-                  "train",
+                  DatasetItems.TRAIN,
                   i,
                   p.prompt(),
                   p.answer(),
@@ -72,7 +48,13 @@ public class Datasets {
           ArithmeticGenerator.Problem p = splits.eval().get(i);
           out.add(
               new Item(
-                  "eval-%06d".formatted(i), "eval", i, p.prompt(), p.answer(), p.solution(), null));
+                  "eval-%06d".formatted(i),
+                  DatasetItems.EVAL,
+                  i,
+                  p.prompt(),
+                  p.answer(),
+                  p.solution(),
+                  null));
         }
       }
       case INLINE -> {
@@ -87,78 +69,6 @@ public class Datasets {
           out.addAll(split(readJsonl(Path.of(data.path()), mapper), data.evalFraction(), seed));
     }
     return out;
-  }
-
-  /** Writes the run's items unless they are there already; returns (train, eval) sizes. */
-  public int[] materialize(UUID runId, List<Item> items) {
-    jdbc.batchUpdate(
-        """
-        INSERT INTO dataset_item
-            (run_id, item_key, split, ordinal, prompt, reference, target_language)
-        VALUES (?, ?, ?, ?, ?, ?::jsonb, ?)
-        ON CONFLICT (run_id, item_key) DO NOTHING
-        """,
-        items,
-        1000,
-        (ps, item) -> {
-          ObjectNode reference = mapper.createObjectNode();
-          if (item.answer() != null) {
-            reference.put("answer", item.answer());
-          }
-          if (item.solution() != null) {
-            reference.put("solution", item.solution());
-          }
-          ps.setObject(1, runId);
-          ps.setString(2, item.key());
-          ps.setString(3, item.split());
-          ps.setInt(4, item.ordinal());
-          ps.setString(5, item.prompt());
-          ps.setString(6, mapper.writeValueAsString(reference));
-          ps.setString(7, item.language());
-        });
-    return new int[] {count(runId, "train"), count(runId, "eval")};
-  }
-
-  /** Number of items of a split. */
-  public int count(UUID runId, String split) {
-    Integer n =
-        jdbc.queryForObject(
-            "SELECT count(*) FROM dataset_item WHERE run_id = ? AND split = ?",
-            Integer.class,
-            runId,
-            split);
-    return n == null ? 0 : n;
-  }
-
-  /** Items at ordinals {@code [from, from + count)} of a split, in ordinal order. */
-  public List<Item> read(UUID runId, String split, int from, int count) {
-    return jdbc.query(
-        """
-        SELECT item_key, split, ordinal, prompt, reference::text AS reference, target_language
-        FROM dataset_item
-        WHERE run_id = ? AND split = ? AND ordinal >= ? AND ordinal < ?
-        ORDER BY ordinal
-        """,
-        (rs, i) -> {
-          JsonNode reference = mapper.readTree(rs.getString("reference"));
-          return new Item(
-              rs.getString("item_key"),
-              rs.getString("split"),
-              rs.getInt("ordinal"),
-              rs.getString("prompt"),
-              text(reference, "answer"),
-              text(reference, "solution"),
-              rs.getString("target_language"));
-        },
-        runId,
-        split,
-        from,
-        from + count);
-  }
-
-  /** Every item of a split. */
-  public List<Item> all(UUID runId, String split) {
-    return read(runId, split, 0, Integer.MAX_VALUE / 2);
   }
 
   private static String text(JsonNode node, String field) {
@@ -192,7 +102,7 @@ public class Datasets {
     int evalOrdinal = 0;
     for (int i = 0; i < n; i++) {
       Item it = raw.get(i);
-      String split = eval[i] ? "eval" : "train";
+      String split = eval[i] ? DatasetItems.EVAL : DatasetItems.TRAIN;
       int ordinal = eval[i] ? evalOrdinal++ : trainOrdinal++;
       out.add(
           new Item(

@@ -2,6 +2,7 @@ package dev.grpo.trainer.run;
 
 import dev.grpo.api.run.RunSpec;
 import dev.grpo.ledger.run.Run;
+import dev.grpo.ledger.run.RunCommands;
 import dev.grpo.ledger.run.RunRepository;
 import dev.grpo.ledger.run.RunState;
 import dev.grpo.ledger.run.RunState.RunCommand;
@@ -10,16 +11,13 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
-import java.util.Arrays;
 import java.util.HexFormat;
-import java.util.List;
 import java.util.UUID;
 import org.springframework.dao.DataIntegrityViolationException;
 import org.springframework.data.domain.Page;
 import org.springframework.data.domain.PageRequest;
 import org.springframework.data.domain.Sort;
 import org.springframework.http.HttpStatus;
-import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.support.TransactionTemplate;
 import tools.jackson.databind.JsonNode;
@@ -39,11 +37,12 @@ class RunService {
   private final ObjectMapper canonical;
   private final TransactionTemplate tx;
   private final Clock clock;
-  private final JdbcTemplate jdbc;
+  private final RunCommands commands;
 
-  RunService(RunRepository runs, ObjectMapper mapper, TransactionTemplate tx, JdbcTemplate jdbc) {
+  RunService(
+      RunRepository runs, RunCommands commands, ObjectMapper mapper, TransactionTemplate tx) {
     this.runs = runs;
-    this.jdbc = jdbc;
+    this.commands = commands;
     this.mapper = mapper;
     // the request hash must not depend on map order or on how the client spaced its JSON
     this.canonical =
@@ -115,38 +114,13 @@ class RunService {
   }
 
   /**
-   * Moves a run through its state machine with one conditional UPDATE that touches only the state
-   * columns, so it never overwrites the progress and lease columns the orchestrator writes
-   * concurrently. A repeated command (pause of a paused run) is allowed and changes nothing.
+   * Moves a run through its state machine ({@link RunCommands}); a repeated command (pause of a
+   * paused run) is allowed and changes nothing.
    */
   RunView apply(UUID id, RunCommand command) {
-    RunState target = command.target();
-    List<String> from =
-        Arrays.stream(RunState.values()).filter(command::allowedFrom).map(Enum::name).toList();
-    int changed =
-        jdbc.update(
-            """
-            UPDATE run
-            SET state = ?,
-                updated_at = now(),
-                finished_at = CASE WHEN ? THEN now() ELSE finished_at END,
-                lease_owner = CASE WHEN ? THEN NULL ELSE lease_owner END,
-                lease_expires_at = CASE WHEN ? THEN NULL ELSE lease_expires_at END,
-                version = version + 1
-            WHERE id = ? AND state = ANY (?) AND state <> ?
-            """,
-            ps -> {
-              boolean terminal = target.isTerminal();
-              ps.setString(1, target.name());
-              ps.setBoolean(2, terminal);
-              ps.setBoolean(3, terminal);
-              ps.setBoolean(4, terminal);
-              ps.setObject(5, id);
-              ps.setArray(6, ps.getConnection().createArrayOf("text", from.toArray()));
-              ps.setString(7, target.name());
-            });
+    boolean changed = commands.apply(id, command);
     Run run = find(id);
-    if (changed == 0 && run.getState() != target) {
+    if (!changed && run.getState() != command.target()) {
       throw ApiException.conflict(
           "illegal-transition",
           "cannot " + command.name().toLowerCase() + " run " + id + " in state " + run.getState());

@@ -1,9 +1,12 @@
 package dev.grpo.trainer.step;
 
 import dev.grpo.api.run.RunSpec;
+import dev.grpo.ledger.dataset.DatasetItems;
+import dev.grpo.ledger.run.RunLeases;
+import dev.grpo.ledger.run.RunState;
+import dev.grpo.ledger.step.StepLedger;
 import dev.grpo.trainer.checkpoint.CheckpointLedger;
 import dev.grpo.trainer.config.TrainerProperties;
-import dev.grpo.trainer.data.Datasets;
 import java.lang.management.ManagementFactory;
 import java.util.Optional;
 import java.util.UUID;
@@ -43,7 +46,7 @@ class RunOrchestrator implements SmartLifecycle {
   RunOrchestrator(
       TrainerProperties properties,
       RunLeases leases,
-      Datasets datasets,
+      DatasetItems datasets,
       StepLedger steps,
       ServiceCalls calls,
       CheckpointLedger checkpoints,
@@ -140,7 +143,7 @@ class RunOrchestrator implements SmartLifecycle {
     try {
       spec = mapper.readValue(claim.spec(), RunSpec.class);
     } catch (RuntimeException e) {
-      leases.finish(claim.runId(), owner, "FAILED", "the stored spec cannot be read: " + e);
+      leases.finish(claim.runId(), owner, RunState.FAILED, "the stored spec cannot be read: " + e);
       return;
     }
     log.info("claimed run {} at step {}", claim.runId(), claim.currentStep());

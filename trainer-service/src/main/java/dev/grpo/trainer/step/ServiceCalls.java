@@ -9,6 +9,7 @@ import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.client.JdkClientHttpRequestFactory;
 import org.springframework.stereotype.Component;
@@ -45,16 +46,19 @@ class ServiceCalls {
   private final RewardClient reward;
   private final Duration retryTimeout;
 
+  @Autowired
   ServiceCalls(TrainerProperties properties) {
-    RestClient.Builder builder = RestClient.builder();
-    Duration timeout = properties.orchestrator().requestTimeout();
-    this.rollout =
-        client(builder, properties.rolloutUrl().toString(), properties.apiKey(), timeout)
-            .createClient(RolloutClient.class);
-    this.reward =
-        client(builder, properties.rewardUrl().toString(), properties.apiKey(), timeout)
-            .createClient(RewardClient.class);
-    this.retryTimeout = properties.orchestrator().retryTimeout();
+    this(
+        client(properties, properties.rolloutUrl().toString()).createClient(RolloutClient.class),
+        client(properties, properties.rewardUrl().toString()).createClient(RewardClient.class),
+        properties.orchestrator().retryTimeout());
+  }
+
+  /** Calls through the given clients (a test passes fakes of the services here). */
+  ServiceCalls(RolloutClient rollout, RewardClient reward, Duration retryTimeout) {
+    this.rollout = rollout;
+    this.reward = reward;
+    this.retryTimeout = retryTimeout;
   }
 
   RolloutClient rollout() {
@@ -124,8 +128,8 @@ class ServiceCalls {
     }
   }
 
-  private static HttpServiceProxyFactory client(
-      RestClient.Builder builder, String baseUrl, String apiKey, Duration timeout) {
+  private static HttpServiceProxyFactory client(TrainerProperties properties, String baseUrl) {
+    Duration timeout = properties.orchestrator().requestTimeout();
     HttpClient http =
         HttpClient.newBuilder()
             .connectTimeout(Duration.ofSeconds(5))
@@ -134,11 +138,10 @@ class ServiceCalls {
     JdkClientHttpRequestFactory factory = new JdkClientHttpRequestFactory(http);
     factory.setReadTimeout(timeout);
     RestClient rest =
-        builder
-            .clone()
+        RestClient.builder()
             .baseUrl(baseUrl)
             .requestFactory(factory)
-            .defaultHeader(HttpHeaders.AUTHORIZATION, "Bearer " + apiKey)
+            .defaultHeader(HttpHeaders.AUTHORIZATION, "Bearer " + properties.apiKey())
             .build();
     return HttpServiceProxyFactory.builderFor(RestClientAdapter.create(rest)).build();
   }

@@ -38,6 +38,14 @@ final class StepRewards {
     double mean() {
       return ok == 0 ? Double.NaN : sum / ok;
     }
+
+    /** The tally over both sets of completions (e.g. two sampling rounds of one step). */
+    RuleTally plus(RuleTally other) {
+      Map<String, Integer> both = new LinkedHashMap<>(failed);
+      other.failed().forEach((status, n) -> both.merge(status, n, Integer::sum));
+      return new RuleTally(
+          ok + other.ok(), sum + other.sum(), Map.copyOf(both), applied + other.applied());
+    }
   }
 
   /**

@@ -85,6 +85,7 @@ public final class GrpoTrainer {
 
   /** Runs μ updates on one batch of rollouts. */
   public StepMetrics step(RolloutBatch batch) {
+    GradMode.off();
     GrpoConfig config = options.objective();
     double[] advantages = GroupAdvantages.compute(batch.rewards(), batch.groupSize(), config);
     int zero = 0;

@@ -39,6 +39,7 @@ public final class SftTrainer {
 
   /** One update on a batch of examples. */
   public Metrics step(List<SftExample> batch) {
+    GradMode.off();
     List<int[]> prompts = new ArrayList<>(batch.size());
     List<int[]> completions = new ArrayList<>(batch.size());
     for (SftExample e : batch) {

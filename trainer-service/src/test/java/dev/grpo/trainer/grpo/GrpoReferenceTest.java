@@ -117,39 +117,39 @@ class GrpoReferenceTest {
       compare(
           dtype, "grad", grad, flatten(ReferenceFixture.matrix(expected.get("grad"))), tolerance);
 
-      JsonNode m = expected.get("metrics");
-      GrpoMetrics got = result.metrics();
-      // Ratios are counts over the mask: they must be equal up to the last bit of a division.
-      assertThat(got.clipRatioLow())
-          .isCloseTo(
-              m.get("clip_ratio_low").asDouble(), org.assertj.core.data.Offset.offset(1e-12));
-      assertThat(got.clipRatioHigh())
-          .isCloseTo(
-              m.get("clip_ratio_high").asDouble(), org.assertj.core.data.Offset.offset(1e-12));
-      assertThat(got.clipRatioRegion())
-          .isCloseTo(
-              m.get("clip_ratio_region").asDouble(), org.assertj.core.data.Offset.offset(1e-12));
-      assertThat(got.dualClipRatio())
-          .isCloseTo(
-              m.get("dual_clip_ratio").asDouble(), org.assertj.core.data.Offset.offset(1e-12));
-      if (config.beta() == 0) {
-        assertThat(got.klMean()).isNaN();
-      } else {
-        compare(
-            dtype,
-            "kl_mean",
-            new double[] {got.klMean()},
-            new double[] {m.get("kl_mean").asDouble()},
-            tolerance);
-      }
+      checkMetrics(expected.get("metrics"), result.metrics(), config, dtype, tolerance);
+    }
+  }
+
+  private static void checkMetrics(
+      JsonNode m, GrpoMetrics got, GrpoConfig config, DataType dtype, double tolerance) {
+    // Ratios are counts over the mask: they must be equal up to the last bit of a division.
+    assertThat(got.clipRatioLow())
+        .isCloseTo(m.get("clip_ratio_low").asDouble(), org.assertj.core.data.Offset.offset(1e-12));
+    assertThat(got.clipRatioHigh())
+        .isCloseTo(m.get("clip_ratio_high").asDouble(), org.assertj.core.data.Offset.offset(1e-12));
+    assertThat(got.clipRatioRegion())
+        .isCloseTo(
+            m.get("clip_ratio_region").asDouble(), org.assertj.core.data.Offset.offset(1e-12));
+    assertThat(got.dualClipRatio())
+        .isCloseTo(m.get("dual_clip_ratio").asDouble(), org.assertj.core.data.Offset.offset(1e-12));
+    if (config.beta() == 0) {
+      assertThat(got.klMean()).isNaN();
+    } else {
       compare(
           dtype,
-          "entropy_mean",
-          new double[] {got.entropyMean()},
-          new double[] {m.get("entropy_mean").asDouble()},
+          "kl_mean",
+          new double[] {got.klMean()},
+          new double[] {m.get("kl_mean").asDouble()},
           tolerance);
-      assertThat(got.gradNorm()).isNaN();
     }
+    compare(
+        dtype,
+        "entropy_mean",
+        new double[] {got.entropyMean()},
+        new double[] {m.get("entropy_mean").asDouble()},
+        tolerance);
+    assertThat(got.gradNorm()).isNaN();
   }
 
   private static GrpoConfig toConfig(JsonNode cfg) {

@@ -1,7 +1,9 @@
-package dev.grpo.trainer.step;
+package dev.grpo.ledger.run;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.grpo.ledger.LedgerTestApplication;
 import dev.grpo.testsupport.SharedPostgres;
 import java.time.Duration;
 import java.util.Map;
@@ -15,12 +17,7 @@ import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
 /** The run lease against a real PostgreSQL: claim order, exclusivity, expiry and fencing. */
-@SpringBootTest(
-    properties = {
-      "grpo.trainer.api-key=k",
-      "grpo.ledger.reaper-interval=1h",
-      "grpo.trainer.orchestrator.enabled=false"
-    })
+@SpringBootTest(classes = LedgerTestApplication.class)
 class RunLeasesIT {
 
   @DynamicPropertySource
@@ -81,7 +78,7 @@ class RunLeasesIT {
     // the dead owner's late writes change nothing
     assertThat(leases.heartbeat(run, "dead", Duration.ofMinutes(1))).isFalse();
     assertThat(leases.progress(run, "dead", 9, 10)).isFalse();
-    assertThat(leases.finish(run, "dead", "SUCCEEDED", null)).isFalse();
+    assertThat(leases.finish(run, "dead", RunState.SUCCEEDED, null)).isFalse();
     assertThat(row(run))
         .containsEntry("state", "RUNNING")
         .containsEntry("lease_owner", "new")
@@ -110,15 +107,26 @@ class RunLeasesIT {
         "UPDATE run SET state = 'CANCELLED', lease_owner = NULL, lease_expires_at = NULL"
             + " WHERE id = ?",
         run);
-    assertThat(leases.finish(run, "a", "SUCCEEDED", null)).isFalse();
+    assertThat(leases.finish(run, "a", RunState.SUCCEEDED, null)).isFalse();
     assertThat(row(run)).containsEntry("state", "CANCELLED");
     UUID other = queued("o", 1);
     leases.claim("a", Duration.ofMinutes(1)).orElseThrow();
-    assertThat(leases.finish(other, "a", "FAILED", "boom")).isTrue();
+    assertThat(leases.finish(other, "a", RunState.FAILED, "boom")).isTrue();
     assertThat(row(other))
         .containsEntry("state", "FAILED")
         .containsEntry("error", "boom")
         .containsEntry("lease_owner", null);
+  }
+
+  @Test
+  void theStateIsReadAsTheEnumAndATrainerCannotEndARunAsPausedOrCancelled() {
+    UUID run = queued("r", 1);
+    assertThat(leases.state(run)).isEqualTo(RunState.QUEUED);
+    leases.claim("a", Duration.ofMinutes(1)).orElseThrow();
+    assertThat(leases.state(run)).isEqualTo(RunState.RUNNING);
+    assertThatThrownBy(() -> leases.finish(run, "a", RunState.CANCELLED, null))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThat(leases.state(run)).isEqualTo(RunState.RUNNING);
   }
 
   @Test

@@ -1,4 +1,4 @@
-package dev.grpo.trainer.step;
+package dev.grpo.ledger.run;
 
 import java.time.Duration;
 import java.util.List;
@@ -8,21 +8,21 @@ import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;
 
 /**
- * The run lease in the ledger: a trainer claims a queued run (or a running one whose owner stopped
- * heart-beating) with {@code FOR UPDATE SKIP LOCKED}, renews the lease while it drives the run, and
- * every write it makes about the run is fenced by {@code lease_owner}, so a trainer that lost its
- * lease (paused, taken over after a crash) cannot overwrite its successor.
+ * The run lease: a trainer claims a queued run (or a running one whose owner stopped heart-beating)
+ * with {@code FOR UPDATE SKIP LOCKED}, renews the lease while it drives the run, and every write it
+ * makes about the run is fenced by {@code lease_owner}, so a trainer that lost its lease (paused,
+ * taken over after a crash) cannot overwrite its successor.
  */
 @Component
-class RunLeases {
+public class RunLeases {
 
   /** A claimed run: its id and where it stands in the ledger. */
-  record Claim(UUID runId, String spec, int currentStep, long policyVersion) {}
+  public record Claim(UUID runId, String spec, int currentStep, long policyVersion) {}
 
   private static final String CLAIM =
       """
       UPDATE run
-      SET state = 'RUNNING',
+      SET state = ?,
           lease_owner = ?,
           lease_expires_at = now() + ? * interval '1 millisecond',
           started_at = coalesce(started_at, now()),
@@ -30,8 +30,8 @@ class RunLeases {
           version = version + 1
       WHERE id = (
           SELECT id FROM run
-          WHERE state = 'QUEUED'
-             OR (state = 'RUNNING' AND (lease_expires_at IS NULL OR lease_expires_at < now()))
+          WHERE state = ?
+             OR (state = ? AND (lease_expires_at IS NULL OR lease_expires_at < now()))
           ORDER BY created_at, id
           LIMIT 1
           FOR UPDATE SKIP LOCKED)
@@ -45,7 +45,7 @@ class RunLeases {
   }
 
   /** Claims the oldest claimable run for {@code owner}, if there is one. */
-  Optional<Claim> claim(String owner, Duration lease) {
+  public Optional<Claim> claim(String owner, Duration lease) {
     List<Claim> claimed =
         jdbc.query(
             CLAIM,
@@ -55,8 +55,11 @@ class RunLeases {
                     rs.getString("spec"),
                     rs.getInt("current_step"),
                     rs.getLong("policy_version")),
+            RunState.RUNNING.name(),
             owner,
-            lease.toMillis());
+            lease.toMillis(),
+            RunState.QUEUED.name(),
+            RunState.RUNNING.name());
     return claimed.stream().findFirst();
   }
 
@@ -64,25 +67,28 @@ class RunLeases {
    * Renews the lease; false when this trainer no longer holds it (taken over, or the run ended or
    * was cancelled). A paused run keeps its lease until the trainer reaches the step boundary.
    */
-  boolean heartbeat(UUID runId, String owner, Duration lease) {
+  public boolean heartbeat(UUID runId, String owner, Duration lease) {
     return jdbc.update(
             """
             UPDATE run SET lease_expires_at = now() + ? * interval '1 millisecond'
-            WHERE id = ? AND lease_owner = ? AND state IN ('RUNNING', 'PAUSED')
+            WHERE id = ? AND lease_owner = ? AND state IN (?, ?)
             """,
             lease.toMillis(),
             runId,
-            owner)
+            owner,
+            RunState.RUNNING.name(),
+            RunState.PAUSED.name())
         == 1;
   }
 
-  /** The run's state as the API last set it (RUNNING, PAUSED, CANCELLED, ...). */
-  String state(UUID runId) {
-    return jdbc.queryForObject("SELECT state FROM run WHERE id = ?", String.class, runId);
+  /** The run's state as the API last set it. */
+  public RunState state(UUID runId) {
+    return RunState.valueOf(
+        jdbc.queryForObject("SELECT state FROM run WHERE id = ?", String.class, runId));
   }
 
   /** Whether this trainer still holds the run's lease. */
-  boolean holds(UUID runId, String owner) {
+  public boolean holds(UUID runId, String owner) {
     Integer n =
         jdbc.queryForObject(
             "SELECT count(*) FROM run WHERE id = ? AND lease_owner = ?",
@@ -93,7 +99,7 @@ class RunLeases {
   }
 
   /** Records the step the run has completed and the policy version it now holds. */
-  boolean progress(UUID runId, String owner, int step, long policyVersion) {
+  public boolean progress(UUID runId, String owner, int step, long policyVersion) {
     return jdbc.update(
             """
             UPDATE run SET current_step = ?, policy_version = ?, updated_at = now(),
@@ -107,23 +113,30 @@ class RunLeases {
         == 1;
   }
 
-  /** Ends a running run (SUCCEEDED or FAILED); a cancelled or taken-over run is left alone. */
-  boolean finish(UUID runId, String owner, String state, String error) {
+  /**
+   * Ends a running run ({@code SUCCEEDED} or {@code FAILED}); a cancelled or taken-over run is left
+   * alone.
+   */
+  public boolean finish(UUID runId, String owner, RunState end, String error) {
+    if (end != RunState.SUCCEEDED && end != RunState.FAILED) {
+      throw new IllegalArgumentException("a trainer ends a run as SUCCEEDED or FAILED, not " + end);
+    }
     return jdbc.update(
             """
             UPDATE run SET state = ?, error = ?, finished_at = now(), updated_at = now(),
                            lease_owner = NULL, lease_expires_at = NULL, version = version + 1
-            WHERE id = ? AND lease_owner = ? AND state = 'RUNNING'
+            WHERE id = ? AND lease_owner = ? AND state = ?
             """,
-            state,
+            end.name(),
             error,
             runId,
-            owner)
+            owner,
+            RunState.RUNNING.name())
         == 1;
   }
 
   /** Gives the lease back (the run was paused or cancelled at a step boundary). */
-  void release(UUID runId, String owner) {
+  public void release(UUID runId, String owner) {
     jdbc.update(
         """
         UPDATE run SET lease_owner = NULL, lease_expires_at = NULL, updated_at = now(),

@@ -1,4 +1,4 @@
-package dev.grpo.trainer.step;
+package dev.grpo.ledger.step;
 
 import java.sql.Timestamp;
 import java.time.Instant;
@@ -20,7 +20,7 @@ public class StepLedger {
   /** One step as the API shows it. */
   public record StepRow(
       int step,
-      String state,
+      StepState state,
       long policyVersion,
       JsonNode metrics,
       JsonNode phaseTimings,
@@ -38,40 +38,50 @@ public class StepLedger {
     this.mapper = mapper;
   }
 
-  void begin(UUID runId, int step, long policyVersion) {
+  /** Starts (or restarts) a step in its first phase, clearing what an earlier attempt left. */
+  public void begin(UUID runId, int step, long policyVersion) {
     jdbc.update(
         """
         INSERT INTO run_step (run_id, step_no, state, policy_version)
-        VALUES (?, ?, 'ROLLOUT', ?)
+        VALUES (?, ?, ?, ?)
         ON CONFLICT (run_id, step_no) DO UPDATE
-        SET state = 'ROLLOUT', policy_version = excluded.policy_version, metrics = '{}'::jsonb,
-            phase_timings = '{}'::jsonb, started_at = now(), finished_at = NULL
+        SET state = excluded.state, policy_version = excluded.policy_version,
+            metrics = '{}'::jsonb, phase_timings = '{}'::jsonb, started_at = now(),
+            finished_at = NULL
         """,
         runId,
         step,
+        StepState.ROLLOUT.name(),
         policyVersion);
   }
 
-  void phase(UUID runId, int step, String state) {
+  public void phase(UUID runId, int step, StepState state) {
     jdbc.update(
-        "UPDATE run_step SET state = ? WHERE run_id = ? AND step_no = ?", state, runId, step);
+        "UPDATE run_step SET state = ? WHERE run_id = ? AND step_no = ?",
+        state.name(),
+        runId,
+        step);
   }
 
-  void finish(UUID runId, int step, String state, JsonNode metrics, JsonNode timings) {
+  /** Ends a step ({@code DONE} or {@code FAILED}) with its metrics and phase timings. */
+  public void finish(UUID runId, int step, StepState end, JsonNode metrics, JsonNode timings) {
+    if (!end.isFinished()) {
+      throw new IllegalArgumentException("a step finishes DONE or FAILED, not " + end);
+    }
     jdbc.update(
         """
         UPDATE run_step SET state = ?, metrics = ?::jsonb, phase_timings = ?::jsonb,
                             finished_at = now()
         WHERE run_id = ? AND step_no = ?
         """,
-        state,
+        end.name(),
         mapper.writeValueAsString(metrics),
         mapper.writeValueAsString(timings),
         runId,
         step);
   }
 
-  void recordEval(UUID runId, int step, long policyVersion, JsonNode metrics) {
+  public void recordEval(UUID runId, int step, long policyVersion, JsonNode metrics) {
     jdbc.update(
         """
         INSERT INTO run_eval (run_id, step_no, policy_version, metrics) VALUES (?, ?, ?, ?::jsonb)
@@ -86,7 +96,7 @@ public class StepLedger {
   }
 
   /** Whether the evaluation after {@code step} steps is recorded. */
-  boolean hasEval(UUID runId, int step) {
+  public boolean hasEval(UUID runId, int step) {
     Integer n =
         jdbc.queryForObject(
             "SELECT count(*) FROM run_eval WHERE run_id = ? AND step_no = ?",
@@ -107,7 +117,7 @@ public class StepLedger {
         (rs, i) ->
             new StepRow(
                 rs.getInt("step_no"),
-                rs.getString("state"),
+                StepState.valueOf(rs.getString("state")),
                 rs.getLong("policy_version"),
                 mapper.readTree(rs.getString("metrics")),
                 mapper.readTree(rs.getString("timings")),

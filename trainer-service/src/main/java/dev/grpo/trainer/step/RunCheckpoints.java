@@ -1,0 +1,70 @@
+package dev.grpo.trainer.step;
+
+import ai.djl.Device;
+import dev.grpo.policy.model.DecoderModel;
+import dev.grpo.trainer.checkpoint.CheckpointLedger;
+import dev.grpo.trainer.optim.AdamW;
+import dev.grpo.trainer.train.Checkpointer;
+import dev.grpo.trainer.train.TrainingState;
+import java.nio.file.Path;
+import java.util.Optional;
+import java.util.UUID;
+
+/**
+ * A run's checkpoints: written to the run directory, recorded in the ledger, and the newest
+ * recorded one found again to resume from. A checkpoint counts only once it is recorded; a
+ * directory the ledger does not vouch for is what a crash between write and record left.
+ */
+final class RunCheckpoints {
+
+  private final UUID runId;
+  private final RunDirectory dir;
+  private final CheckpointLedger ledger;
+
+  RunCheckpoints(UUID runId, RunDirectory dir, CheckpointLedger ledger) {
+    this.runId = runId;
+    this.dir = dir;
+    this.ledger = ledger;
+  }
+
+  /** The newest recorded checkpoint, verified against the ledger. */
+  Optional<Checkpointer.Checkpoint> latest() {
+    return ledger.latest(runId);
+  }
+
+  /** The frozen reference policy: the weights of step 0. */
+  DecoderModel reference() {
+    return Checkpointer.open(dir.checkpoint(0)).loadModel(Device.cpu());
+  }
+
+  /** Writes and records the checkpoint of {@code state} unless the ledger has it already. */
+  void save(DecoderModel policy, AdamW optimizer, TrainingState state) {
+    Checkpointer.Checkpoint written = write(policy, optimizer, state);
+    if (written != null) {
+      record(state.step() + 1, written);
+    }
+  }
+
+  /**
+   * Writes the checkpoint of {@code state} unless the ledger has it already (empty then); resuming
+   * uses it only once it is {@link #record recorded}.
+   */
+  Optional<Checkpointer.Checkpoint> writeUnrecorded(
+      DecoderModel policy, AdamW optimizer, TrainingState state) {
+    return Optional.ofNullable(write(policy, optimizer, state));
+  }
+
+  void record(long policyVersion, Checkpointer.Checkpoint written) {
+    ledger.record(runId, policyVersion, written);
+  }
+
+  private Checkpointer.Checkpoint write(DecoderModel policy, AdamW optimizer, TrainingState state) {
+    int step = (int) state.step();
+    if (ledger.recorded(runId, step)) {
+      return null;
+    }
+    Path target = dir.checkpoint(step);
+    RunDirectory.deleteRecursively(target);
+    return Checkpointer.save(target, policy, optimizer, state);
+  }
+}

@@ -1,0 +1,127 @@
+package dev.grpo.trainer.step;
+
+import ai.djl.Device;
+import dev.grpo.api.run.RunSpec;
+import dev.grpo.policy.model.DecoderModel;
+import dev.grpo.policy.model.ModelConfig;
+import dev.grpo.policy.model.ModelPreset;
+import dev.grpo.policy.tokenizer.CharTokenizer;
+import dev.grpo.policy.tokenizer.HfTokenizer;
+import dev.grpo.policy.tokenizer.Tokenizer;
+import dev.grpo.trainer.grpo.GrpoConfig;
+import dev.grpo.trainer.grpo.KlEstimator;
+import dev.grpo.trainer.grpo.LossAggregation;
+import dev.grpo.trainer.grpo.RewardScaling;
+import dev.grpo.trainer.optim.AdamW;
+import dev.grpo.trainer.optim.LearningRateSchedule;
+import dev.grpo.trainer.train.GrpoTrainer;
+import java.nio.file.Path;
+
+/**
+ * Maps a run spec (the wire contract) onto the trainer's own configuration: the GRPO objective, the
+ * optimizer and its schedule, the tokenizer and the initial policy. Each wire enum is mapped by an
+ * exhaustive switch, so a value added to the contract fails the build here instead of at run time.
+ */
+final class RunConfigs {
+
+  private RunConfigs() {}
+
+  static GrpoTrainer.Options trainerOptions(RunSpec spec) {
+    return new GrpoTrainer.Options(
+        grpoConfig(spec),
+        spec.algorithm().muIterations(),
+        spec.rollout().temperature().floatValue());
+  }
+
+  static GrpoConfig grpoConfig(RunSpec spec) {
+    RunSpec.Algorithm a = spec.algorithm();
+    GrpoConfig.Builder b =
+        GrpoConfig.builder()
+            .lossAggregation(lossAggregation(a.lossAggregation()))
+            .rewardScaling(rewardScaling(a.rewardScaling()))
+            .advantageEpsilon(a.advantageEpsilon())
+            .epsilonLow(a.epsilonLow())
+            .epsilonHigh(a.epsilonHigh())
+            .beta(a.beta())
+            .klEstimator(klEstimator(a.klEstimator()))
+            .maskTruncatedCompletions(a.maskTruncated())
+            .entropyCoef(a.entropyCoef())
+            .maxCompletionLength(spec.rollout().maxTokens());
+    if (a.dualClip() != null) {
+      b.dualClipC(a.dualClip());
+    }
+    return b.build();
+  }
+
+  /** The run's optimizer; its schedule spans every update (steps × μ). */
+  static AdamW optimizer(RunSpec spec) {
+    RunSpec.Optimizer o = spec.optimizer();
+    return new AdamW(
+        new AdamW.Config(
+            o.learningRate(), o.beta1(), o.beta2(), o.epsilon(), o.weightDecay(), o.maxGradNorm()),
+        schedule(spec));
+  }
+
+  static LearningRateSchedule schedule(RunSpec spec) {
+    RunSpec.Optimizer o = spec.optimizer();
+    long total = spec.schedule().steps() * (long) spec.algorithm().muIterations();
+    return switch (o.schedule()) {
+      case CONSTANT ->
+          o.warmupSteps() == 0
+              ? LearningRateSchedule.constant()
+              : LearningRateSchedule.constantWithWarmup(o.warmupSteps());
+      case COSINE -> LearningRateSchedule.cosineWithWarmup(o.warmupSteps(), total);
+    };
+  }
+
+  static LossAggregation lossAggregation(dev.grpo.api.run.LossAggregation wire) {
+    return switch (wire) {
+      case GRPO -> LossAggregation.GRPO;
+      case BNPO -> LossAggregation.BNPO;
+      case DR_GRPO -> LossAggregation.DR_GRPO;
+      case DAPO -> LossAggregation.DAPO;
+    };
+  }
+
+  static RewardScaling rewardScaling(dev.grpo.api.run.RewardScaling wire) {
+    return switch (wire) {
+      case GROUP -> RewardScaling.GROUP;
+      case BATCH -> RewardScaling.BATCH;
+      case NONE -> RewardScaling.NONE;
+    };
+  }
+
+  static KlEstimator klEstimator(dev.grpo.api.run.KlEstimator wire) {
+    return switch (wire) {
+      case K1 -> KlEstimator.K1;
+      case K2 -> KlEstimator.K2;
+      case K3 -> KlEstimator.K3;
+    };
+  }
+
+  /** The model's tokenizer: the checkpoint's {@code tokenizer.json}, else the character one. */
+  static Tokenizer tokenizer(RunSpec.Model model) {
+    if (model.path() != null) {
+      return HfTokenizer.load(Path.of(model.path()).resolve("tokenizer.json"));
+    }
+    return new CharTokenizer();
+  }
+
+  /** The policy a fresh run starts from: the model at {@code path}, else a preset, seeded. */
+  static DecoderModel initialPolicy(RunSpec spec) {
+    RunSpec.Model model = spec.model();
+    if (model.path() != null) {
+      return DecoderModel.load(Path.of(model.path()), Device.cpu());
+    }
+    return DecoderModel.randomInit(presetConfig(model.preset()), spec.seed(), Device.cpu());
+  }
+
+  /**
+   * The preset's sizes, defined once in {@link ModelPreset}; the spec's pattern admits only these.
+   */
+  static ModelConfig presetConfig(String preset) {
+    return ModelPreset.named(preset)
+        .orElseThrow(() -> new IllegalArgumentException("unknown model preset " + preset))
+        .config();
+  }
+}

@@ -1,0 +1,238 @@
+package dev.grpo.trainer.step;
+
+import dev.grpo.api.run.RunSpec;
+import dev.grpo.ledger.step.StepLedger;
+import dev.grpo.ledger.step.StepState;
+import dev.grpo.trainer.step.DynamicSampling.SampledGroups;
+import dev.grpo.trainer.step.StepAssembly.StepBatch;
+import dev.grpo.trainer.step.StepRewards.RewardFailureException;
+import dev.grpo.trainer.step.StepRewards.RuleTally;
+import dev.grpo.trainer.train.StepMetrics;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import tools.jackson.databind.ObjectMapper;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * Records what a step did: its metrics as the step row's JSON (the names the API and dashboards
+ * read), the row itself, and the training meters. Metrics a step could not measure (every
+ * completion skipped, KL with β = 0) are stored as null, since JSON has no NaN.
+ */
+final class StepRecorder {
+
+  /** The step row's metric names and the gauges that mirror them. */
+  private static final Map<String, String> GAUGES =
+      orderedMap(
+          "reward_mean", "grpo.reward.mean",
+          "reward_std", "grpo.reward.std",
+          "zero_std_fraction", "grpo.reward.zero_std_fraction",
+          "kl", "grpo.kl",
+          "entropy", "grpo.entropy",
+          "loss", "grpo.loss",
+          "grad_norm", "grpo.grad.norm",
+          "learning_rate", "grpo.learning_rate");
+
+  private final UUID runId;
+  private final RunSpec spec;
+  private final StepLedger steps;
+  private final TrainingMeters meters;
+  private final ObjectMapper mapper;
+
+  StepRecorder(
+      UUID runId, RunSpec spec, StepLedger steps, TrainingMeters meters, ObjectMapper mapper) {
+    this.runId = runId;
+    this.spec = spec;
+    this.steps = steps;
+    this.meters = meters;
+    this.mapper = mapper;
+  }
+
+  /** The step row's metrics. */
+  static ObjectNode metrics(
+      ObjectMapper mapper, SampledGroups sampled, StepBatch batch, StepMetrics m, boolean dynamic) {
+    double[] stats = meanStd(batch.rewards());
+    ObjectNode metrics = mapper.createObjectNode();
+    putFinite(metrics, "reward_mean", stats[0]);
+    putFinite(metrics, "reward_std", stats[1]);
+    metrics.put("zero_std_fraction", batch.zeroStdFraction());
+    metrics.put("zero_advantage_fraction", m.zeroAdvantageFraction());
+    putFinite(metrics, "kl", m.kl());
+    putFinite(metrics, "loss", m.loss());
+    putFinite(metrics, "entropy", m.entropy());
+    putFinite(metrics, "grad_norm", m.gradNorm());
+    metrics.put("learning_rate", m.learningRate());
+    metrics.put("clip_ratio_low", m.last().clipRatioLow());
+    metrics.put("clip_ratio_high", m.last().clipRatioHigh());
+    metrics.put("clip_ratio_region", m.last().clipRatioRegion());
+    metrics.put("completion_length_mean", batch.lengthMean());
+    metrics.put("completion_length_max", batch.lengthMax());
+    metrics.put("clipped_ratio", batch.clippedRatio());
+    metrics.put("completions", batch.completions());
+    metrics.put("prompts", batch.prompts());
+    metrics.put("prompts_consumed", sampled.consumed());
+    metrics.put("skipped_completions", sampled.skipped());
+    metrics.put("zeroed_results", sampled.zeroed());
+    ObjectNode dyn = metrics.putObject("dynamic_sampling");
+    dyn.put("enabled", dynamic);
+    dyn.put("groups_sampled", sampled.groupsSampled());
+    dyn.put("groups_dropped", sampled.groupsDropped());
+    dyn.put(
+        "dropped_fraction",
+        sampled.groupsSampled() == 0
+            ? 0
+            : (double) sampled.groupsDropped() / sampled.groupsSampled());
+    dyn.put("rounds", sampled.rounds());
+    ObjectNode rules = metrics.putObject("rules");
+    sampled
+        .rules()
+        .forEach(
+            (rule, tally) -> {
+              ObjectNode r = rules.putObject(rule);
+              putFinite(r, "mean", tally.mean());
+              r.put("ok", tally.ok());
+              ObjectNode failed = r.putObject("failed");
+              tally.failed().forEach(failed::put);
+            });
+    return metrics;
+  }
+
+  /** The step is DONE: its row gets the metrics and phase timings. */
+  void done(int step, ObjectNode metrics, Map<String, Double> timings) {
+    ObjectNode timingNode = mapper.createObjectNode();
+    timings.forEach(timingNode::put);
+    steps.finish(runId, step, StepState.DONE, metrics, timingNode);
+  }
+
+  /** The step failed on a rule whose policy is {@code fail}; it is retried. */
+  void failed(int step, RewardFailureException e, int attempt) {
+    ObjectNode failed = mapper.createObjectNode();
+    failed.put("error", e.getMessage());
+    failed.put("rule", e.rule);
+    failed.put("attempt", attempt);
+    steps.finish(runId, step, StepState.FAILED, failed, mapper.createObjectNode());
+    meters.step(runId, "failed");
+    meters.rewardFailures(runId, e.rule, "fail", 1);
+  }
+
+  /** Counts the failure-policy applications (skip, zero) of a step's rules. */
+  void rewardFailures(Map<String, RuleTally> rules) {
+    rules.forEach(
+        (rule, tally) -> {
+          if (tally.applied() > 0) {
+            meters.rewardFailures(runId, rule, StepRewards.tag(policyOf(rule)), tally.applied());
+          }
+        });
+  }
+
+  /** Sets the gauges and timers of a done step. */
+  void meters(ObjectNode metrics, Map<String, Double> timings, long step, long version) {
+    GAUGES.forEach(
+        (name, meter) ->
+            meters.set(
+                meter,
+                runId,
+                metrics.hasNonNull(name) ? metrics.get(name).asDouble() : Double.NaN));
+    for (String region : List.of("low", "high", "region")) {
+      meters.set(
+          "grpo.clip.ratio",
+          runId,
+          metrics.get("clip_ratio_" + region).asDouble(),
+          "region",
+          region);
+    }
+    meters.set(
+        "grpo.completion.length",
+        runId,
+        metrics.get("completion_length_mean").asDouble(),
+        "stat",
+        "mean");
+    meters.set(
+        "grpo.completion.length",
+        runId,
+        metrics.get("completion_length_max").asDouble(),
+        "stat",
+        "max");
+    meters.set("grpo.completion.clipped_ratio", runId, metrics.get("clipped_ratio").asDouble());
+    meters.set(
+        "grpo.dynamic_sampling.dropped_fraction",
+        runId,
+        metrics.get("dynamic_sampling").get("dropped_fraction").asDouble());
+    metrics
+        .get("rules")
+        .properties()
+        .forEach(
+            e -> {
+              var mean = e.getValue().get("mean");
+              double value = mean != null && !mean.isNull() ? mean.asDouble() : Double.NaN;
+              meters.set("grpo.reward.rule.mean", runId, value, "rule", e.getKey());
+            });
+    meters.set("grpo.step", runId, step);
+    meters.set("grpo.policy.version", runId, version);
+    timings.forEach(
+        (phase, secs) -> meters.phase(runId, phase, Duration.ofNanos((long) (secs * 1e9))));
+    meters.step(runId, "done");
+  }
+
+  /** Records an evaluation: its row and the eval gauges. */
+  void eval(int step, long version, ObjectNode metrics, Duration took) {
+    steps.recordEval(runId, step, version, metrics);
+    if (metrics.has("accuracy")) {
+      meters.set("grpo.eval.accuracy", runId, metrics.get("accuracy").asDouble());
+    }
+    if (metrics.has("format_rate")) {
+      meters.set("grpo.eval.format_rate", runId, metrics.get("format_rate").asDouble());
+    }
+    if (took != null) {
+      meters.phase(runId, "eval", took);
+    }
+  }
+
+  private dev.grpo.api.run.RewardFailurePolicy policyOf(String rule) {
+    return spec.rewards().stream()
+        .filter(r -> r.rule().equals(rule))
+        .findFirst()
+        .orElseThrow()
+        .onFailure();
+  }
+
+  /** Mean and population standard deviation over the values that are not NaN. */
+  static double[] meanStd(double[] values) {
+    double sum = 0;
+    int n = 0;
+    for (double v : values) {
+      if (!Double.isNaN(v)) {
+        sum += v;
+        n++;
+      }
+    }
+    if (n == 0) {
+      return new double[] {Double.NaN, Double.NaN};
+    }
+    double mean = sum / n;
+    double sq = 0;
+    for (double v : values) {
+      if (!Double.isNaN(v)) {
+        sq += (v - mean) * (v - mean);
+      }
+    }
+    return new double[] {mean, Math.sqrt(sq / n)};
+  }
+
+  static void putFinite(ObjectNode node, String name, double value) {
+    if (Double.isFinite(value)) {
+      node.put(name, value);
+    } else {
+      node.putNull(name);
+    }
+  }
+
+  private static Map<String, String> orderedMap(String... pairs) {
+    Map<String, String> out = new java.util.LinkedHashMap<>();
+    for (int i = 0; i < pairs.length; i += 2) {
+      out.put(pairs[i], pairs[i + 1]);
+    }
+    return java.util.Collections.unmodifiableMap(out);
+  }
+}

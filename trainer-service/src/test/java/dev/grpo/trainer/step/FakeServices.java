@@ -1,0 +1,138 @@
+package dev.grpo.trainer.step;
+
+import dev.grpo.api.reward.RewardClient;
+import dev.grpo.api.reward.RuleCatalog;
+import dev.grpo.api.reward.ScoreRequest;
+import dev.grpo.api.reward.ScoreResponse;
+import dev.grpo.api.reward.ScoreResponse.ItemResult;
+import dev.grpo.api.reward.ScoreResponse.RuleOutcome;
+import dev.grpo.api.reward.ScoreResponse.TotalStatus;
+import dev.grpo.api.rollout.BackendStatus;
+import dev.grpo.api.rollout.PolicySyncRequest;
+import dev.grpo.api.rollout.PolicySyncResponse;
+import dev.grpo.api.rollout.RolloutClient;
+import dev.grpo.api.rollout.RolloutRequest;
+import dev.grpo.api.rollout.RolloutResponse;
+import dev.grpo.policy.tokenizer.CharTokenizer;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BiFunction;
+import java.util.function.Function;
+
+/**
+ * Fakes of the rollout and reward services as the trainer calls them: a completion's text is {@code
+ * completion.apply(itemId, sampleIndex)}, and every rule of a score request answers what {@code
+ * outcome.apply(rule, completionText)} says. Every request is kept for the test to inspect.
+ */
+final class FakeServices implements RolloutClient, RewardClient {
+
+  final List<RolloutRequest> rollouts = new ArrayList<>();
+  final List<ScoreRequest> scores = new ArrayList<>();
+  final List<PolicySyncRequest> syncs = new ArrayList<>();
+  private final BiFunction<String, Integer, String> completion;
+  private final BiFunction<String, String, RuleOutcome> outcome;
+  private final AtomicLong ids = new AtomicLong();
+  private final CharTokenizer tokenizer = new CharTokenizer();
+  Function<RolloutRequest, RuntimeException> rolloutFailure = r -> null;
+
+  FakeServices(
+      BiFunction<String, Integer, String> completion,
+      BiFunction<String, String, RuleOutcome> outcome) {
+    this.completion = completion;
+    this.outcome = outcome;
+  }
+
+  /** Scores a completion's text as a number, under every rule. */
+  static FakeServices scoringTextAsNumber(BiFunction<String, Integer, String> completion) {
+    return new FakeServices(completion, (rule, text) -> ok(rule, Double.parseDouble(text)));
+  }
+
+  static RuleOutcome ok(String rule, double score) {
+    return new RuleOutcome(rule, "1", "OK", score, Map.of());
+  }
+
+  static RuleOutcome failed(String rule, String status) {
+    return new RuleOutcome(rule, "1", status, null, Map.of("reason", "fake"));
+  }
+
+  ServiceCalls calls() {
+    return new ServiceCalls(this, this, Duration.ofSeconds(1));
+  }
+
+  @Override
+  public synchronized RolloutResponse rollout(RolloutRequest request) {
+    rollouts.add(request);
+    RuntimeException failure = rolloutFailure.apply(request);
+    if (failure != null) {
+      throw failure;
+    }
+    List<RolloutResponse.PromptSamples> results = new ArrayList<>();
+    for (RolloutRequest.Prompt p : request.prompts()) {
+      List<RolloutResponse.Sample> samples = new ArrayList<>();
+      for (int k = 0; k < request.n(); k++) {
+        String text = completion.apply(p.itemId(), k);
+        int[] tokens = tokenizer.encode(text);
+        samples.add(
+            new RolloutResponse.Sample(
+                k,
+                text,
+                tokens,
+                new float[tokens.length],
+                tokens.length >= request.sampling().maxTokens() ? "length" : "stop",
+                request.policyVersion(),
+                "fake",
+                ids.incrementAndGet()));
+      }
+      results.add(new RolloutResponse.PromptSamples(p.itemId(), samples));
+    }
+    return new RolloutResponse(request.runId(), request.step(), "fake", 0, results);
+  }
+
+  @Override
+  public synchronized PolicySyncResponse sync(PolicySyncRequest request) {
+    syncs.add(request);
+    return new PolicySyncResponse("fake", request.policyVersion(), request.checkpointUri(), true);
+  }
+
+  @Override
+  public List<BackendStatus> backends() {
+    return List.of();
+  }
+
+  @Override
+  public synchronized ScoreResponse score(ScoreRequest request) {
+    scores.add(request);
+    List<ItemResult> results = new ArrayList<>();
+    for (ScoreRequest.Item item : request.items()) {
+      List<RuleOutcome> outcomes = new ArrayList<>();
+      double total = 0;
+      boolean complete = true;
+      for (ScoreRequest.RuleSpec rule : request.rules()) {
+        RuleOutcome o = outcome.apply(rule.name(), item.completion());
+        outcomes.add(o);
+        if ("OK".equals(o.status())) {
+          total += rule.weight() * o.score();
+        } else {
+          complete = false;
+        }
+      }
+      results.add(
+          new ItemResult(
+              item.id(),
+              complete ? total : null,
+              complete ? TotalStatus.COMPLETE : TotalStatus.INCOMPLETE,
+              total,
+              List.of(),
+              outcomes));
+    }
+    return new ScoreResponse(results);
+  }
+
+  @Override
+  public RuleCatalog rules() {
+    throw new UnsupportedOperationException();
+  }
+}

@@ -1,0 +1,230 @@
+package dev.grpo.trainer.step;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ai.djl.engine.Engine;
+import dev.grpo.testsupport.ServiceHttp;
+import dev.grpo.testsupport.ServiceHttp.Response;
+import dev.grpo.testsupport.SharedPostgres;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Real runs through the orchestrator: a real PostgreSQL, the trainer's own HTTP clients, and fake
+ * rollout and reward services on a local port. Sample 0 of every group answers "1" and scores 1,
+ * sample 1 answers "0" and scores 0 (except for items named "same…", whose samples agree), so a
+ * group has an advantage and every greedy (eval) completion is right.
+ */
+@SpringBootTest(
+    webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
+    properties = {
+      "grpo.trainer.api-key=it-key",
+      "grpo.ledger.reaper-interval=1h",
+      "grpo.trainer.orchestrator.poll-interval=200ms",
+      "grpo.trainer.orchestrator.heartbeat-interval=1s",
+      "grpo.trainer.orchestrator.retry-timeout=5s"
+    })
+class RunOrchestratorIT {
+
+  private static final JsonMapper MAPPER = JsonMapper.builder().build();
+
+  /** Items whose key starts with "same" get two equal completions; every other group differs. */
+  private static final FakeServices FAKE =
+      FakeServices.scoringTextAsNumber((item, k) -> item.startsWith("same") || k == 0 ? "1" : "0");
+
+  private static FakeServiceServer services;
+
+  @DynamicPropertySource
+  static void wiring(DynamicPropertyRegistry registry) throws IOException {
+    // start the engine on this thread, not the orchestrator's, as another test or bean may: the
+    // orchestrator must train on a thread that did not start it
+    Engine.getInstance();
+    SharedPostgres.register(registry);
+    services = new FakeServiceServer(FAKE, "it-key");
+    Path dataDir = Files.createTempDirectory("grpo-run-it");
+    registry.add("grpo.trainer.rollout-url", services::url);
+    registry.add("grpo.trainer.reward-url", services::url);
+    registry.add("grpo.trainer.data-dir", dataDir::toString);
+  }
+
+  @AfterAll
+  static void stop() {
+    services.close();
+  }
+
+  @LocalServerPort int port;
+  @Autowired JdbcTemplate jdbc;
+
+  private static final String SPEC =
+      """
+      {"name": "two-steps", "seed": 7,
+       "data": {"source": "generator", "generatorSize": 20, "evalFraction": 0.1},
+       "algorithm": {"groupSize": 2, "beta": 0.04},
+       "rollout": {"maxTokens": 8},
+       "rewards": [{"rule": "math_accuracy"}],
+       "schedule": {"steps": 2, "promptsPerStep": 2, "checkpointEvery": 0, "evalEvery": 0}}
+      """;
+
+  @Test
+  void aRunOfTwoStepsLeavesItsStepsEvalsAndCheckpointsInTheLedger() throws Exception {
+    Response created = new ServiceHttp(port, "it-key").post("/api/v1/runs", SPEC);
+    assertThat(created.status()).as(created.raw().body()).isEqualTo(201);
+    UUID run = UUID.fromString(created.json().get("id").asString());
+
+    Map<String, Object> row = awaitEnd(run);
+
+    assertThat(row)
+        .containsEntry("state", "SUCCEEDED")
+        .containsEntry("current_step", 2)
+        .containsEntry("policy_version", 3L)
+        .containsEntry("lease_owner", null)
+        .containsEntry("error", null);
+    assertThat(row.get("finished_at")).isNotNull();
+    assertSteps(run);
+    assertEvals(run);
+    assertThat(
+            jdbc.queryForList(
+                "SELECT step_no, policy_version FROM checkpoint WHERE run_id = ? ORDER BY step_no",
+                run))
+        .containsExactly(
+            Map.of("step_no", 0, "policy_version", 1L), Map.of("step_no", 2, "policy_version", 3L));
+    assertThat(
+            jdbc.queryForList(
+                "SELECT split, count(*) AS n FROM dataset_item WHERE run_id = ?"
+                    + " GROUP BY split ORDER BY split",
+                run))
+        .containsExactly(Map.of("split", "eval", "n", 2L), Map.of("split", "train", "n", 18L));
+    // the starting policy, then one version per step
+    assertThat(FAKE.syncs.stream().filter(s -> s.runId().equals(run)))
+        .extracting(s -> s.policyVersion())
+        .containsExactly(1L, 2L, 3L);
+    // eval at 0, step 0, step 1, eval at 2
+    assertThat(FAKE.rollouts.stream().filter(r -> r.runId().equals(run)))
+        .extracting(r -> r.step())
+        .containsExactly(0, 0, 1, 2);
+  }
+
+  @Test
+  void dynamicSamplingRefillsTheStepPastTheGroupsWhoseRewardsAgree() throws Exception {
+    Response created =
+        new ServiceHttp(port, "it-key")
+            .post(
+                "/api/v1/runs",
+                """
+                {"name": "dynamic", "seed": 3,
+                 "data": {"source": "inline", "evalFraction": 0.0, "items": [
+                   {"id": "same-a", "prompt": "1+0", "answer": "1"},
+                   {"id": "diff-b", "prompt": "0+1", "answer": "1"},
+                   {"id": "same-c", "prompt": "1+0", "answer": "1"},
+                   {"id": "diff-d", "prompt": "0+1", "answer": "1"}]},
+                 "algorithm": {"groupSize": 2, "beta": 0.0,
+                               "dynamicSampling": {"enabled": true, "maxRefillRounds": 2}},
+                 "rollout": {"maxTokens": 8},
+                 "rewards": [{"rule": "math_accuracy"}],
+                 "schedule": {"steps": 1, "promptsPerStep": 2, "checkpointEvery": 0}}
+                """);
+    assertThat(created.status()).as(created.raw().body()).isEqualTo(201);
+    UUID run = UUID.fromString(created.json().get("id").asString());
+
+    assertThat(awaitEnd(run)).containsEntry("state", "SUCCEEDED").containsEntry("current_step", 1);
+
+    JsonNode m =
+        MAPPER.readTree(
+            jdbc.queryForObject(
+                "SELECT metrics::text FROM run_step WHERE run_id = ? AND step_no = 0",
+                String.class,
+                run));
+    // round 1: same-a (dropped), diff-b; round 2: same-c (dropped); round 3: diff-d
+    JsonNode dyn = m.get("dynamic_sampling");
+    assertThat(dyn.get("rounds").asInt()).isEqualTo(3);
+    assertThat(dyn.get("groups_sampled").asInt()).isEqualTo(4);
+    assertThat(dyn.get("groups_dropped").asInt()).isEqualTo(2);
+    assertThat(dyn.get("dropped_fraction").asDouble()).isEqualTo(0.5);
+    assertThat(m.get("prompts_consumed").asInt()).isEqualTo(4);
+    assertThat(m.get("prompts").asInt()).isEqualTo(2);
+    assertThat(m.get("zero_std_fraction").asDouble()).isEqualTo(0.0);
+    assertThat(m.get("reward_mean").asDouble()).isEqualTo(0.5);
+    assertThat(FAKE.rollouts.stream().filter(r -> r.runId().equals(run)))
+        .extracting(r -> r.prompts().stream().map(p -> p.itemId()).toList())
+        .containsExactly(List.of("same-a", "diff-b"), List.of("same-c"), List.of("diff-d"));
+    assertThat(
+            jdbc.queryForObject("SELECT count(*) FROM run_eval WHERE run_id = ?", Long.class, run))
+        .as("no eval split, no evals")
+        .isZero();
+  }
+
+  private void assertSteps(UUID run) {
+    List<Map<String, Object>> steps =
+        jdbc.queryForList(
+            "SELECT step_no, state, policy_version, metrics::text AS metrics,"
+                + " phase_timings::text AS timings FROM run_step WHERE run_id = ? ORDER BY step_no",
+            run);
+    assertThat(steps).hasSize(2);
+    for (int s = 0; s < 2; s++) {
+      Map<String, Object> step = steps.get(s);
+      assertThat(step).containsEntry("step_no", s).containsEntry("state", "DONE");
+      assertThat(step).containsEntry("policy_version", (long) s + 1);
+      JsonNode m = MAPPER.readTree((String) step.get("metrics"));
+      assertThat(m.get("prompts").asInt()).isEqualTo(2);
+      assertThat(m.get("completions").asInt()).isEqualTo(4);
+      assertThat(m.get("prompts_consumed").asInt()).isEqualTo(2);
+      // rewards 1, 0, 1, 0
+      assertThat(m.get("reward_mean").asDouble()).isEqualTo(0.5);
+      assertThat(m.get("reward_std").asDouble()).isEqualTo(0.5);
+      assertThat(m.get("zero_std_fraction").asDouble()).isEqualTo(0.0);
+      assertThat(m.get("completion_length_mean").asDouble()).isEqualTo(1.0);
+      assertThat(m.get("rules").get("math_accuracy").get("ok").asInt()).isEqualTo(4);
+      assertThat(m.get("kl").isNumber()).as("β > 0 measures KL").isTrue();
+      JsonNode timings = MAPPER.readTree((String) step.get("timings"));
+      assertThat(timings.has("rollout") && timings.has("training") && timings.has("total"))
+          .isTrue();
+    }
+    // only the last step checkpoints (checkpointEvery 0)
+    assertThat((String) steps.get(1).get("timings")).contains("checkpoint");
+    assertThat((String) steps.get(0).get("timings")).doesNotContain("checkpoint");
+  }
+
+  private void assertEvals(UUID run) {
+    List<Map<String, Object>> evals =
+        jdbc.queryForList(
+            "SELECT step_no, policy_version, metrics::text AS metrics FROM run_eval"
+                + " WHERE run_id = ? ORDER BY step_no",
+            run);
+    assertThat(evals).extracting(e -> e.get("step_no")).containsExactly(0, 2);
+    assertThat(evals).extracting(e -> e.get("policy_version")).containsExactly(1L, 3L);
+    JsonNode last = MAPPER.readTree((String) evals.get(1).get("metrics"));
+    assertThat(last.get("items").asInt()).isEqualTo(2);
+    assertThat(last.get("accuracy_rule").asString()).isEqualTo("math_accuracy");
+    assertThat(last.get("accuracy").asDouble()).isEqualTo(1.0);
+  }
+
+  private Map<String, Object> awaitEnd(UUID run) throws InterruptedException {
+    long deadline = System.nanoTime() + 180_000_000_000L;
+    while (System.nanoTime() < deadline) {
+      Map<String, Object> row =
+          jdbc.queryForMap(
+              "SELECT state, current_step, policy_version, lease_owner, error, finished_at"
+                  + " FROM run WHERE id = ?",
+              run);
+      if (List.of("SUCCEEDED", "FAILED", "CANCELLED").contains((String) row.get("state"))) {
+        return row;
+      }
+      Thread.sleep(250);
+    }
+    throw new AssertionError("run " + run + " did not end within 3 minutes");
+  }
+}
