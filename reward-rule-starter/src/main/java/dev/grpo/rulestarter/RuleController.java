@@ -6,6 +6,7 @@ import dev.grpo.api.reward.remote.RemoteScoreResponse;
 import dev.grpo.api.web.ApiException;
 import dev.grpo.api.web.FieldProblem;
 import dev.grpo.api.web.InvalidRequestException;
+import dev.grpo.rule.RewardRule;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;

@@ -1,5 +1,6 @@
 package dev.grpo.ledger.reward;
 
+import dev.grpo.rule.RuleStatus;
 import jakarta.persistence.Column;
 import jakarta.persistence.Entity;
 import jakarta.persistence.EnumType;
@@ -32,7 +33,7 @@ public class Reward {
 
   @Enumerated(EnumType.STRING)
   @Column(nullable = false)
-  private RewardStatus status;
+  private RuleStatus status;
 
   private Double score;
 
@@ -64,7 +65,7 @@ public class Reward {
     return ruleVersion;
   }
 
-  public RewardStatus getStatus() {
+  public RuleStatus getStatus() {
     return status;
   }
 

@@ -1,12 +1,12 @@
 package dev.grpo.reward.code;
 
+import dev.grpo.reward.rule.ConfigurableRule;
 import dev.grpo.reward.rule.InvalidParamException;
 import dev.grpo.reward.rule.ParamSchema;
 import dev.grpo.reward.rule.ParamSpec;
 import dev.grpo.reward.rule.ParamType;
-import dev.grpo.reward.rule.RewardRule;
-import dev.grpo.reward.rule.RuleResult;
-import dev.grpo.reward.rule.ScoringInput;
+import dev.grpo.rule.RuleInput;
+import dev.grpo.rule.RuleResult;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -37,7 +37,7 @@ import tools.jackson.databind.json.JsonMapper;
  * </ul>
  */
 @Component
-public final class CodeExecutionRule implements RewardRule<CodeExecutionRule.Params> {
+public final class CodeExecutionRule implements ConfigurableRule<CodeExecutionRule.Params> {
 
   private static final JsonMapper JSON = JsonMapper.builder().build();
 
@@ -142,7 +142,7 @@ public final class CodeExecutionRule implements RewardRule<CodeExecutionRule.Par
   }
 
   @Override
-  public RuleResult score(ScoringInput input, Params params) {
+  public RuleResult score(RuleInput input, Params params) {
     Object rawTests = input.reference() == null ? null : input.reference().tests();
     if (rawTests == null) {
       return RuleResult.notApplicable("the item has no reference.tests");

@@ -2,7 +2,6 @@ package dev.grpo.reward.scoring;
 
 import dev.grpo.api.web.FieldProblem;
 import dev.grpo.api.web.InvalidRequestException;
-import dev.grpo.ledger.reward.RewardStatus;
 import dev.grpo.ledger.reward.RewardWriter;
 import dev.grpo.ledger.reward.RewardWriter.NewReward;
 import dev.grpo.reward.scoring.ScoredItem.ScoredRule;
@@ -82,7 +81,7 @@ class RewardLedger {
                 completionId,
                 rule.rule().name(),
                 rule.rule().version(),
-                RewardStatus.valueOf(rule.result().status().name()),
+                rule.result().status(),
                 rule.result().score(),
                 mapper.writeValueAsString(rule.result().details()),
                 rule.durationMicros()));

@@ -3,9 +3,9 @@ package dev.grpo.reward.code;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.grpo.reward.rule.RuleResult;
-import dev.grpo.reward.rule.RuleStatus;
-import dev.grpo.reward.rule.ScoringInput;
+import dev.grpo.rule.RuleInput;
+import dev.grpo.rule.RuleResult;
+import dev.grpo.rule.RuleStatus;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -33,12 +33,11 @@ class SandboxHealthIndicatorTest {
       CodeExecutionRule rule = new CodeExecutionRule(service);
       RuleResult result =
           rule.score(
-              new ScoringInput(
+              new RuleInput(
                   "i",
                   "p",
                   "```python\nprint(1)\n```",
-                  new ScoringInput.Reference(
-                      null, List.of(Map.of("input", "", "output", "1")), null),
+                  new RuleInput.Reference(null, List.of(Map.of("input", "", "output", "1")), null),
                   null,
                   null,
                   null),

@@ -1,12 +1,16 @@
 package dev.grpo.reward.rule;
 
+import dev.grpo.rule.RuleInput;
+import dev.grpo.rule.RuleResult;
+import dev.grpo.rule.RuleStatus;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
 /**
- * A reward rule: scores completions, with typed parameters that users set per run.
+ * A built-in reward rule with typed parameters that users set per run. Binding checked params to it
+ * gives a {@link ConfiguredRule}, the {@link dev.grpo.rule.RewardRule} the scoring engine runs.
  *
  * <p>Implementations are stateless and thread-safe; all configuration travels in {@code P}. Rules
  * must not throw for bad items: a missing or malformed input gives {@link
@@ -16,7 +20,7 @@ import java.util.Map;
  *
  * @param <P> the rule's params record
  */
-public interface RewardRule<P> {
+public interface ConfigurableRule<P> {
 
   /** Registry key, e.g. {@code "format"}. */
   String name();
@@ -41,16 +45,16 @@ public interface RewardRule<P> {
   P parseParams(Map<String, ?> rawParams);
 
   /** Scores one completion; {@code input.completion()} is not null. */
-  RuleResult score(ScoringInput input, P params);
+  RuleResult score(RuleInput input, P params);
 
   /**
    * Scores the completions sampled for one prompt, one result per input in the same order. Rules
    * that compare completions within the group (e.g. Kimi's length reward) override this; the
    * default scores each item alone.
    */
-  default List<RuleResult> scoreGroup(List<ScoringInput> group, P params) {
+  default List<RuleResult> scoreGroup(List<RuleInput> group, P params) {
     List<RuleResult> results = new ArrayList<>(group.size());
-    for (ScoringInput input : group) {
+    for (RuleInput input : group) {
       results.add(score(input, params));
     }
     return results;
