@@ -2,15 +2,13 @@ package dev.grpo.reward.scoring;
 
 import dev.grpo.api.web.FieldProblem;
 import dev.grpo.api.web.InvalidRequestException;
+import dev.grpo.ledger.reward.RewardTargets;
 import dev.grpo.ledger.reward.RewardWriter;
 import dev.grpo.ledger.reward.RewardWriter.NewReward;
 import dev.grpo.reward.scoring.ScoredItem.ScoredRule;
-import java.sql.PreparedStatement;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;
 import tools.jackson.databind.ObjectMapper;
 
@@ -21,15 +19,13 @@ import tools.jackson.databind.ObjectMapper;
 @Component
 class RewardLedger {
 
-  private static final String EXISTING = "SELECT id FROM completion WHERE id = ANY (?)";
-
   private final RewardWriter writer;
-  private final JdbcTemplate jdbc;
+  private final RewardTargets targets;
   private final ObjectMapper mapper;
 
-  RewardLedger(RewardWriter writer, JdbcTemplate jdbc, ObjectMapper mapper) {
+  RewardLedger(RewardWriter writer, RewardTargets targets, ObjectMapper mapper) {
     this.writer = writer;
-    this.jdbc = jdbc;
+    this.targets = targets;
     this.mapper = mapper;
   }
 
@@ -39,20 +35,11 @@ class RewardLedger {
    * @throws InvalidRequestException naming {@code items[i].completionId}
    */
   void checkCompletionsExist(List<Long> completionIds) {
-    Long[] wanted = completionIds.stream().filter(id -> id != null).distinct().toArray(Long[]::new);
-    if (wanted.length == 0) {
+    List<Long> wanted = completionIds.stream().filter(id -> id != null).toList();
+    if (wanted.isEmpty()) {
       return;
     }
-    Set<Long> found = new HashSet<>();
-    jdbc.query(
-        con -> {
-          PreparedStatement ps = con.prepareStatement(EXISTING);
-          ps.setArray(1, con.createArrayOf("bigint", wanted));
-          return ps;
-        },
-        rs -> {
-          found.add(rs.getLong(1));
-        });
+    Set<Long> found = targets.existing(wanted);
     List<FieldProblem> problems = new ArrayList<>();
     for (int i = 0; i < completionIds.size(); i++) {
       Long id = completionIds.get(i);
