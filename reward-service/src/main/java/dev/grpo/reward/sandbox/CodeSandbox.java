@@ -4,14 +4,8 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
-import java.nio.file.attribute.BasicFileAttributes;
-import java.nio.file.attribute.PosixFilePermissions;
-import java.security.SecureRandom;
-import java.util.HexFormat;
 import java.util.Map;
 
 /**
@@ -20,17 +14,22 @@ import java.util.Map;
  */
 public final class CodeSandbox implements AutoCloseable {
 
-  private static final SecureRandom RANDOM = new SecureRandom();
-
   private final SandboxRunner runner;
   private final SandboxAvailability availability;
   private final SandboxMetrics metrics;
+  private final RunDirectories runDirs;
+  private final Thread onJvmExit;
 
   private CodeSandbox(
       SandboxConfig config, SandboxAvailability availability, SandboxMetrics metrics) {
     this.runner = new SandboxRunner(config);
     this.availability = availability;
     this.metrics = metrics;
+    this.runDirs = new RunDirectories(config.workRoot());
+    // sandbox workers are daemon threads: a JVM that exits mid-run abandons them, and with them
+    // the deletion of their run directories
+    this.onJvmExit = new Thread(this::killRunsAndDeleteTheirDirectories, "sandbox-cleanup");
+    Runtime.getRuntime().addShutdownHook(onJvmExit);
   }
 
   /**
@@ -53,6 +52,11 @@ public final class CodeSandbox implements AutoCloseable {
   private static CodeSandbox start(SandboxConfig config, SandboxMetrics metrics) {
     SandboxAvailability availability = SandboxAvailability.probe(config);
     availability.requireAvailable();
+    try {
+      RunDirectories.sweepDead(config.workRoot()); // what a killed predecessor left behind
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot sweep " + config.workRoot(), e);
+    }
     return new CodeSandbox(config, availability, metrics);
   }
 
@@ -83,12 +87,14 @@ public final class CodeSandbox implements AutoCloseable {
    */
   public Submission prepare(
       String code, Language language, Map<String, byte[]> files, SandboxPolicy compilePolicy) {
-    Path dir = config().workRoot().resolve("run-" + HexFormat.of().formatHex(nonce(8)));
+    Path dir;
+    try {
+      dir = runDirs.create();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
     Path box = dir.resolve("box");
     try {
-      Files.createDirectories(box);
-      Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx--x--x"));
-      Files.setPosixFilePermissions(box, PosixFilePermissions.fromString("rwxr-xr-x"));
       for (Map.Entry<String, byte[]> f : files.entrySet()) {
         Path target = box.resolve(checkedRelative(f.getKey()));
         Files.createDirectories(target.getParent());
@@ -96,13 +102,14 @@ public final class CodeSandbox implements AutoCloseable {
       }
       String source = language.sourceFile(code);
       Files.writeString(box.resolve(source), code, StandardCharsets.UTF_8);
-      Submission submission = new Submission(runner, metrics, dir, box, language, source);
+      Submission submission =
+          new Submission(runner, metrics, dir, box, language, source, runDirs::delete);
       if (language.compiled()) {
         submission.compile(compilePolicy);
       }
       return submission;
     } catch (IOException | RuntimeException e) {
-      deleteTree(dir);
+      runDirs.delete(dir);
       if (e instanceof IllegalArgumentException iae) {
         throw iae;
       }
@@ -123,39 +130,32 @@ public final class CodeSandbox implements AutoCloseable {
   }
 
   public static byte[] nonce(int bytes) {
-    byte[] b = new byte[bytes];
-    RANDOM.nextBytes(b);
-    return b;
+    return RunDirectories.randomBytes(bytes);
   }
 
-  static void deleteTree(Path root) {
-    if (!Files.exists(root)) {
-      return;
-    }
-    try {
-      Files.walkFileTree(
-          root,
-          new SimpleFileVisitor<>() {
-            @Override
-            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs)
-                throws IOException {
-              Files.deleteIfExists(file);
-              return FileVisitResult.CONTINUE;
-            }
-
-            @Override
-            public FileVisitResult postVisitDirectory(Path d, IOException exc) throws IOException {
-              Files.deleteIfExists(d);
-              return FileVisitResult.CONTINUE;
-            }
-          });
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot delete " + root, e);
-    }
+  /** The run directories made and not deleted yet. */
+  java.util.Set<Path> liveRunDirectories() {
+    return runDirs.live();
   }
 
+  /** Kills what still runs as this sandbox's uids, then deletes every run directory left. */
+  private void killRunsAndDeleteTheirDirectories() {
+    runner.killRuns();
+    runDirs.deleteAll();
+  }
+
+  /**
+   * Kills the runs still in flight and deletes their directories; their threads then see their
+   * programs killed. Call it after the executor that feeds this sandbox has stopped.
+   */
   @Override
   public void close() {
+    killRunsAndDeleteTheirDirectories();
     runner.close();
+    try {
+      Runtime.getRuntime().removeShutdownHook(onJvmExit);
+    } catch (IllegalStateException shuttingDown) {
+      // the hook is running or has run
+    }
   }
 }

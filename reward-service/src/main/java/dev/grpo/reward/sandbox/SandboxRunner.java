@@ -399,6 +399,11 @@ final class SandboxRunner implements AutoCloseable {
     return Duration.ofNanos(System.nanoTime() - startNanos);
   }
 
+  /** Kills every process still running as one of this runner's uids. */
+  void killRuns() {
+    uids.killClaimed();
+  }
+
   @Override
   public void close() {
     io.shutdownNow();

@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 
 /** A submission written to its private directory, compiled once, runnable many times. */
 public final class Submission implements AutoCloseable {
@@ -16,6 +17,7 @@ public final class Submission implements AutoCloseable {
   private final Language language;
   private final String sourceFile;
   private final AtomicInteger runs = new AtomicInteger();
+  private final Consumer<Path> deleteDir;
   private ExecResult compileResult;
 
   Submission(
@@ -24,13 +26,15 @@ public final class Submission implements AutoCloseable {
       Path dir,
       Path box,
       Language language,
-      String sourceFile) {
+      String sourceFile,
+      Consumer<Path> deleteDir) {
     this.runner = runner;
     this.metrics = metrics;
     this.dir = dir;
     this.box = box;
     this.language = language;
     this.sourceFile = sourceFile;
+    this.deleteDir = deleteDir;
   }
 
   public void compile(SandboxPolicy policy) {
@@ -108,6 +112,6 @@ public final class Submission implements AutoCloseable {
 
   @Override
   public void close() {
-    CodeSandbox.deleteTree(dir);
+    deleteDir.accept(dir);
   }
 }

@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.LinkedBlockingDeque;
 import java.util.concurrent.TimeUnit;
@@ -82,6 +83,17 @@ final class UidPool implements AutoCloseable {
       } catch (IOException e) {
         throw new IllegalStateException("cannot lock sandbox uid " + uid, e);
       }
+    }
+  }
+
+  /** SIGKILLs every process of the uids this JVM has claimed, e.g. runs abandoned at close. */
+  void killClaimed() {
+    List<Integer> uids;
+    synchronized (claimed) {
+      uids = List.copyOf(claimed.keySet());
+    }
+    for (int uid : uids) {
+      ProcessSweeper.killAll(uid, 2000);
     }
   }
 

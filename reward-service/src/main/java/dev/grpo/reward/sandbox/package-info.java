@@ -14,6 +14,10 @@
  *   <li>{@link dev.grpo.reward.sandbox.CodeSandbox#prepare} gives a {@link
  *       dev.grpo.reward.sandbox.Submission}: compiled once, run many times, its private work
  *       directory deleted when it is closed.
+ *   <li>Every run directory is deleted on every path ({@code RunDirectories}): by its run when it
+ *       ends, by {@link dev.grpo.reward.sandbox.CodeSandbox#close} (or the JVM's shutdown) for runs
+ *       still in flight, whose processes it kills first, and at the next start for what a killed
+ *       JVM left ({@code run-<pid>-<hex>} names a dead owner).
  *   <li>{@link dev.grpo.reward.sandbox.SandboxExecutor} is the bounded queue of runs; a full queue
  *       throws {@link dev.grpo.reward.sandbox.SandboxBusyException} (HTTP 429 + Retry-After).
  * </ul>

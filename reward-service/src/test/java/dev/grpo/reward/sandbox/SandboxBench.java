@@ -63,7 +63,7 @@ public final class SandboxBench {
           Path d = Files.createTempDirectory(plainDir, "py");
           Files.writeString(d.resolve("main.py"), PY);
           check(plain(d, null, "/usr/bin/python3", "-u", "main.py").equals("hello\n"));
-          CodeSandbox.deleteTree(d);
+          RunDirectories.deleteTree(d);
         };
     Job cSandboxed =
         () -> {
@@ -79,7 +79,7 @@ public final class SandboxBench {
             String out = plain(d, i + " " + (i * 7), "./main");
             check(OutputComparison.DEFAULT.matches(out, Integer.toString(i * 8)));
           }
-          CodeSandbox.deleteTree(d);
+          RunDirectories.deleteTree(d);
         };
     // One compiled binary, one run: the per-test-case cost.
     Submission cOnce = sandbox.prepare(C, Language.C, Map.of(), SandboxPolicy.compileDefaults());
@@ -107,7 +107,7 @@ public final class SandboxBench {
         "  C compile + 10 cases      %6.1f ms  (%.1f ms per sandboxed process, 11 processes)%n",
         c[0] - cp[0], (c[0] - cp[0]) / 11);
     cOnce.close();
-    CodeSandbox.deleteTree(plainDir);
+    RunDirectories.deleteTree(plainDir);
     sandbox.close();
     System.exit(0);
   }
