@@ -90,11 +90,15 @@ public final class TestCaseJudge {
               : (double) passed / cases.size();
       return new JudgeReport(JudgeReport.Status.SCORED, OptionalDouble.of(score), results, "");
     } finally {
-      if (plain != null) {
-        plain.close();
-      }
-      if (driver != null) {
-        driver.close();
+      // both, even when deleting the first one's directory fails
+      try {
+        if (plain != null) {
+          plain.close();
+        }
+      } finally {
+        if (driver != null) {
+          driver.close();
+        }
       }
     }
   }

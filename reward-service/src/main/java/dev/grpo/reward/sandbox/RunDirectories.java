@@ -58,13 +58,13 @@ final class RunDirectories {
     return dir;
   }
 
-  /** Deletes a run's directory and stops tracking it. */
+  /**
+   * Deletes a run's directory and stops tracking it; one that cannot be deleted yet (a killed
+   * compiler still writing into it) stays tracked, so {@link #deleteAll} tries again.
+   */
   void delete(Path dir) {
-    try {
-      deleteTree(dir);
-    } finally {
-      live.remove(dir);
-    }
+    deleteTree(dir);
+    live.remove(dir);
   }
 
   /** The directories made here and not deleted yet. */
