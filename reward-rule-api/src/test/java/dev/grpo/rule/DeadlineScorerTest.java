@@ -132,7 +132,7 @@ class DeadlineScorerTest {
               RuleResult.timeout(
                   "not started within the batch's time budget: every rule worker was busy"));
       assertThat(done.get(1).elapsedNanos()).isZero();
-      assertThat(tookMs).isBetween(290L, 3_000L);
+      assertThat(tookMs).isBetween(290L, 10_000L);
       release.countDown();
       Thread.sleep(200); // the freed worker picks up the abandoned job, which must not run
       assertThat(waitingCalls).hasValue(0);
