@@ -1,5 +1,6 @@
 package dev.grpo.rulestarter;
 
+import dev.grpo.rule.RewardRule;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.util.regex.Pattern;

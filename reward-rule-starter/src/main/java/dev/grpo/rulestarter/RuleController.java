@@ -4,6 +4,7 @@ import dev.grpo.api.problem.FieldProblem;
 import dev.grpo.api.reward.remote.RemoteRuleProtocol;
 import dev.grpo.api.reward.remote.RemoteScoreRequest;
 import dev.grpo.api.reward.remote.RemoteScoreResponse;
+import dev.grpo.rule.RewardRule;
 import dev.grpo.web.ApiException;
 import dev.grpo.web.InvalidRequestException;
 import java.util.LinkedHashMap;

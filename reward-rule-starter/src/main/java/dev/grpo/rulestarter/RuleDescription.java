@@ -1,6 +1,7 @@
 package dev.grpo.rulestarter;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import dev.grpo.rule.RewardRule;
 import java.util.Map;
 
 /**

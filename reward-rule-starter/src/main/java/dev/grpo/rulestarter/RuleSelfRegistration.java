@@ -1,6 +1,7 @@
 package dev.grpo.rulestarter;
 
 import dev.grpo.api.reward.remote.RegisterRuleRequest;
+import dev.grpo.rule.RewardRule;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;

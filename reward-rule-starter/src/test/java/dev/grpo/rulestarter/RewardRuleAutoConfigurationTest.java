@@ -2,6 +2,7 @@ package dev.grpo.rulestarter;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.grpo.rule.RewardRule;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.autoconfigure.AutoConfigurations;

@@ -3,9 +3,12 @@ package dev.grpo.rulestarter;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assumptions.assumeThat;
 
-import dev.grpo.api.reward.remote.RemoteRuleStatus;
 import dev.grpo.api.reward.remote.RemoteScoreRequest;
 import dev.grpo.api.reward.remote.RemoteScoreResponse.Result;
+import dev.grpo.rule.RewardRule;
+import dev.grpo.rule.RuleInput;
+import dev.grpo.rule.RuleResult;
+import dev.grpo.rule.RuleStatus;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -81,13 +84,13 @@ class RuleScorerTest {
     assertThat(results)
         .extracting(Result::status)
         .containsExactly(
-            RemoteRuleStatus.OK,
-            RemoteRuleStatus.ERROR,
-            RemoteRuleStatus.NOT_APPLICABLE,
-            RemoteRuleStatus.INVALID_INPUT,
-            RemoteRuleStatus.INVALID_INPUT,
-            RemoteRuleStatus.ERROR,
-            RemoteRuleStatus.OK);
+            RuleStatus.OK,
+            RuleStatus.ERROR,
+            RuleStatus.NOT_APPLICABLE,
+            RuleStatus.INVALID_INPUT,
+            RuleStatus.INVALID_INPUT,
+            RuleStatus.ERROR,
+            RuleStatus.OK);
     assertThat(results.get(0).score()).isEqualTo(3.0);
     assertThat(results.get(0).details()).containsEntry("chars", 3);
     assertThat(results.get(1).score()).isNull();
@@ -142,7 +145,7 @@ class RuleScorerTest {
 
     assertThat(results)
         .extracting(Result::status)
-        .containsExactly(RemoteRuleStatus.OK, RemoteRuleStatus.TIMEOUT, RemoteRuleStatus.OK);
+        .containsExactly(RuleStatus.OK, RuleStatus.TIMEOUT, RuleStatus.OK);
     assertThat(results.get(1).score()).isNull();
     assertThat(results.get(1).details().get("reason"))
         .isEqualTo("rule length_test took longer than its time budget of 150 ms per item");
@@ -214,7 +217,7 @@ class RuleScorerTest {
       List<Result> results = scorer.score(items("stuck", "waits"));
       assertThat(results)
           .extracting(Result::status)
-          .containsExactly(RemoteRuleStatus.TIMEOUT, RemoteRuleStatus.TIMEOUT);
+          .containsExactly(RuleStatus.TIMEOUT, RuleStatus.TIMEOUT);
       assertThat(results.get(1).details().get("reason"))
           .isEqualTo("not started within the batch's time budget: every rule worker was busy");
     } finally {
@@ -250,11 +253,7 @@ class RuleScorerTest {
     assertThat(rule.groupSizes).containsExactly(3);
     assertThat(results)
         .extracting(Result::status)
-        .containsExactly(
-            RemoteRuleStatus.OK,
-            RemoteRuleStatus.INVALID_INPUT,
-            RemoteRuleStatus.OK,
-            RemoteRuleStatus.OK);
+        .containsExactly(RuleStatus.OK, RuleStatus.INVALID_INPUT, RuleStatus.OK, RuleStatus.OK);
     assertThat(results).extracting(Result::score).containsExactly(2.0, null, 0.0, 1.0);
     assertThat(scorer(new LengthRule(), Duration.ofSeconds(1), 1, false).groupLevel()).isFalse();
   }
@@ -269,7 +268,7 @@ class RuleScorerTest {
           }
         };
     List<Result> results = scorer(dropsOne, Duration.ofSeconds(1), 0, false).score(items("a", "b"));
-    assertThat(results).extracting(Result::status).containsOnly(RemoteRuleStatus.ERROR);
+    assertThat(results).extracting(Result::status).containsOnly(RuleStatus.ERROR);
     assertThat(results.get(0).details().get("reason"))
         .isEqualTo("rule returned 1 results for 2 items");
   }
@@ -284,7 +283,7 @@ class RuleScorerTest {
           }
         };
     Result result = scorer(nan, Duration.ofSeconds(1), 0, false).score(items("a")).get(0);
-    assertThat(result.status()).isEqualTo(RemoteRuleStatus.ERROR);
+    assertThat(result.status()).isEqualTo(RuleStatus.ERROR);
     assertThat(result.details().get("reason").toString())
         .contains("IllegalArgumentException")
         .contains("finite score");

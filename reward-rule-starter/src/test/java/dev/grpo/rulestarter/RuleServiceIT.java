@@ -2,6 +2,7 @@ package dev.grpo.rulestarter;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.grpo.rule.RewardRule;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.net.URI;

@@ -9,7 +9,7 @@ import dev.grpo.reward.length.KimiLengthRule;
 import dev.grpo.reward.length.SoftOverlongRule;
 import dev.grpo.reward.math.MathAccuracyRule;
 import dev.grpo.reward.repetition.RepetitionPenaltyRule;
-import dev.grpo.reward.rule.RewardRule;
+import dev.grpo.reward.rule.ConfigurableRule;
 import dev.grpo.reward.rule.RuleRegistry;
 import java.util.List;
 
@@ -18,7 +18,7 @@ public final class BuiltInRules {
 
   private BuiltInRules() {}
 
-  public static List<RewardRule<?>> all() {
+  public static List<ConfigurableRule<?>> all() {
     return List.of(
         new MathAccuracyRule(),
         new FormatRule(),

@@ -1,6 +1,6 @@
 package dev.grpo.ledger.completion;
 
-import dev.grpo.ledger.reward.RewardStatus;
+import dev.grpo.rule.RuleStatus;
 import java.sql.Array;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -18,7 +18,7 @@ import org.springframework.stereotype.Component;
 public class StepSamples {
 
   /** One rule's stored result for a sample. */
-  public record SampleReward(String rule, String version, RewardStatus status, Double score) {}
+  public record SampleReward(String rule, String version, RuleStatus status, Double score) {}
 
   /** One stored completion with its rewards. */
   public record Sample(
@@ -85,7 +85,7 @@ public class StepSamples {
           new SampleReward(
               (String) rules[k],
               (String) versions[k],
-              RewardStatus.valueOf((String) statuses[k]),
+              RuleStatus.valueOf((String) statuses[k]),
               scores[k] == null ? null : ((Number) scores[k]).doubleValue()));
     }
     return new Sample(

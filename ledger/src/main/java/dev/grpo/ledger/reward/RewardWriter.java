@@ -1,5 +1,6 @@
 package dev.grpo.ledger.reward;
 
+import dev.grpo.rule.RuleStatus;
 import java.sql.PreparedStatement;
 import java.util.List;
 import org.springframework.jdbc.core.JdbcTemplate;
@@ -25,15 +26,15 @@ public class RewardWriter {
       long completionId,
       String ruleId,
       String ruleVersion,
-      RewardStatus status,
+      RuleStatus status,
       Double score,
       String detailsJson,
       long durationMicros) {
     public NewReward {
-      if ((status == RewardStatus.OK) != (score != null)) {
-        throw new IllegalArgumentException(
-            "rule %s: a score is given exactly when the status is OK (status %s, score %s)"
-                .formatted(ruleId, status, score));
+      try {
+        status.checkScore(score);
+      } catch (IllegalArgumentException wrong) {
+        throw new IllegalArgumentException("rule " + ruleId + ": " + wrong.getMessage(), wrong);
       }
     }
   }

@@ -10,12 +10,12 @@ import dev.grpo.ledger.completion.CompletionWriter.NewCompletion;
 import dev.grpo.ledger.completion.CompletionWriter.StoredCompletion;
 import dev.grpo.ledger.dataset.DatasetItems;
 import dev.grpo.ledger.dataset.DatasetItems.Item;
-import dev.grpo.ledger.reward.RewardStatus;
 import dev.grpo.ledger.reward.RewardWriter;
 import dev.grpo.ledger.reward.RewardWriter.NewReward;
 import dev.grpo.ledger.run.Run;
 import dev.grpo.ledger.run.RunRepository;
 import dev.grpo.ledger.run.RunState;
+import dev.grpo.rule.RuleStatus;
 import dev.grpo.testsupport.SharedPostgres;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -147,16 +147,16 @@ class LedgerWritesIT {
     List<NewReward> batch =
         List.of(
             new NewReward(
-                completionId, "math_accuracy", "1", RewardStatus.OK, 1.0, "{\"gold\":\"3\"}", 120),
-            new NewReward(completionId, "format", "1", RewardStatus.OK, 0.0, null, 5),
+                completionId, "math_accuracy", "1", RuleStatus.OK, 1.0, "{\"gold\":\"3\"}", 120),
+            new NewReward(completionId, "format", "1", RuleStatus.OK, 0.0, null, 5),
             new NewReward(
-                completionId, "code_execution", "1", RewardStatus.NOT_APPLICABLE, null, null, 1));
+                completionId, "code_execution", "1", RuleStatus.NOT_APPLICABLE, null, null, 1));
     assertThat(rewardWriter.writeAll(batch)).isEqualTo(3);
     assertThat(rewardWriter.writeAll(batch)).isZero();
     // a new rule version is a new verdict
     assertThat(
             rewardWriter.writeAll(
-                List.of(new NewReward(completionId, "format", "2", RewardStatus.OK, 1.0, null, 5))))
+                List.of(new NewReward(completionId, "format", "2", RuleStatus.OK, 1.0, null, 5))))
         .isEqualTo(1);
     assertThat(
             jdbc.query(

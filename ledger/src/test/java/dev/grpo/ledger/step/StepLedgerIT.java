@@ -8,11 +8,11 @@ import dev.grpo.ledger.completion.CompletionWriter;
 import dev.grpo.ledger.completion.CompletionWriter.NewCompletion;
 import dev.grpo.ledger.completion.StepSamples;
 import dev.grpo.ledger.dataset.DatasetItems;
-import dev.grpo.ledger.reward.RewardStatus;
 import dev.grpo.ledger.reward.RewardWriter;
 import dev.grpo.ledger.reward.RewardWriter.NewReward;
 import dev.grpo.ledger.run.Run;
 import dev.grpo.ledger.run.RunRepository;
+import dev.grpo.rule.RuleStatus;
 import dev.grpo.testsupport.SharedPostgres;
 import java.time.Instant;
 import java.util.List;
@@ -128,8 +128,8 @@ class StepLedgerIT {
             .id();
     rewards.writeAll(
         List.of(
-            new NewReward(t0, "math_accuracy", "1", RewardStatus.OK, 1.0, null, 3),
-            new NewReward(t0, "format", "1", RewardStatus.TIMEOUT, null, null, 3)));
+            new NewReward(t0, "math_accuracy", "1", RuleStatus.OK, 1.0, null, 3),
+            new NewReward(t0, "format", "1", RuleStatus.TIMEOUT, null, null, 3)));
 
     assertThat(samples.count(run, 3)).isEqualTo(3);
     // train before eval (split descending), then by item and sample index
@@ -143,8 +143,8 @@ class StepLedgerIT {
     // rules in name order; only OK carries a score
     assertThat(first.rewards())
         .containsExactly(
-            new StepSamples.SampleReward("format", "1", RewardStatus.TIMEOUT, null),
-            new StepSamples.SampleReward("math_accuracy", "1", RewardStatus.OK, 1.0));
+            new StepSamples.SampleReward("format", "1", RuleStatus.TIMEOUT, null),
+            new StepSamples.SampleReward("math_accuracy", "1", RuleStatus.OK, 1.0));
     assertThat(page.get(1).rewards()).isEmpty();
     StepSamples.Sample eval = samples.page(run, 3, 1, 2).get(0);
     assertThat(eval.itemId()).isEqualTo("e0");

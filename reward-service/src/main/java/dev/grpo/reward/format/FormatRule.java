@@ -1,11 +1,11 @@
 package dev.grpo.reward.format;
 
+import dev.grpo.reward.rule.ConfigurableRule;
 import dev.grpo.reward.rule.ParamSchema;
 import dev.grpo.reward.rule.ParamSpec;
 import dev.grpo.reward.rule.ParamType;
-import dev.grpo.reward.rule.RewardRule;
-import dev.grpo.reward.rule.RuleResult;
-import dev.grpo.reward.rule.ScoringInput;
+import dev.grpo.rule.RuleInput;
+import dev.grpo.rule.RuleResult;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -25,7 +25,7 @@ import java.util.regex.Pattern;
  * {@code <think>} or after {@code </answer>} (chat-template leftovers, an end-of-turn marker); only
  * whitespace may separate {@code </think>} from {@code <answer>}.
  */
-public final class FormatRule implements RewardRule<FormatRule.Params> {
+public final class FormatRule implements ConfigurableRule<FormatRule.Params> {
 
   static final String STRICT = "strict";
   static final String LENIENT = "lenient";
@@ -86,7 +86,7 @@ public final class FormatRule implements RewardRule<FormatRule.Params> {
   }
 
   @Override
-  public RuleResult score(ScoringInput input, Params params) {
+  public RuleResult score(RuleInput input, Params params) {
     String text = params.thinkPrefilled() ? "<think>\n" + input.completion() : input.completion();
     String violation = params.lenient() ? lenientViolation(text) : strictViolation(text);
     Map<String, Object> details = new LinkedHashMap<>();

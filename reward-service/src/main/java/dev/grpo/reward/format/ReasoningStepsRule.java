@@ -1,11 +1,11 @@
 package dev.grpo.reward.format;
 
+import dev.grpo.reward.rule.ConfigurableRule;
 import dev.grpo.reward.rule.ParamSchema;
 import dev.grpo.reward.rule.ParamSpec;
 import dev.grpo.reward.rule.ParamType;
-import dev.grpo.reward.rule.RewardRule;
-import dev.grpo.reward.rule.RuleResult;
-import dev.grpo.reward.rule.ScoringInput;
+import dev.grpo.rule.RuleInput;
+import dev.grpo.rule.RuleResult;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -20,7 +20,7 @@ import java.util.regex.Pattern;
  * "---" rules, "**bold**" lines and "-3"; here a bullet is "-" or "*" followed by a space or tab at
  * the start of a line (the first line included).
  */
-public final class ReasoningStepsRule implements RewardRule<ReasoningStepsRule.Params> {
+public final class ReasoningStepsRule implements ConfigurableRule<ReasoningStepsRule.Params> {
 
   private static final Pattern STEP_MARKER =
       Pattern.compile(
@@ -65,7 +65,7 @@ public final class ReasoningStepsRule implements RewardRule<ReasoningStepsRule.P
   }
 
   @Override
-  public RuleResult score(ScoringInput input, Params params) {
+  public RuleResult score(RuleInput input, Params params) {
     int markers = countMarkers(input.completion());
     double score = Math.min(1.0, markers / (double) params.stepsForFullScore());
     return RuleResult.ok(score, Map.of("step_markers", markers));

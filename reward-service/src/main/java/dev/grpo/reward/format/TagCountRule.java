@@ -1,9 +1,9 @@
 package dev.grpo.reward.format;
 
+import dev.grpo.reward.rule.ConfigurableRule;
 import dev.grpo.reward.rule.ParamSchema;
-import dev.grpo.reward.rule.RewardRule;
-import dev.grpo.reward.rule.RuleResult;
-import dev.grpo.reward.rule.ScoringInput;
+import dev.grpo.rule.RuleInput;
+import dev.grpo.rule.RuleResult;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -13,7 +13,7 @@ import java.util.Map;
  * {@code "\n<answer>\n"} and {@code "\n</answer>"} that occurs exactly once. A softer signal than
  * {@code format} early in training, when the layout is only partly learnt.
  */
-public final class TagCountRule implements RewardRule<TagCountRule.Params> {
+public final class TagCountRule implements ConfigurableRule<TagCountRule.Params> {
 
   private static final List<String> COUNTED_TAGS =
       List.of("<think>\n", "\n</think>\n", "\n<answer>\n", "\n</answer>");
@@ -50,7 +50,7 @@ public final class TagCountRule implements RewardRule<TagCountRule.Params> {
   }
 
   @Override
-  public RuleResult score(ScoringInput input, Params params) {
+  public RuleResult score(RuleInput input, Params params) {
     Map<String, Object> counts = new LinkedHashMap<>();
     double score = 0.0;
     for (String tag : COUNTED_TAGS) {

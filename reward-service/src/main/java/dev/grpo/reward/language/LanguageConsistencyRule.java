@@ -1,12 +1,12 @@
 package dev.grpo.reward.language;
 
+import dev.grpo.reward.rule.ConfigurableRule;
 import dev.grpo.reward.rule.InvalidParamException;
 import dev.grpo.reward.rule.ParamSchema;
 import dev.grpo.reward.rule.ParamSpec;
 import dev.grpo.reward.rule.ParamType;
-import dev.grpo.reward.rule.RewardRule;
-import dev.grpo.reward.rule.RuleResult;
-import dev.grpo.reward.rule.ScoringInput;
+import dev.grpo.rule.RuleInput;
+import dev.grpo.rule.RuleResult;
 import java.lang.Character.UnicodeScript;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -30,7 +30,8 @@ import java.util.regex.Pattern;
  * detector limited to {@code latin_languages} decides, from built-in lists of frequent words (see
  * {@link LatinLanguageGuesser}). R1 published no implementation; open-r1 has none on main.
  */
-public final class LanguageConsistencyRule implements RewardRule<LanguageConsistencyRule.Params> {
+public final class LanguageConsistencyRule
+    implements ConfigurableRule<LanguageConsistencyRule.Params> {
 
   static final String SCOPE_THINK = "think";
   static final String SCOPE_COMPLETION = "completion";
@@ -92,8 +93,8 @@ public final class LanguageConsistencyRule implements RewardRule<LanguageConsist
   }
 
   @Override
-  public RuleResult score(ScoringInput input, Params params) {
-    String requested = input.referenceLanguage();
+  public RuleResult score(RuleInput input, Params params) {
+    String requested = input.language();
     if (requested == null || requested.isBlank()) {
       return RuleResult.notApplicable("reference.language is missing");
     }

@@ -1,11 +1,11 @@
 package dev.grpo.reward.length;
 
+import dev.grpo.reward.rule.ConfigurableRule;
 import dev.grpo.reward.rule.ParamSchema;
 import dev.grpo.reward.rule.ParamSpec;
 import dev.grpo.reward.rule.ParamType;
-import dev.grpo.reward.rule.RewardRule;
-import dev.grpo.reward.rule.RuleResult;
-import dev.grpo.reward.rule.ScoringInput;
+import dev.grpo.rule.RuleInput;
+import dev.grpo.rule.RuleResult;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -19,10 +19,10 @@ import java.util.Map;
  *
  * <p>Differences, on purpose: progress is clamped to 1, because open-r1's unclamped cosine climbs
  * back to the short-answer reward at twice {@code max_len}. Correctness comes from {@link
- * ScoringInput#correct()}; unknown gives NOT_APPLICABLE where open-r1 gives 1.0 for an unparseable
+ * RuleInput#correct()}; unknown gives NOT_APPLICABLE where open-r1 gives 1.0 for an unparseable
  * gold answer.
  */
-public final class CosineLengthRule implements RewardRule<CosineLengthRule.Params> {
+public final class CosineLengthRule implements ConfigurableRule<CosineLengthRule.Params> {
 
   private static final ParamSchema SCHEMA =
       ParamSchema.of(
@@ -90,7 +90,7 @@ public final class CosineLengthRule implements RewardRule<CosineLengthRule.Param
   }
 
   @Override
-  public RuleResult score(ScoringInput input, Params params) {
+  public RuleResult score(RuleInput input, Params params) {
     RuleResult problem = params.unit().unmeasurable(input);
     if (problem != null) {
       return problem;

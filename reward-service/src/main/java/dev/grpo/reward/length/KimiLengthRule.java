@@ -1,9 +1,9 @@
 package dev.grpo.reward.length;
 
+import dev.grpo.reward.rule.ConfigurableRule;
 import dev.grpo.reward.rule.ParamSchema;
-import dev.grpo.reward.rule.RewardRule;
-import dev.grpo.reward.rule.RuleResult;
-import dev.grpo.reward.rule.ScoringInput;
+import dev.grpo.rule.RuleInput;
+import dev.grpo.rule.RuleResult;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -17,11 +17,11 @@ import java.util.Map;
  * <p>Differences from open-r1, on purpose: min and max are taken over the completions of one prompt
  * (the group passed to {@link #scoreGroup}), as in the Kimi paper; open-r1 takes them over whatever
  * batch TRL hands the function, which mixes prompts. Correctness comes from {@link
- * ScoringInput#correct()}; an unknown correctness gives NOT_APPLICABLE for that completion where
+ * RuleInput#correct()}; an unknown correctness gives NOT_APPLICABLE for that completion where
  * open-r1 treats an unparseable gold answer as correct. A group with fewer than two measurable
  * completions is NOT_APPLICABLE rather than 0.
  */
-public final class KimiLengthRule implements RewardRule<KimiLengthRule.Params> {
+public final class KimiLengthRule implements ConfigurableRule<KimiLengthRule.Params> {
 
   private static final ParamSchema SCHEMA = ParamSchema.of(LengthUnit.paramSpec());
 
@@ -55,18 +55,18 @@ public final class KimiLengthRule implements RewardRule<KimiLengthRule.Params> {
 
   /** A lone completion has no group to compare with. */
   @Override
-  public RuleResult score(ScoringInput input, Params params) {
+  public RuleResult score(RuleInput input, Params params) {
     return scoreGroup(List.of(input), params).get(0);
   }
 
   @Override
-  public List<RuleResult> scoreGroup(List<ScoringInput> group, Params params) {
+  public List<RuleResult> scoreGroup(List<RuleInput> group, Params params) {
     LengthUnit unit = params.unit();
     List<RuleResult> results = new ArrayList<>(group.size());
     int min = Integer.MAX_VALUE;
     int max = Integer.MIN_VALUE;
     int measurable = 0;
-    for (ScoringInput input : group) {
+    for (RuleInput input : group) {
       RuleResult problem = unit.unmeasurable(input);
       results.add(problem);
       if (problem == null) {
@@ -80,7 +80,7 @@ public final class KimiLengthRule implements RewardRule<KimiLengthRule.Params> {
       if (results.get(i) != null) {
         continue;
       }
-      ScoringInput input = group.get(i);
+      RuleInput input = group.get(i);
       if (measurable < 2) {
         results.set(i, RuleResult.notApplicable("needs at least two measurable completions"));
       } else if (input.correct() == null) {

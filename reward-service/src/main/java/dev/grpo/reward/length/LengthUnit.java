@@ -2,15 +2,15 @@ package dev.grpo.reward.length;
 
 import dev.grpo.reward.rule.ParamSpec;
 import dev.grpo.reward.rule.ParamType;
-import dev.grpo.reward.rule.RuleResult;
-import dev.grpo.reward.rule.ScoringInput;
+import dev.grpo.rule.RuleInput;
+import dev.grpo.rule.RuleResult;
 import java.util.List;
 
 /** How the length rules measure a completion. */
 public enum LengthUnit {
   /** Unicode code points, like Python's {@code len(str)} in open-r1 (not UTF-16 units). */
   CHARACTERS("characters"),
-  /** {@link ScoringInput#completionTokens()}, as counted by the policy's tokenizer. */
+  /** {@link RuleInput#completionTokens()}, as counted by the policy's tokenizer. */
   TOKENS("tokens");
 
   static final String PARAM = "length_unit";
@@ -38,7 +38,7 @@ public enum LengthUnit {
    * Why the input cannot be measured in this unit, or null when it can. Keeps the rules from ever
    * measuring a missing token count as 0.
    */
-  RuleResult unmeasurable(ScoringInput input) {
+  RuleResult unmeasurable(RuleInput input) {
     if (this == CHARACTERS) {
       return null;
     }
@@ -52,7 +52,7 @@ public enum LengthUnit {
   }
 
   /** The length; call only when {@link #unmeasurable} returned null. */
-  int measure(ScoringInput input) {
+  int measure(RuleInput input) {
     String text = input.completion();
     return this == CHARACTERS ? text.codePointCount(0, text.length()) : input.completionTokens();
   }

@@ -1,12 +1,12 @@
 package dev.grpo.reward.length;
 
+import dev.grpo.reward.rule.ConfigurableRule;
 import dev.grpo.reward.rule.InvalidParamException;
 import dev.grpo.reward.rule.ParamSchema;
 import dev.grpo.reward.rule.ParamSpec;
 import dev.grpo.reward.rule.ParamType;
-import dev.grpo.reward.rule.RewardRule;
-import dev.grpo.reward.rule.RuleResult;
-import dev.grpo.reward.rule.ScoringInput;
+import dev.grpo.rule.RuleInput;
+import dev.grpo.rule.RuleResult;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -16,10 +16,10 @@ import java.util.Map;
  * − C < len ≤ L}; −1 beyond L.
  *
  * <p>Difference from open-r1 on purpose: L defaults to the limit the completion was actually
- * sampled with ({@link ScoringInput#maxTokens()}) rather than a fixed 16384, so the shaping follows
+ * sampled with ({@link RuleInput#maxTokens()}) rather than a fixed 16384, so the shaping follows
  * the run's {@code max_tokens}; setting {@code max_completion_len} overrides it.
  */
-public final class SoftOverlongRule implements RewardRule<SoftOverlongRule.Params> {
+public final class SoftOverlongRule implements ConfigurableRule<SoftOverlongRule.Params> {
 
   private static final ParamSchema SCHEMA =
       ParamSchema.of(
@@ -75,7 +75,7 @@ public final class SoftOverlongRule implements RewardRule<SoftOverlongRule.Param
   }
 
   @Override
-  public RuleResult score(ScoringInput input, Params params) {
+  public RuleResult score(RuleInput input, Params params) {
     Integer length = input.completionTokens();
     if (length == null) {
       return RuleResult.notApplicable("completionTokens is missing");

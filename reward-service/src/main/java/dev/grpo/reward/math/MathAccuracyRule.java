@@ -1,11 +1,11 @@
 package dev.grpo.reward.math;
 
+import dev.grpo.reward.rule.ConfigurableRule;
 import dev.grpo.reward.rule.ParamSchema;
 import dev.grpo.reward.rule.ParamSpec;
 import dev.grpo.reward.rule.ParamType;
-import dev.grpo.reward.rule.RewardRule;
-import dev.grpo.reward.rule.RuleResult;
-import dev.grpo.reward.rule.ScoringInput;
+import dev.grpo.rule.RuleInput;
+import dev.grpo.rule.RuleResult;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -16,7 +16,7 @@ import java.util.Map;
  * {@code INVALID_INPUT} or {@code TIMEOUT}, never a silent 0. With R1's format, the answer is read
  * from the last {@code <answer>…</answer>} block when there is one.
  */
-public final class MathAccuracyRule implements RewardRule<MathAccuracyRule.Params> {
+public final class MathAccuracyRule implements ConfigurableRule<MathAccuracyRule.Params> {
 
   private static final ParamSchema SCHEMA =
       ParamSchema.of(
@@ -88,7 +88,7 @@ public final class MathAccuracyRule implements RewardRule<MathAccuracyRule.Param
   }
 
   @Override
-  public RuleResult score(ScoringInput input, Params params) {
+  public RuleResult score(RuleInput input, Params params) {
     String gold = input.reference() == null ? null : input.reference().answer();
     if (gold == null || gold.isBlank()) {
       return RuleResult.notApplicable("the item has no reference.answer");

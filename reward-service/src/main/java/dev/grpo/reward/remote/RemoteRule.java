@@ -1,14 +1,13 @@
 package dev.grpo.reward.remote;
 
 import dev.grpo.api.reward.remote.RemoteRuleProtocol;
-import dev.grpo.api.reward.remote.RemoteRuleStatus;
 import dev.grpo.api.reward.remote.RemoteScoreRequest;
 import dev.grpo.api.reward.remote.RemoteScoreResponse;
+import dev.grpo.reward.rule.ConfigurableRule;
 import dev.grpo.reward.rule.ParamSchema;
-import dev.grpo.reward.rule.RewardRule;
-import dev.grpo.reward.rule.RuleResult;
-import dev.grpo.reward.rule.RuleStatus;
-import dev.grpo.reward.rule.ScoringInput;
+import dev.grpo.rule.RuleInput;
+import dev.grpo.rule.RuleResult;
+import dev.grpo.rule.RuleStatus;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -37,7 +36,7 @@ import tools.jackson.databind.ObjectMapper;
  * without a finite score are {@code ERROR}; a call past the registered timeout is {@code TIMEOUT};
  * a rule whose periodic health check failed answers {@code ERROR} without being called.
  */
-public final class RemoteRule implements RewardRule<ParamSchema.Values> {
+public final class RemoteRule implements ConfigurableRule<ParamSchema.Values> {
 
   /** The last health check's outcome. */
   public enum Health {
@@ -125,12 +124,12 @@ public final class RemoteRule implements RewardRule<ParamSchema.Values> {
   }
 
   @Override
-  public RuleResult score(ScoringInput input, ParamSchema.Values params) {
+  public RuleResult score(RuleInput input, ParamSchema.Values params) {
     return scoreGroup(List.of(input), params).get(0);
   }
 
   @Override
-  public List<RuleResult> scoreGroup(List<ScoringInput> group, ParamSchema.Values params) {
+  public List<RuleResult> scoreGroup(List<RuleInput> group, ParamSchema.Values params) {
     if (group.isEmpty()) {
       return List.of();
     }
@@ -177,7 +176,7 @@ public final class RemoteRule implements RewardRule<ParamSchema.Values> {
     return parse(response.body(), group);
   }
 
-  private List<RuleResult> parse(String body, List<ScoringInput> group) {
+  private List<RuleResult> parse(String body, List<RuleInput> group) {
     JsonNode results;
     try {
       JsonNode root = mapper.readTree(body);
@@ -206,9 +205,9 @@ public final class RemoteRule implements RewardRule<ParamSchema.Values> {
       return brokeContract("result " + index + " is not an object");
     }
     JsonNode statusNode = node.get("status");
-    RemoteRuleStatus status;
+    RuleStatus status;
     try {
-      status = RemoteRuleStatus.valueOf(statusNode == null ? "" : statusNode.asString());
+      status = RuleStatus.valueOf(statusNode == null ? "" : statusNode.asString());
     } catch (IllegalArgumentException e) {
       return brokeContract("result " + index + " has no valid status");
     }
@@ -223,19 +222,18 @@ public final class RemoteRule implements RewardRule<ParamSchema.Values> {
     boolean hasScore = score != null && !score.isNull();
     // checked on the JSON, not after binding: a score sent as text is a broken contract, not a
     // number to coerce
-    if (status == RemoteRuleStatus.OK
-        && (!hasScore || !score.isNumber() || !Double.isFinite(score.asDouble()))) {
-      return brokeContract("result " + index + " is OK but has no finite score");
+    if (hasScore && !score.isNumber()) {
+      return brokeContract("result " + index + " has a score that is not a number");
     }
-    if (status != RemoteRuleStatus.OK && hasScore) {
-      return brokeContract("result " + index + " is " + status + " but carries a score");
+    try {
+      status.checkScore(hasScore ? score.asDouble() : null);
+    } catch (IllegalArgumentException wrong) {
+      return brokeContract("result " + index + ": " + wrong.getMessage());
     }
-    if (status != RemoteRuleStatus.OK) {
+    if (status != RuleStatus.OK) {
       details.putIfAbsent("reason", "remote rule " + name + " answered " + status);
     }
-    RemoteScoreResponse.Result wire =
-        new RemoteScoreResponse.Result(status, hasScore ? score.asDouble() : null, details);
-    return new RuleResult(RuleStatus.valueOf(wire.status().name()), wire.score(), wire.details());
+    return new RuleResult(status, hasScore ? score.asDouble() : null, details);
   }
 
   private RuleResult brokeContract(String problem) {
@@ -246,8 +244,8 @@ public final class RemoteRule implements RewardRule<ParamSchema.Values> {
     return RuleResult.error(reason, details);
   }
 
-  private static RemoteScoreRequest.Item item(ScoringInput input) {
-    ScoringInput.Reference ref = input.reference();
+  private static RemoteScoreRequest.Item item(RuleInput input) {
+    RuleInput.Reference ref = input.reference();
     return new RemoteScoreRequest.Item(
         input.id(),
         input.prompt(),
@@ -257,7 +255,7 @@ public final class RemoteRule implements RewardRule<ParamSchema.Values> {
             : new RemoteScoreRequest.Reference(ref.answer(), ref.tests(), ref.language()));
   }
 
-  private static List<RuleResult> all(List<ScoringInput> group, RuleResult result) {
+  private static List<RuleResult> all(List<RuleInput> group, RuleResult result) {
     return Collections.nCopies(group.size(), result);
   }
 

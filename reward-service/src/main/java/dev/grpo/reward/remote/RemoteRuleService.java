@@ -7,7 +7,7 @@ import dev.grpo.api.reward.remote.RemoteRuleProtocol;
 import dev.grpo.ledger.rule.RewardRuleRegistration;
 import dev.grpo.ledger.rule.RewardRuleRegistrationRepository;
 import dev.grpo.reward.remote.RemoteRule.Health;
-import dev.grpo.reward.rule.RewardRule;
+import dev.grpo.reward.rule.ConfigurableRule;
 import dev.grpo.reward.rule.RuleRegistry;
 import dev.grpo.web.ApiException;
 import dev.grpo.web.InvalidRequestException;
@@ -81,7 +81,7 @@ public class RemoteRuleService {
   @PostConstruct
   void start() {
     for (RewardRuleRegistration reg : repository.findByEnabledTrueOrderByName()) {
-      Optional<RewardRule<?>> existing = registry.find(reg.getName());
+      Optional<ConfigurableRule<?>> existing = registry.find(reg.getName());
       if (existing.isPresent()) {
         log.warn(
             "remote rule {} {} is not loaded: a built-in rule has that name",
@@ -255,7 +255,7 @@ public class RemoteRuleService {
 
   private void validate(String name, String url) {
     List<FieldProblem> problems = new ArrayList<>();
-    Optional<RewardRule<?>> same = registry.find(name);
+    Optional<ConfigurableRule<?>> same = registry.find(name);
     if (same.isPresent() && !(same.get() instanceof RemoteRule)) {
       problems.add(new FieldProblem("name", "is the name of a built-in rule"));
     }

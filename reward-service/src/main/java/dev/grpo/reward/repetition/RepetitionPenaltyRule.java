@@ -1,12 +1,12 @@
 package dev.grpo.reward.repetition;
 
+import dev.grpo.reward.rule.ConfigurableRule;
 import dev.grpo.reward.rule.InvalidParamException;
 import dev.grpo.reward.rule.ParamSchema;
 import dev.grpo.reward.rule.ParamSpec;
 import dev.grpo.reward.rule.ParamType;
-import dev.grpo.reward.rule.RewardRule;
-import dev.grpo.reward.rule.RuleResult;
-import dev.grpo.reward.rule.ScoringInput;
+import dev.grpo.rule.RuleInput;
+import dev.grpo.rule.RuleResult;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -26,7 +26,7 @@ import java.util.Set;
  * dictionary and handle mixed text, at the cost of finer n-grams (3 characters is about 1.5 Chinese
  * words).
  */
-public final class RepetitionPenaltyRule implements RewardRule<RepetitionPenaltyRule.Params> {
+public final class RepetitionPenaltyRule implements ConfigurableRule<RepetitionPenaltyRule.Params> {
 
   private static final ParamSchema SCHEMA =
       ParamSchema.of(
@@ -73,7 +73,7 @@ public final class RepetitionPenaltyRule implements RewardRule<RepetitionPenalty
   }
 
   @Override
-  public RuleResult score(ScoringInput input, Params params) {
+  public RuleResult score(RuleInput input, Params params) {
     List<String> words = words(input.completion());
     int n = params.ngramSize();
     int total = Math.max(0, words.size() - n + 1);

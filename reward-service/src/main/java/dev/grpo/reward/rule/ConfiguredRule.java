@@ -1,5 +1,10 @@
 package dev.grpo.reward.rule;
 
+import dev.grpo.rule.RewardRule;
+import dev.grpo.rule.RuleInput;
+import dev.grpo.rule.RuleResult;
+import dev.grpo.rule.RuleStatus;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -8,47 +13,66 @@ import java.util.Objects;
 
 /**
  * A rule bound to checked params: what a run's reward spec turns into once its params have been
- * validated. It is the safe way to call a rule: items without a completion are answered with {@link
- * RuleStatus#INVALID_INPUT}, and an exception escaping the rule becomes {@link RuleStatus#ERROR}
- * for the affected items instead of failing the whole batch.
+ * validated, and the {@link RewardRule} of the SPI that the scoring engine runs. It is the safe way
+ * to call a rule: items without a completion are answered with {@link RuleStatus#INVALID_INPUT},
+ * and an exception escaping the rule becomes {@link RuleStatus#ERROR} for the affected items
+ * instead of failing the whole batch.
  */
-public final class ConfiguredRule<P> {
+public final class ConfiguredRule<P> implements RewardRule {
 
-  private final RewardRule<P> rule;
+  private final ConfigurableRule<P> rule;
   private final P params;
 
-  public ConfiguredRule(RewardRule<P> rule, P params) {
+  public ConfiguredRule(ConfigurableRule<P> rule, P params) {
     this.rule = Objects.requireNonNull(rule, "rule");
     this.params = Objects.requireNonNull(params, "params");
   }
 
   /** Validates the user's params for the rule and binds them. */
-  public static <P> ConfiguredRule<P> of(RewardRule<P> rule, Map<String, ?> rawParams) {
+  public static <P> ConfiguredRule<P> of(ConfigurableRule<P> rule, Map<String, ?> rawParams) {
     return new ConfiguredRule<>(rule, rule.parseParams(rawParams));
   }
 
-  public RewardRule<P> rule() {
+  public ConfigurableRule<P> rule() {
     return rule;
   }
 
-  public P params() {
+  @Override
+  public String name() {
+    return rule.name();
+  }
+
+  @Override
+  public String version() {
+    return rule.version();
+  }
+
+  @Override
+  public String description() {
+    return rule.description();
+  }
+
+  /** The checked params record the rule scores with. */
+  public P typedParams() {
     return params;
   }
 
   /** The time this rule may take per completion, given the service's rule timeout. */
-  public java.time.Duration timeBudget(java.time.Duration ruleTimeout) {
+  public Duration timeBudget(Duration ruleTimeout) {
     return rule.timeBudget(params, ruleTimeout);
   }
 
-  public RuleResult score(ScoringInput input) {
+  @Override
+  public RuleResult score(RuleInput input) {
     return scoreGroup(List.of(input)).get(0);
   }
 
   /** One result per input, in order. */
-  public List<RuleResult> scoreGroup(List<ScoringInput> group) {
+  @Override
+  public List<RuleResult> scoreGroup(List<RuleInput> group) {
     List<RuleResult> results = new ArrayList<>(group.size());
-    List<ScoringInput> scorable = new ArrayList<>(group.size());
-    for (ScoringInput input : group) {
+    List<RuleInput> scorable = new ArrayList<>(group.size());
+    for (RuleInput input : group) {
       boolean missing = input == null || input.completion() == null;
       results.add(missing ? RuleResult.invalidInput("completion is missing") : null);
       if (!missing) {
@@ -62,15 +86,7 @@ public final class ConfiguredRule<P> {
     try {
       scored = rule.scoreGroup(scorable, params);
     } catch (RuntimeException failure) {
-      RuleResult error =
-          RuleResult.error(
-              "rule " + rule.name() + " threw",
-              Map.of(
-                  "exception",
-                  failure.getClass().getName(),
-                  "message",
-                  String.valueOf(failure.getMessage())));
-      scored = Collections.nCopies(scorable.size(), error);
+      scored = Collections.nCopies(scorable.size(), RuleResult.thrown(rule.name(), failure));
     }
     if (scored.size() != scorable.size()) {
       throw new IllegalStateException(

@@ -12,19 +12,19 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class RuleRegistry {
 
-  private final Map<String, RewardRule<?>> rulesByName = new ConcurrentHashMap<>();
+  private final Map<String, ConfigurableRule<?>> rulesByName = new ConcurrentHashMap<>();
 
   public RuleRegistry() {}
 
-  public RuleRegistry(List<? extends RewardRule<?>> rules) {
+  public RuleRegistry(List<? extends ConfigurableRule<?>> rules) {
     rules.forEach(this::register);
   }
 
   /**
    * @throws IllegalArgumentException when a rule with the same name is already registered
    */
-  public void register(RewardRule<?> rule) {
-    RewardRule<?> previous = rulesByName.putIfAbsent(rule.name(), rule);
+  public void register(ConfigurableRule<?> rule) {
+    ConfigurableRule<?> previous = rulesByName.putIfAbsent(rule.name(), rule);
     if (previous != null) {
       throw new IllegalArgumentException(
           "a rule named '" + rule.name() + "' is already registered");
@@ -32,16 +32,16 @@ public final class RuleRegistry {
   }
 
   /** Removes the rule if it is the one registered under that name; false otherwise. */
-  public boolean remove(String name, RewardRule<?> rule) {
+  public boolean remove(String name, ConfigurableRule<?> rule) {
     return rulesByName.remove(name, rule);
   }
 
-  public Optional<RewardRule<?>> find(String name) {
+  public Optional<ConfigurableRule<?>> find(String name) {
     return Optional.ofNullable(rulesByName.get(name));
   }
 
   /** All rules, sorted by name, for listing. */
-  public List<RewardRule<?>> rules() {
+  public List<ConfigurableRule<?>> rules() {
     return List.copyOf(new TreeMap<>(rulesByName).values());
   }
 
@@ -52,7 +52,7 @@ public final class RuleRegistry {
    * @throws InvalidParamException when a param is unknown, mistyped or out of range
    */
   public ConfiguredRule<?> configure(String name, Map<String, ?> rawParams) {
-    RewardRule<?> rule = find(name).orElseThrow(() -> new UnknownRuleException(name));
+    ConfigurableRule<?> rule = find(name).orElseThrow(() -> new UnknownRuleException(name));
     return ConfiguredRule.of(rule, rawParams);
   }
 }

@@ -1,8 +1,8 @@
 package dev.grpo.reward.scoring;
 
 import dev.grpo.api.reward.ScoreRequest.RuleSpec;
+import dev.grpo.reward.rule.ConfigurableRule;
 import dev.grpo.reward.rule.ParamSpec;
-import dev.grpo.reward.rule.RewardRule;
 import dev.grpo.reward.rule.RuleRegistry;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -23,7 +23,7 @@ final class ConfigParams {
   static List<RuleSpec> coerce(RuleRegistry registry, List<RuleSpec> specs) {
     List<RuleSpec> out = new ArrayList<>(specs.size());
     for (RuleSpec spec : specs) {
-      RewardRule<?> rule = registry.find(spec.name()).orElse(null);
+      ConfigurableRule<?> rule = registry.find(spec.name()).orElse(null);
       if (rule == null) {
         out.add(spec);
         continue;

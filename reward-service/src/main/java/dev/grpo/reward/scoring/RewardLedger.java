@@ -1,17 +1,14 @@
 package dev.grpo.reward.scoring;
 
 import dev.grpo.api.problem.FieldProblem;
-import dev.grpo.ledger.reward.RewardStatus;
+import dev.grpo.ledger.reward.RewardTargets;
 import dev.grpo.ledger.reward.RewardWriter;
 import dev.grpo.ledger.reward.RewardWriter.NewReward;
 import dev.grpo.reward.scoring.ScoredItem.ScoredRule;
 import dev.grpo.web.InvalidRequestException;
-import java.sql.PreparedStatement;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;
 import tools.jackson.databind.ObjectMapper;
 
@@ -22,15 +19,13 @@ import tools.jackson.databind.ObjectMapper;
 @Component
 class RewardLedger {
 
-  private static final String EXISTING = "SELECT id FROM completion WHERE id = ANY (?)";
-
   private final RewardWriter writer;
-  private final JdbcTemplate jdbc;
+  private final RewardTargets targets;
   private final ObjectMapper mapper;
 
-  RewardLedger(RewardWriter writer, JdbcTemplate jdbc, ObjectMapper mapper) {
+  RewardLedger(RewardWriter writer, RewardTargets targets, ObjectMapper mapper) {
     this.writer = writer;
-    this.jdbc = jdbc;
+    this.targets = targets;
     this.mapper = mapper;
   }
 
@@ -40,20 +35,11 @@ class RewardLedger {
    * @throws InvalidRequestException naming {@code items[i].completionId}
    */
   void checkCompletionsExist(List<Long> completionIds) {
-    Long[] wanted = completionIds.stream().filter(id -> id != null).distinct().toArray(Long[]::new);
-    if (wanted.length == 0) {
+    List<Long> wanted = completionIds.stream().filter(id -> id != null).toList();
+    if (wanted.isEmpty()) {
       return;
     }
-    Set<Long> found = new HashSet<>();
-    jdbc.query(
-        con -> {
-          PreparedStatement ps = con.prepareStatement(EXISTING);
-          ps.setArray(1, con.createArrayOf("bigint", wanted));
-          return ps;
-        },
-        rs -> {
-          found.add(rs.getLong(1));
-        });
+    Set<Long> found = targets.existing(wanted);
     List<FieldProblem> problems = new ArrayList<>();
     for (int i = 0; i < completionIds.size(); i++) {
       Long id = completionIds.get(i);
@@ -82,7 +68,7 @@ class RewardLedger {
                 completionId,
                 rule.rule().name(),
                 rule.rule().version(),
-                RewardStatus.valueOf(rule.result().status().name()),
+                rule.result().status(),
                 rule.result().score(),
                 mapper.writeValueAsString(rule.result().details()),
                 rule.durationMicros()));

@@ -4,8 +4,8 @@ import dev.grpo.api.reward.RuleCatalog;
 import dev.grpo.api.reward.RuleCatalog.ParamInfo;
 import dev.grpo.api.reward.RuleCatalog.RuleInfo;
 import dev.grpo.reward.remote.RemoteRule;
+import dev.grpo.reward.rule.ConfigurableRule;
 import dev.grpo.reward.rule.ParamSpec;
-import dev.grpo.reward.rule.RewardRule;
 import dev.grpo.reward.rule.RuleRegistry;
 import java.util.List;
 import java.util.Locale;
@@ -19,7 +19,7 @@ final class RuleCatalogs {
     return new RuleCatalog(registry.rules().stream().map(RuleCatalogs::info).toList());
   }
 
-  private static RuleInfo info(RewardRule<?> rule) {
+  private static RuleInfo info(ConfigurableRule<?> rule) {
     List<ParamInfo> params = rule.paramSchema().specs().stream().map(RuleCatalogs::param).toList();
     if (rule instanceof RemoteRule remote) {
       // a remote rule gets whole groups, one call per group, and may compare within them

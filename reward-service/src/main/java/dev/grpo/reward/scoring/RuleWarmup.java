@@ -1,9 +1,9 @@
 package dev.grpo.reward.scoring;
 
+import dev.grpo.reward.rule.ConfigurableRule;
 import dev.grpo.reward.rule.ConfiguredRule;
-import dev.grpo.reward.rule.RewardRule;
 import dev.grpo.reward.rule.RuleRegistry;
-import dev.grpo.reward.rule.ScoringInput;
+import dev.grpo.rule.RuleInput;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -32,12 +32,12 @@ class RuleWarmup implements ApplicationRunner {
 
   @Override
   public void run(ApplicationArguments args) {
-    ScoringInput.Reference reference = new ScoringInput.Reference("4", null, "en");
-    List<ScoringInput> group =
+    RuleInput.Reference reference = new RuleInput.Reference("4", null, "en");
+    List<RuleInput> group =
         List.of(
-            new ScoringInput("warmup-0", "2+2?", SAMPLE, reference, 24, 1024, true),
-            new ScoringInput("warmup-1", "2+2?", SAMPLE + " Done.", reference, 26, 1024, false));
-    for (RewardRule<?> rule : registry.rules()) {
+            new RuleInput("warmup-0", "2+2?", SAMPLE, reference, 24, 1024, true),
+            new RuleInput("warmup-1", "2+2?", SAMPLE + " Done.", reference, 26, 1024, false));
+    for (ConfigurableRule<?> rule : registry.rules()) {
       long start = System.nanoTime();
       try {
         ConfiguredRule.of(rule, null).scoreGroup(group);

@@ -4,8 +4,8 @@ import dev.grpo.api.reward.ScoreRequest;
 import dev.grpo.api.reward.ScoreResponse.ItemResult;
 import dev.grpo.api.reward.ScoreResponse.RuleOutcome;
 import dev.grpo.api.reward.ScoreResponse.TotalStatus;
-import dev.grpo.reward.rule.RuleResult;
-import dev.grpo.reward.rule.RuleStatus;
+import dev.grpo.rule.RuleResult;
+import dev.grpo.rule.RuleStatus;
 import java.util.ArrayList;
 import java.util.List;
 

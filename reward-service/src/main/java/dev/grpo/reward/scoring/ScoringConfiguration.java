@@ -2,7 +2,7 @@ package dev.grpo.reward.scoring;
 
 import dev.grpo.reward.BuiltInRules;
 import dev.grpo.reward.config.RewardProperties;
-import dev.grpo.reward.rule.RewardRule;
+import dev.grpo.reward.rule.ConfigurableRule;
 import dev.grpo.reward.rule.RuleRegistry;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.List;
@@ -12,13 +12,13 @@ import org.springframework.context.annotation.Configuration;
 
 /**
  * The rule registry and the scoring engine. Rules written elsewhere (math accuracy, code execution)
- * join the registry by being {@link RewardRule} beans.
+ * join the registry by being {@link ConfigurableRule} beans.
  */
 @Configuration(proxyBeanMethods = false)
 class ScoringConfiguration {
 
   @Bean
-  RuleRegistry ruleRegistry(ObjectProvider<RewardRule<?>> extraRules) {
+  RuleRegistry ruleRegistry(ObjectProvider<ConfigurableRule<?>> extraRules) {
     RuleRegistry registry = BuiltInRules.registry();
     extraRules.orderedStream().forEach(registry::register);
     return registry;

@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.grpo.reward.rule.InvalidParamException;
-import dev.grpo.reward.rule.RuleResult;
-import dev.grpo.reward.rule.ScoringInput;
+import dev.grpo.rule.RuleInput;
+import dev.grpo.rule.RuleResult;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -25,7 +25,7 @@ class FormatRuleTest {
 
   @Test
   void strictRejectsTextAfterTheAnswerUnlikeOpenR1() {
-    RuleResult result = rule.score(ScoringInput.ofCompletion(WELL_FORMED + "\nextra"), strict);
+    RuleResult result = rule.score(RuleInput.ofCompletion(WELL_FORMED + "\nextra"), strict);
 
     assertThat(result.score()).isEqualTo(0.0);
     assertThat(result.details()).containsKey("violation");
@@ -36,7 +36,7 @@ class FormatRuleTest {
     assertThat(score("<think>reason</think><answer>42</answer>", strict)).isEqualTo(0.0);
     RuleResult twoAnswers =
         rule.score(
-            ScoringInput.ofCompletion(
+            RuleInput.ofCompletion(
                 "<think>\nr\n</think>\n<answer>\n1\n</answer>\n<answer>\n2\n</answer>"),
             strict);
     assertThat(twoAnswers.score()).isEqualTo(0.0);
@@ -74,6 +74,6 @@ class FormatRuleTest {
   }
 
   private double score(String completion, FormatRule.Params params) {
-    return rule.score(ScoringInput.ofCompletion(completion), params).score();
+    return rule.score(RuleInput.ofCompletion(completion), params).score();
   }
 }

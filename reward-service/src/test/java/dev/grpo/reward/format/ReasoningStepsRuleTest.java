@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import dev.grpo.reward.rule.InvalidParamException;
-import dev.grpo.reward.rule.ScoringInput;
+import dev.grpo.rule.RuleInput;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -47,6 +47,6 @@ class ReasoningStepsRuleTest {
   }
 
   private double score(String completion, ReasoningStepsRule.Params params) {
-    return rule.score(ScoringInput.ofCompletion(completion), params).score();
+    return rule.score(RuleInput.ofCompletion(completion), params).score();
   }
 }

@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.grpo.reward.rule.InvalidParamException;
-import dev.grpo.reward.rule.RuleResult;
-import dev.grpo.reward.rule.ScoringInput;
+import dev.grpo.rule.RuleInput;
+import dev.grpo.rule.RuleResult;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -31,7 +31,7 @@ class TagCountRuleTest {
 
   @Test
   void detailsShowTheCounts() {
-    RuleResult result = rule.score(ScoringInput.ofCompletion("<think>\n<think>\n"), params);
+    RuleResult result = rule.score(RuleInput.ofCompletion("<think>\n<think>\n"), params);
 
     assertThat(result.details().get("counts"))
         .isEqualTo(
@@ -46,6 +46,6 @@ class TagCountRuleTest {
   }
 
   private double score(String completion) {
-    return rule.score(ScoringInput.ofCompletion(completion), params).score();
+    return rule.score(RuleInput.ofCompletion(completion), params).score();
   }
 }

@@ -4,9 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.grpo.reward.rule.InvalidParamException;
-import dev.grpo.reward.rule.RuleResult;
-import dev.grpo.reward.rule.RuleStatus;
-import dev.grpo.reward.rule.ScoringInput;
+import dev.grpo.rule.RuleInput;
+import dev.grpo.rule.RuleResult;
+import dev.grpo.rule.RuleStatus;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -118,7 +118,7 @@ class LanguageConsistencyRuleTest {
   void missingOrUnusableTargetIsNeverAZero() {
     String completion = "<think>We compute.</think>";
 
-    assertThat(rule.score(ScoringInput.ofCompletion(completion), defaults).status())
+    assertThat(rule.score(RuleInput.ofCompletion(completion), defaults).status())
         .isEqualTo(RuleStatus.NOT_APPLICABLE);
     assertThat(score(completion, "english", defaults).status()).isEqualTo(RuleStatus.INVALID_INPUT);
     assertThat(score(completion, "nl", defaults).details().get("reason"))
@@ -145,12 +145,12 @@ class LanguageConsistencyRuleTest {
 
   private RuleResult score(
       String completion, String language, LanguageConsistencyRule.Params params) {
-    ScoringInput input =
-        new ScoringInput(
+    RuleInput input =
+        new RuleInput(
             null,
             null,
             completion,
-            new ScoringInput.Reference(null, null, language),
+            new RuleInput.Reference(null, null, language),
             null,
             null,
             null);

@@ -6,8 +6,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import dev.grpo.reward.rule.InvalidParamException;
-import dev.grpo.reward.rule.RuleStatus;
-import dev.grpo.reward.rule.ScoringInput;
+import dev.grpo.rule.RuleInput;
+import dev.grpo.rule.RuleStatus;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -56,7 +56,7 @@ class CosineLengthRuleTest {
         .hasMessageContaining("'max_value_correct'");
   }
 
-  private double score(ScoringInput input, CosineLengthRule.Params params) {
+  private double score(RuleInput input, CosineLengthRule.Params params) {
     return rule.score(input, params).score();
   }
 }

@@ -4,9 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.grpo.reward.rule.InvalidParamException;
-import dev.grpo.reward.rule.RuleResult;
-import dev.grpo.reward.rule.RuleStatus;
-import dev.grpo.reward.rule.ScoringInput;
+import dev.grpo.rule.RuleInput;
+import dev.grpo.rule.RuleResult;
+import dev.grpo.rule.RuleStatus;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -62,7 +62,7 @@ class KimiLengthRuleTest {
   @Test
   void charactersAreCodePointsNotUtf16Units() {
     // "𝑥" is one code point but two chars in a Java String.
-    ScoringInput mathX = new ScoringInput(null, null, "𝑥𝑥", null, null, null, true);
+    RuleInput mathX = new RuleInput(null, null, "𝑥𝑥", null, null, null, true);
 
     List<RuleResult> results = rule.scoreGroup(List.of(mathX, completion(4, true)), characters);
 
@@ -89,11 +89,11 @@ class KimiLengthRuleTest {
         .hasMessageContaining("'length_unit'");
   }
 
-  static ScoringInput completion(int length, Boolean correct) {
-    return new ScoringInput(null, null, "a".repeat(length), null, null, null, correct);
+  static RuleInput completion(int length, Boolean correct) {
+    return new RuleInput(null, null, "a".repeat(length), null, null, null, correct);
   }
 
-  private static ScoringInput withTokens(Integer tokens, Boolean correct) {
-    return new ScoringInput(null, null, "text", null, tokens, null, correct);
+  private static RuleInput withTokens(Integer tokens, Boolean correct) {
+    return new RuleInput(null, null, "text", null, tokens, null, correct);
   }
 }

@@ -4,9 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.grpo.reward.rule.InvalidParamException;
-import dev.grpo.reward.rule.RuleResult;
-import dev.grpo.reward.rule.RuleStatus;
-import dev.grpo.reward.rule.ScoringInput;
+import dev.grpo.rule.RuleInput;
+import dev.grpo.rule.RuleResult;
+import dev.grpo.rule.RuleStatus;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -31,7 +31,7 @@ class SoftOverlongRuleTest {
     SoftOverlongRule.Params fixed =
         rule.parseParams(Map.of("max_completion_len", 100, "soft_punish_cache", 20));
 
-    RuleResult result = rule.score(new ScoringInput(null, null, "x", null, 90, 4096, null), fixed);
+    RuleResult result = rule.score(new RuleInput(null, null, "x", null, 90, 4096, null), fixed);
 
     assertThat(result.score()).isEqualTo(-0.5);
     assertThat(result.details()).containsEntry("max_completion_len_source", "params");
@@ -47,20 +47,20 @@ class SoftOverlongRuleTest {
 
   @Test
   void missingCountsAreNotApplicableNotZero() {
-    assertThat(rule.score(new ScoringInput(null, null, "x", null, null, 100, null), cache20))
+    assertThat(rule.score(new RuleInput(null, null, "x", null, null, 100, null), cache20))
         .extracting(RuleResult::status)
         .isEqualTo(RuleStatus.NOT_APPLICABLE);
-    assertThat(rule.score(new ScoringInput(null, null, "x", null, 50, null, null), cache20))
+    assertThat(rule.score(new RuleInput(null, null, "x", null, 50, null, null), cache20))
         .extracting(RuleResult::status)
         .isEqualTo(RuleStatus.NOT_APPLICABLE);
   }
 
   @Test
   void limitBelowTheCacheIsInvalid() {
-    assertThat(rule.score(new ScoringInput(null, null, "x", null, 5, 10, null), cache20))
+    assertThat(rule.score(new RuleInput(null, null, "x", null, 5, 10, null), cache20))
         .extracting(RuleResult::status)
         .isEqualTo(RuleStatus.INVALID_INPUT);
-    assertThat(rule.score(new ScoringInput(null, null, "x", null, -1, 100, null), cache20))
+    assertThat(rule.score(new RuleInput(null, null, "x", null, -1, 100, null), cache20))
         .extracting(RuleResult::status)
         .isEqualTo(RuleStatus.INVALID_INPUT);
     assertThatThrownBy(
@@ -74,7 +74,7 @@ class SoftOverlongRuleTest {
 
   private double score(int completionTokens, int maxTokens, SoftOverlongRule.Params params) {
     return rule.score(
-            new ScoringInput(null, null, "x", null, completionTokens, maxTokens, null), params)
+            new RuleInput(null, null, "x", null, completionTokens, maxTokens, null), params)
         .score();
   }
 }

@@ -4,9 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.grpo.reward.rule.InvalidParamException;
-import dev.grpo.reward.rule.RuleResult;
-import dev.grpo.reward.rule.RuleStatus;
-import dev.grpo.reward.rule.ScoringInput;
+import dev.grpo.rule.RuleInput;
+import dev.grpo.rule.RuleResult;
+import dev.grpo.rule.RuleStatus;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -17,8 +17,8 @@ class MathAccuracyRuleTest {
 
   private RuleResult score(String completion, String gold) {
     return rule.score(
-        new ScoringInput(
-            "i", "p", completion, new ScoringInput.Reference(gold, null, null), null, null, null),
+        new RuleInput(
+            "i", "p", completion, new RuleInput.Reference(gold, null, null), null, null, null),
         defaults);
   }
 

@@ -3,9 +3,9 @@ package dev.grpo.reward.remote;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.grpo.reward.remote.RemoteRule.Health;
-import dev.grpo.reward.rule.RuleResult;
-import dev.grpo.reward.rule.RuleStatus;
-import dev.grpo.reward.rule.ScoringInput;
+import dev.grpo.rule.RuleInput;
+import dev.grpo.rule.RuleResult;
+import dev.grpo.rule.RuleStatus;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.http.HttpClient;
@@ -37,8 +37,8 @@ class RemoteRuleTest {
         "r", "1", url, Duration.ofSeconds(2), health, HTTP, JsonMapper.builder().build());
   }
 
-  private static List<ScoringInput> items(String... completions) {
-    return java.util.Arrays.stream(completions).map(ScoringInput::ofCompletion).toList();
+  private static List<RuleInput> items(String... completions) {
+    return java.util.Arrays.stream(completions).map(RuleInput::ofCompletion).toList();
   }
 
   @Test

@@ -5,8 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import dev.grpo.reward.rule.InvalidParamException;
-import dev.grpo.reward.rule.RuleResult;
-import dev.grpo.reward.rule.ScoringInput;
+import dev.grpo.rule.RuleInput;
+import dev.grpo.rule.RuleResult;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -34,8 +34,7 @@ class RepetitionPenaltyRuleTest {
 
   @Test
   void textShorterThanOneNgramHasNoPenalty() {
-    RuleResult result =
-        rule.score(ScoringInput.ofCompletion("one two"), rule.parseParams(Map.of()));
+    RuleResult result = rule.score(RuleInput.ofCompletion("one two"), rule.parseParams(Map.of()));
 
     assertThat(result.score()).isEqualTo(0.0);
     assertThat(result.details()).containsEntry("ngrams", 0);
@@ -52,6 +51,6 @@ class RepetitionPenaltyRuleTest {
   }
 
   private double score(String completion, Map<String, Object> params) {
-    return rule.score(ScoringInput.ofCompletion(completion), rule.parseParams(params)).score();
+    return rule.score(RuleInput.ofCompletion(completion), rule.parseParams(params)).score();
   }
 }

@@ -3,6 +3,9 @@ package dev.grpo.reward.rule;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.grpo.rule.RuleInput;
+import dev.grpo.rule.RuleResult;
+import dev.grpo.rule.RuleStatus;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -11,7 +14,7 @@ import org.junit.jupiter.api.Test;
 class RuleRegistryTest {
 
   /** Scores the completion's length; throws on "boom" to exercise error handling. */
-  private static final class LengthProbe implements RewardRule<LengthProbe.Params> {
+  private static final class LengthProbe implements ConfigurableRule<LengthProbe.Params> {
     record Params(double scale) {}
 
     private static final ParamSchema SCHEMA =
@@ -43,7 +46,7 @@ class RuleRegistryTest {
     }
 
     @Override
-    public RuleResult score(ScoringInput input, Params params) {
+    public RuleResult score(RuleInput input, Params params) {
       if (input.completion().equals("boom")) {
         throw new IllegalStateException("exploded");
       }
@@ -57,17 +60,17 @@ class RuleRegistryTest {
 
     ConfiguredRule<?> rule = registry.configure("probe", Map.of("scale", 0.5));
 
-    assertThat(rule.score(ScoringInput.ofCompletion("abcd")).score()).isEqualTo(2.0);
+    assertThat(rule.score(RuleInput.ofCompletion("abcd")).score()).isEqualTo(2.0);
   }
 
   @Test
   void missingCompletionIsInvalidInputAndTheRestOfTheGroupIsScored() {
     ConfiguredRule<?> rule = new RuleRegistry(List.of(new LengthProbe())).configure("probe", null);
-    List<ScoringInput> group = new ArrayList<>();
-    group.add(ScoringInput.ofCompletion("ab"));
-    group.add(ScoringInput.ofCompletion(null));
+    List<RuleInput> group = new ArrayList<>();
+    group.add(RuleInput.ofCompletion("ab"));
+    group.add(RuleInput.ofCompletion(null));
     group.add(null);
-    group.add(ScoringInput.ofCompletion("abc"));
+    group.add(RuleInput.ofCompletion("abc"));
 
     List<RuleResult> results = rule.scoreGroup(group);
 
@@ -84,7 +87,7 @@ class RuleRegistryTest {
   void anExceptionInTheRuleBecomesAnErrorResultNotAZero() {
     ConfiguredRule<?> rule = new RuleRegistry(List.of(new LengthProbe())).configure("probe", null);
 
-    RuleResult result = rule.score(ScoringInput.ofCompletion("boom"));
+    RuleResult result = rule.score(RuleInput.ofCompletion("boom"));
 
     assertThat(result.status()).isEqualTo(RuleStatus.ERROR);
     assertThat(result.score()).isNull();

@@ -4,11 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.grpo.api.reward.ScoreRequest;
 import dev.grpo.reward.BuiltInRules;
+import dev.grpo.reward.rule.ConfigurableRule;
 import dev.grpo.reward.rule.ConfiguredRule;
 import dev.grpo.reward.rule.ParamSchema;
-import dev.grpo.reward.rule.RewardRule;
-import dev.grpo.reward.rule.RuleResult;
-import dev.grpo.reward.rule.ScoringInput;
+import dev.grpo.rule.RuleInput;
+import dev.grpo.rule.RuleResult;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -24,7 +24,7 @@ class ScoringEngineTest {
   private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
 
   /** Sleeps (interruptibly) when the completion says "slow", else scores its length. */
-  static final class SleepyRule implements RewardRule<Object> {
+  static final class SleepyRule implements ConfigurableRule<Object> {
     @Override
     public String name() {
       return "sleepy";
@@ -51,7 +51,7 @@ class ScoringEngineTest {
     }
 
     @Override
-    public RuleResult score(ScoringInput input, Object params) {
+    public RuleResult score(RuleInput input, Object params) {
       if (input.completion().equals("slow")) {
         try {
           Thread.sleep(10_000);
@@ -64,7 +64,7 @@ class ScoringEngineTest {
   }
 
   /** Spins, ignoring interrupts, until released: a runaway rule that holds its thread. */
-  static final class RunawayRule implements RewardRule<Object> {
+  static final class RunawayRule implements ConfigurableRule<Object> {
     final AtomicBoolean release = new AtomicBoolean();
     final CountDownLatch started = new CountDownLatch(1);
 
@@ -94,7 +94,7 @@ class ScoringEngineTest {
     }
 
     @Override
-    public RuleResult score(ScoringInput input, Object params) {
+    public RuleResult score(RuleInput input, Object params) {
       started.countDown();
       while (!release.get()) {
         Thread.onSpinWait();

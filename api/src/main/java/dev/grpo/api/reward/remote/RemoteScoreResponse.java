@@ -1,6 +1,8 @@
 package dev.grpo.api.reward.remote;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import dev.grpo.rule.RuleResult;
+import dev.grpo.rule.RuleStatus;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -15,42 +17,41 @@ import java.util.Objects;
 public record RemoteScoreResponse(List<Result> results) {
 
   /**
-   * One item's result. A score is present exactly when the status is {@link RemoteRuleStatus#OK},
-   * and it is finite; the constructor refuses anything else, so a failure can never travel as 0.
+   * One item's result. A score is present exactly when the status is {@link RuleStatus#OK}, and it
+   * is finite; the constructor refuses anything else, so a failure can never travel as 0.
    *
    * @param status what happened
    * @param score the reward, only for OK; omitted from the JSON otherwise
    * @param details what the rule found; for a status other than OK, {@code reason} says why
    */
   public record Result(
-      RemoteRuleStatus status,
+      RuleStatus status,
       @JsonInclude(JsonInclude.Include.NON_NULL) Double score,
       Map<String, Object> details) {
 
     public Result {
-      Objects.requireNonNull(status, "status");
-      if (status == RemoteRuleStatus.OK) {
-        if (score == null || !Double.isFinite(score)) {
-          throw new IllegalArgumentException("an OK result needs a finite score, got " + score);
-        }
-      } else if (score != null) {
-        throw new IllegalArgumentException("only an OK result carries a score, got " + status);
-      }
+      Objects.requireNonNull(status, "status").checkScore(score);
       details =
           details == null ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(details));
     }
 
     public static Result ok(double score, Map<String, Object> details) {
-      return new Result(RemoteRuleStatus.OK, score, details);
+      return new Result(RuleStatus.OK, score, details);
     }
 
     /** A result other than OK, with {@code reason} first in its details. */
-    public static Result of(RemoteRuleStatus status, String reason, Map<String, Object> details) {
-      Map<String, Object> withReason = new LinkedHashMap<>();
-      withReason.put("reason", reason);
-      withReason.putAll(details);
-      withReason.put("reason", reason);
-      return new Result(status, null, withReason);
+    public static Result of(RuleStatus status, String reason, Map<String, Object> details) {
+      return of(RuleResult.withReason(status, reason, details));
+    }
+
+    /** The wire form of a rule's result. */
+    public static Result of(RuleResult result) {
+      return new Result(result.status(), result.score(), result.details());
+    }
+
+    /** The rule's result this wire form carries. */
+    public RuleResult toRuleResult() {
+      return new RuleResult(status, score, details);
     }
   }
 }

@@ -3,6 +3,7 @@ package dev.grpo.api.reward.remote;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.grpo.rule.RuleStatus;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -37,7 +38,7 @@ class RemoteScoreProtocolTest {
             List.of(
                 RemoteScoreResponse.Result.ok(0.75, Map.of("found", 3)),
                 RemoteScoreResponse.Result.of(
-                    RemoteRuleStatus.ERROR, "boom", Map.of("reason", "overridden", "at", 2))));
+                    RuleStatus.ERROR, "boom", Map.of("reason", "overridden", "at", 2))));
     assertThat(mapper.writeValueAsString(response))
         .isEqualTo(
             "{\"results\":[{\"status\":\"OK\",\"score\":0.75,\"details\":{\"found\":3}},"
@@ -52,15 +53,13 @@ class RemoteScoreProtocolTest {
 
   @Test
   void aResultThatWouldHideAFailureCannotBeBuilt() {
-    assertThatThrownBy(() -> new RemoteScoreResponse.Result(RemoteRuleStatus.OK, null, null))
+    assertThatThrownBy(() -> new RemoteScoreResponse.Result(RuleStatus.OK, null, null))
         .hasMessageContaining("finite score");
-    assertThatThrownBy(
-            () -> new RemoteScoreResponse.Result(RemoteRuleStatus.OK, Double.NaN, Map.of()))
+    assertThatThrownBy(() -> new RemoteScoreResponse.Result(RuleStatus.OK, Double.NaN, Map.of()))
         .hasMessageContaining("finite score");
-    assertThatThrownBy(() -> new RemoteScoreResponse.Result(RemoteRuleStatus.ERROR, 0.0, Map.of()))
+    assertThatThrownBy(() -> new RemoteScoreResponse.Result(RuleStatus.ERROR, 0.0, Map.of()))
         .hasMessageContaining("only an OK result");
-    assertThatThrownBy(
-            () -> new RemoteScoreResponse.Result(RemoteRuleStatus.TIMEOUT, 0.0, Map.of()))
+    assertThatThrownBy(() -> new RemoteScoreResponse.Result(RuleStatus.TIMEOUT, 0.0, Map.of()))
         .hasMessageContaining("only an OK result");
   }
 }

@@ -1,8 +1,8 @@
 package dev.grpo.examples.keyword;
 
-import dev.grpo.rulestarter.RewardRule;
-import dev.grpo.rulestarter.RuleInput;
-import dev.grpo.rulestarter.RuleResult;
+import dev.grpo.rule.RewardRule;
+import dev.grpo.rule.RuleInput;
+import dev.grpo.rule.RuleResult;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;

@@ -2,9 +2,9 @@ package dev.grpo.examples.keyword;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.grpo.api.reward.remote.RemoteRuleStatus;
-import dev.grpo.rulestarter.RuleInput;
-import dev.grpo.rulestarter.RuleResult;
+import dev.grpo.rule.RuleInput;
+import dev.grpo.rule.RuleResult;
+import dev.grpo.rule.RuleStatus;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -22,7 +22,7 @@ class KeywordCoverageRuleTest {
   void scoresTheFractionOfKeywordsInTheThinkSection() {
     RuleResult result =
         score("<think>Add the units, carry the one.</think><answer>42</answer> check");
-    assertThat(result.status()).isEqualTo(RemoteRuleStatus.OK);
+    assertThat(result.status()).isEqualTo(RuleStatus.OK);
     // "check" is only outside the think section; "add" is listed twice but counts once
     assertThat(result.score()).isEqualTo(2.0 / 3.0);
     assertThat(result.details())
@@ -47,7 +47,7 @@ class KeywordCoverageRuleTest {
   @Test
   void aCompletionWithoutAClosedThinkSectionCoversNothing() {
     RuleResult result = score("<think>add carry check, but never closed");
-    assertThat(result.status()).isEqualTo(RemoteRuleStatus.OK);
+    assertThat(result.status()).isEqualTo(RuleStatus.OK);
     assertThat(result.score()).isEqualTo(0.0);
     assertThat(result.details())
         .containsEntry("think", "missing")

@@ -1,0 +1,118 @@
+package dev.grpo.reward.sandbox;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Whether untrusted code can be run here. The service checks this at start-up (and readiness
+ * reports DOWN when it is not available); the runner refuses to run anything unsandboxed.
+ *
+ * @param available true when bubblewrap, setpriv and prlimit exist and a probe sandbox ran
+ * @param reason why not, or "ok"
+ */
+public record SandboxAvailability(boolean available, String reason) {
+
+  /** Thrown when code would have to run without a sandbox. */
+  public static final class SandboxUnavailableException extends IllegalStateException {
+    private static final long serialVersionUID = 1L;
+
+    public SandboxUnavailableException(String message) {
+      super(message);
+    }
+  }
+
+  public static SandboxAvailability probe(SandboxConfig config) {
+    if (!System.getProperty("os.name", "").toLowerCase().contains("linux")) {
+      return no("sandbox needs Linux namespaces; os.name=" + System.getProperty("os.name"));
+    }
+    for (Path tool : List.of(config.bwrap(), config.setpriv(), config.prlimit())) {
+      if (!Files.isExecutable(tool)) {
+        return no(
+            tool
+                + " not found or not executable; install bubblewrap and util-linux"
+                + " (refusing to run code unsandboxed)");
+      }
+    }
+    if (ProcessSweeper.effectiveUid() != 0) {
+      return no(
+          "the service must run as root to drop each run to its own unprivileged uid"
+              + " (setpriv --reuid); effective uid is "
+              + ProcessSweeper.effectiveUid());
+    }
+    try {
+      ensureWorkRoot(config.workRoot());
+    } catch (IOException e) {
+      return no("cannot prepare work root " + config.workRoot() + ": " + e.getMessage());
+    }
+    List<String> cmd =
+        List.of(
+            config.setpriv().toString(),
+            "--reuid=" + (config.uidBase() + config.uidCount() - 1),
+            "--regid=" + (config.uidBase() + config.uidCount() - 1),
+            "--clear-groups",
+            "--inh-caps=-all",
+            "--",
+            config.bwrap().toString(),
+            "--unshare-all",
+            "--die-with-parent",
+            "--ro-bind",
+            "/usr",
+            "/usr",
+            "--symlink",
+            "usr/lib",
+            "/lib",
+            "--symlink",
+            "usr/lib64",
+            "/lib64",
+            "--proc",
+            "/proc",
+            "--dev",
+            "/dev",
+            "--tmpfs",
+            "/tmp",
+            "--clearenv",
+            "--",
+            "/usr/bin/true");
+    try {
+      Process p =
+          new ProcessBuilder(cmd)
+              .redirectErrorStream(true)
+              .directory(Path.of("/").toFile())
+              .start();
+      if (!p.waitFor(10, TimeUnit.SECONDS)) {
+        p.destroyForcibly();
+        return no("probe sandbox did not finish within 10 s");
+      }
+      String out = new String(p.getInputStream().readAllBytes()).trim();
+      if (p.exitValue() != 0) {
+        return no("probe sandbox failed (exit " + p.exitValue() + "): " + out);
+      }
+    } catch (IOException e) {
+      return no("cannot start probe sandbox: " + e.getMessage());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return no("interrupted");
+    }
+    return new SandboxAvailability(true, "ok");
+  }
+
+  static void ensureWorkRoot(Path root) throws IOException {
+    Files.createDirectories(root);
+    Files.setPosixFilePermissions(root, PosixFilePermissions.fromString("rwx--x--x"));
+  }
+
+  private static SandboxAvailability no(String reason) {
+    return new SandboxAvailability(false, reason);
+  }
+
+  /** Throws unless available. */
+  public void requireAvailable() {
+    if (!available) {
+      throw new SandboxUnavailableException("code sandbox unavailable: " + reason);
+    }
+  }
+}
