@@ -24,6 +24,8 @@ class LayerRulesTest {
     "dev.grpo.trainer.optim..",
     "dev.grpo.reward.math..",
     "dev.grpo.reward.sandbox..",
+    "dev.grpo.reward.judge..",
+    "dev.grpo.rule..",
   };
 
   static final String[] SQL = {"java.sql..", "javax.sql..", "org.springframework.jdbc.."};
@@ -38,8 +40,9 @@ class LayerRulesTest {
             .dependOnClassesThat()
             .resideInAnyPackage(FRAMEWORK)
             .as(
-                "no Spring, JPA or JDBC in the GRPO math, optimizer, verifier and sandbox: they are"
-                    + " plain Java, unit-tested directly and wired by Spring from outside"));
+                "no Spring, JPA or JDBC in the GRPO math, optimizer, verifier, sandbox, code judge,"
+                    + " rule SPI and dataset readers: they are plain Java, unit-tested directly and"
+                    + " wired by Spring from outside"));
   }
 
   @Test

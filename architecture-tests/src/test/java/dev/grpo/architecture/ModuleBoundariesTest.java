@@ -85,6 +85,32 @@ class ModuleBoundariesTest {
             .as("api holds wire contracts and HTTP interface clients only, no servlet machinery"));
   }
 
+  @Test
+  void theRuleSpiAndTheWebEdgeKnowNoService() {
+    check(
+        noClasses()
+            .that()
+            .resideInAnyPackage("dev.grpo.rule..", "dev.grpo.web..", "dev.grpo.dataset..")
+            .should()
+            .dependOnClassesThat()
+            .resideInAnyPackage(TRAINER, REWARD, ROLLOUT, LOCAL_STACK, EXAMPLES, LEDGER, POLICY)
+            .as(
+                "the rule SPI, the web edge and the dataset readers are shared libraries: they know"
+                    + " no service, ledger or model"));
+  }
+
+  @Test
+  void theContractsDoNotPullInTheWebEdge() {
+    check(
+        noClasses()
+            .that()
+            .resideInAPackage(API)
+            .should()
+            .dependOnClassesThat()
+            .resideInAPackage("dev.grpo.web..")
+            .as("api is what clients take; the web edge (filters, problem handlers) is not"));
+  }
+
   private static void check(ArchRule rule) {
     rule.check(ProductionClasses.all());
   }
