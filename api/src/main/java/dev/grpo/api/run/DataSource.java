@@ -10,6 +10,12 @@ public enum DataSource {
   /** A JSONL file readable by the trainer. */
   @JsonProperty("jsonl")
   JSONL,
+  /**
+   * A dataset file in one of the formats of {@code data.format}: GSM8K, MATH, HumanEval, MBPP, or
+   * any JSONL or Parquet file read through {@code data.fields}.
+   */
+  @JsonProperty("file")
+  FILE,
   /** A built-in generator (for example {@code arithmetic}). */
   @JsonProperty("generator")
   GENERATOR

@@ -34,7 +34,10 @@ public record RunSpec(
 
   public RunSpec {
     model = model == null ? new Model(null, null) : model;
-    data = data == null ? new Data(null, null, null, null, null, null, null) : data;
+    data =
+        data == null
+            ? new Data(null, null, null, null, null, null, null, null, null, null, null, null, null)
+            : data;
     algorithm =
         algorithm == null
             ? new Algorithm(
@@ -63,7 +66,21 @@ public record RunSpec(
     }
   }
 
-  /** The prompts, with the answers or tests their rewards are checked against. */
+  /**
+   * The prompts, with the answers or tests their rewards are checked against, and how a prompt
+   * becomes the policy's input.
+   *
+   * @param format the layout of the file at {@code path} when {@code source} is {@code file}
+   * @param fields which column holds what, for the generic {@code jsonl} and {@code parquet}
+   *     formats
+   * @param limit read at most this many rows of the file
+   * @param chatTemplate {@code none} (the prompt template only), {@code model} (the model's own
+   *     {@code chat_template} from its tokenizer_config.json) or {@code r1} (DeepSeek-R1's
+   *     template)
+   * @param systemPrompt the system turn of a chat template; absent means the template's default
+   * @param thinkPrefilled the prompt ends with {@code <think>}, which the scorer sees again in
+   *     front of the completion
+   */
   public record Data(
       @NotNull DataSource source,
       @Pattern(regexp = "arithmetic", message = "must be one of: arithmetic") String generator,
@@ -73,9 +90,24 @@ public record RunSpec(
       @Size(max = 100_000) List<@NotNull @Valid Item> items,
       @NotBlank
           @Pattern(regexp = "(?s).*\\{prompt}.*", message = "must contain the placeholder {prompt}")
-          String promptTemplate) {
+          String promptTemplate,
+      @Pattern(
+              regexp = "gsm8k|math|humaneval|mbpp|jsonl|parquet",
+              message = "must be one of: gsm8k, math, humaneval, mbpp, jsonl, parquet")
+          String format,
+      @Valid Fields fields,
+      @Min(1) @Max(1_000_000) Integer limit,
+      @NotNull @Pattern(regexp = "none|model|r1", message = "must be one of: none, model, r1")
+          String chatTemplate,
+      @Size(max = 20_000) String systemPrompt,
+      @NotNull Boolean thinkPrefilled) {
     public Data {
-      source = source == null ? (items != null ? DataSource.INLINE : DataSource.GENERATOR) : source;
+      source =
+          source == null
+              ? (items != null
+                  ? DataSource.INLINE
+                  : format != null ? DataSource.FILE : DataSource.GENERATOR)
+              : source;
       generator = generator == null && source == DataSource.GENERATOR ? "arithmetic" : generator;
       generatorSize =
           generatorSize == null && source == DataSource.GENERATOR
@@ -83,8 +115,23 @@ public record RunSpec(
               : generatorSize;
       evalFraction = evalFraction == null ? 0.1 : evalFraction;
       promptTemplate = promptTemplate == null ? "{prompt}" : promptTemplate;
+      limit = limit == null && source == DataSource.FILE ? Integer.valueOf(100_000) : limit;
+      chatTemplate = chatTemplate == null ? "none" : chatTemplate;
+      thinkPrefilled = thinkPrefilled != null && thinkPrefilled;
     }
   }
+
+  /**
+   * The columns of a generic {@code jsonl} or {@code parquet} file; absent ones take the names
+   * {@code id}, {@code prompt}, {@code answer}, {@code solution}, {@code tests}. A dot reaches into
+   * a struct column ({@code reward_model.ground_truth}).
+   */
+  public record Fields(
+      @Size(max = 200) String id,
+      @Size(max = 200) String prompt,
+      @Size(max = 200) String answer,
+      @Size(max = 200) String solution,
+      @Size(max = 200) String tests) {}
 
   /** One inline prompt. */
   public record Item(
@@ -259,11 +306,34 @@ public record RunSpec(
           problems.add(new FieldProblem("data.path", "must be set when source is jsonl"));
         }
       }
+      case FILE -> {
+        if (data.path() == null || data.path().isBlank()) {
+          problems.add(new FieldProblem("data.path", "must be set when source is file"));
+        }
+        if (data.format() == null) {
+          problems.add(new FieldProblem("data.format", "must be set when source is file"));
+        }
+      }
       case GENERATOR -> {
         if (data.generator() == null) {
           problems.add(new FieldProblem("data.generator", "must be set when source is generator"));
         }
       }
+    }
+    if (data.fields() != null
+        && data.format() != null
+        && !data.format().equals("jsonl")
+        && !data.format().equals("parquet")) {
+      problems.add(
+          new FieldProblem(
+              "data.fields",
+              "applies to the jsonl and parquet formats only, not " + data.format()));
+    }
+    if (data.chatTemplate().equals("model") && model.path() == null) {
+      problems.add(
+          new FieldProblem(
+              "data.chatTemplate",
+              "'model' takes the chat template of the model at model.path; a preset has none"));
     }
     if (algorithm.epsilonHigh() < algorithm.epsilonLow()) {
       problems.add(

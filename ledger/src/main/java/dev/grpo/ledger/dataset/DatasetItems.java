@@ -35,7 +35,8 @@ public class DatasetItems {
       String prompt,
       String answer,
       String solution,
-      String language) {}
+      String language,
+      Object tests) {}
 
   private final JdbcTemplate jdbc;
   private final ObjectMapper mapper;
@@ -96,7 +97,10 @@ public class DatasetItems {
               rs.getString("prompt"),
               text(reference, "answer"),
               text(reference, "solution"),
-              rs.getString("target_language"));
+              rs.getString("target_language"),
+              reference.has("tests")
+                  ? mapper.treeToValue(reference.get("tests"), Object.class)
+                  : null);
         },
         runId,
         split,
@@ -116,6 +120,9 @@ public class DatasetItems {
     }
     if (item.solution() != null) {
       reference.put("solution", item.solution());
+    }
+    if (item.tests() != null) {
+      reference.set("tests", mapper.valueToTree(item.tests()));
     }
     return reference;
   }

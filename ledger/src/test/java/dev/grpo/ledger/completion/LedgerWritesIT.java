@@ -196,15 +196,16 @@ class LedgerWritesIT {
 
     List<Item> five = new ArrayList<>();
     for (int i = 0; i < 5; i++) {
-      five.add(new Item("q" + i, "train", i, "What is " + i + "+1?", "" + (i + 1), null, "en"));
+      five.add(
+          new Item("q" + i, "train", i, "What is " + i + "+1?", "" + (i + 1), null, "en", null));
     }
-    five.add(new Item("e0", "eval", 0, "What is 9+1?", "10", "9 plus 1", null));
+    five.add(new Item("e0", "eval", 0, "What is 9+1?", "10", "9 plus 1", null, null));
     items.materialize(runId, five);
     assertThat(items.read(runId, "train", 2, 2)).extracting(Item::key).containsExactly("q2", "q3");
     assertThat(items.count(runId, "train")).isEqualTo(5);
     assertThat(items.all(runId, "eval")).containsExactly(five.get(5));
     // written once: a second materialize (a restarted trainer) changes nothing
-    items.materialize(runId, List.of(new Item("q0", "train", 99, "dup", null, null, null)));
+    items.materialize(runId, List.of(new Item("q0", "train", 99, "dup", null, null, null, null)));
     assertThat(items.read(runId, "train", 0, 1)).containsExactly(five.get(0));
     assertThat(items.count(runId, "train")).isEqualTo(5);
   }

@@ -112,8 +112,8 @@ class StepLedgerIT {
     items.materialize(
         run,
         List.of(
-            new DatasetItems.Item("t0", DatasetItems.TRAIN, 0, "1+1", "2", null, null),
-            new DatasetItems.Item("e0", DatasetItems.EVAL, 0, "2+2", "4", null, null)));
+            new DatasetItems.Item("t0", DatasetItems.TRAIN, 0, "1+1", "2", null, null, null),
+            new DatasetItems.Item("e0", DatasetItems.EVAL, 0, "2+2", "4", null, null, null)));
     long t0 =
         completions
             .writeAll(

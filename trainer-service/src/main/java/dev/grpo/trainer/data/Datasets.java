@@ -1,6 +1,10 @@
 package dev.grpo.trainer.data;
 
 import dev.grpo.api.run.RunSpec;
+import dev.grpo.dataset.DatasetFiles;
+import dev.grpo.dataset.DatasetFormat;
+import dev.grpo.dataset.DatasetRecord;
+import dev.grpo.dataset.FieldMapping;
 import dev.grpo.ledger.dataset.DatasetItems;
 import dev.grpo.ledger.dataset.DatasetItems.Item;
 import java.io.BufferedReader;
@@ -11,6 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.ObjectMapper;
@@ -42,6 +47,7 @@ public final class Datasets {
                   p.prompt(),
                   p.answer(),
                   p.solution(),
+                  null,
                   null));
         }
         for (int i = 0; i < splits.eval().size(); i++) {
@@ -54,6 +60,7 @@ public final class Datasets {
                   p.prompt(),
                   p.answer(),
                   p.solution(),
+                  null,
                   null));
         }
       }
@@ -61,14 +68,46 @@ public final class Datasets {
         List<Item> raw = new ArrayList<>();
         for (RunSpec.Item item : data.items()) {
           raw.add(
-              new Item(item.id(), null, 0, item.prompt(), item.answer(), null, item.language()));
+              new Item(
+                  item.id(), null, 0, item.prompt(), item.answer(), null, item.language(), null));
         }
         out.addAll(split(raw, data.evalFraction(), seed));
       }
       case JSONL ->
           out.addAll(split(readJsonl(Path.of(data.path()), mapper), data.evalFraction(), seed));
+      case FILE -> out.addAll(split(readFile(data), data.evalFraction(), seed));
     }
     return out;
+  }
+
+  /** A dataset file in one of the known formats; code tasks carry their assert tests. */
+  static List<Item> readFile(RunSpec.Data data) {
+    List<DatasetRecord> records =
+        DatasetFiles.read(
+            Path.of(data.path()), DatasetFormat.parse(data.format()), fields(data), data.limit());
+    List<Item> out = new ArrayList<>(records.size());
+    for (DatasetRecord r : records) {
+      out.add(new Item(r.id(), null, 0, r.prompt(), r.answer(), r.solution(), null, tests(r)));
+    }
+    return out;
+  }
+
+  /** The spec's column mapping, or the default names. */
+  public static FieldMapping fields(RunSpec.Data data) {
+    RunSpec.Fields f = data.fields();
+    return f == null
+        ? FieldMapping.DEFAULT
+        : new FieldMapping(f.id(), f.prompt(), f.answer(), f.solution(), f.tests());
+  }
+
+  /** The {@code reference.tests} the code_execution rule reads, or null for a math item. */
+  private static Object tests(DatasetRecord r) {
+    if (r.tests().isEmpty()) {
+      return null;
+    }
+    return r.testLanguage() == null
+        ? r.tests()
+        : Map.of("language", r.testLanguage(), "cases", r.tests());
   }
 
   private static String text(JsonNode node, String field) {
@@ -106,7 +145,14 @@ public final class Datasets {
       int ordinal = eval[i] ? evalOrdinal++ : trainOrdinal++;
       out.add(
           new Item(
-              it.key(), split, ordinal, it.prompt(), it.answer(), it.solution(), it.language()));
+              it.key(),
+              split,
+              ordinal,
+              it.prompt(),
+              it.answer(),
+              it.solution(),
+              it.language(),
+              it.tests()));
     }
     return out;
   }
@@ -135,7 +181,8 @@ public final class Datasets {
                 prompt,
                 text(node, "answer"),
                 text(node, "solution"),
-                text(node, "language")));
+                text(node, "language"),
+                null));
       }
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read " + path, e);

@@ -5,6 +5,7 @@ import dev.grpo.api.run.RunSpec;
 import dev.grpo.ledger.run.RunState;
 import dev.grpo.ledger.run.RunState.RunCommand;
 import dev.grpo.trainer.config.TrainerProperties;
+import dev.grpo.trainer.data.DataSpecCheck;
 import dev.grpo.web.InvalidRequestException;
 import dev.grpo.web.RecordBinder;
 import java.net.URI;
@@ -55,6 +56,10 @@ class RunController {
     List<FieldProblem> crossField = spec.crossFieldProblems();
     if (!crossField.isEmpty()) {
       throw new InvalidRequestException(crossField);
+    }
+    List<FieldProblem> dataProblems = DataSpecCheck.problems(spec);
+    if (!dataProblems.isEmpty()) {
+      throw new InvalidRequestException(dataProblems);
     }
     RunService.Created created = service.create(spec, idempotencyKey);
     if (created.replayed()) {

@@ -73,8 +73,8 @@ final class GroupScoring {
     return new ScoreRequest.Item(
         Long.toString(sample.completionId()),
         prompts.text(item),
-        sample.text(),
-        new ScoreRequest.Reference(item.answer(), null, item.language()),
+        prompts.scored(item, sample.text()),
+        new ScoreRequest.Reference(item.answer(), item.tests(), item.language()),
         sample.tokenIds().length,
         spec.rollout().maxTokens(),
         null,

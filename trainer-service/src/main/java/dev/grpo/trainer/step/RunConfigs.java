@@ -2,11 +2,13 @@ package dev.grpo.trainer.step;
 
 import ai.djl.Device;
 import dev.grpo.api.run.RunSpec;
+import dev.grpo.policy.chat.ChatTemplate;
+import dev.grpo.policy.chat.PromptTemplate;
 import dev.grpo.policy.model.DecoderModel;
 import dev.grpo.policy.model.ModelConfig;
 import dev.grpo.policy.model.ModelPreset;
 import dev.grpo.policy.tokenizer.CharTokenizer;
-import dev.grpo.policy.tokenizer.HfTokenizer;
+import dev.grpo.policy.tokenizer.ModelTokenizer;
 import dev.grpo.policy.tokenizer.Tokenizer;
 import dev.grpo.trainer.grpo.GrpoConfig;
 import dev.grpo.trainer.grpo.KlEstimator;
@@ -99,12 +101,32 @@ final class RunConfigs {
     };
   }
 
-  /** The model's tokenizer: the checkpoint's {@code tokenizer.json}, else the character one. */
+  /**
+   * The model's tokenizer: the folder's {@code tokenizer.json} with its tokenizer_config (special
+   * tokens, stop tokens, chat template), else the character one of the presets.
+   */
   static Tokenizer tokenizer(RunSpec.Model model) {
     if (model.path() != null) {
-      return HfTokenizer.load(Path.of(model.path()).resolve("tokenizer.json"));
+      return ModelTokenizer.load(Path.of(model.path()));
     }
     return new CharTokenizer();
+  }
+
+  /** How an item's prompt is rendered and tokenized for the policy. */
+  static PromptEncoder prompts(RunSpec spec, Tokenizer tokenizer) {
+    RunSpec.Data data = spec.data();
+    PromptTemplate chat =
+        switch (data.chatTemplate()) {
+          case "model" ->
+              PromptTemplate.chat(
+                  ChatTemplate.of("data.chatTemplate", (ModelTokenizer) tokenizer),
+                  data.systemPrompt(),
+                  data.thinkPrefilled());
+          case "r1" -> PromptTemplate.r1(data.thinkPrefilled());
+          default -> PromptTemplate.plain();
+        };
+    return new PromptEncoder(
+        data.promptTemplate(), chat, data.chatTemplate().equals("none"), tokenizer);
   }
 
   /** The policy a fresh run starts from: the model at {@code path}, else a preset, seeded. */

@@ -98,8 +98,7 @@ final class RunExecution {
     this.ctx = ctx;
     this.lease = new RunLease(runId, owner, ctx.leases(), ctx.stopping());
     RunDirectory dir = RunDirectory.of(ctx.dataDir(), runId);
-    PromptEncoder prompts =
-        new PromptEncoder(spec.data().promptTemplate(), RunConfigs.tokenizer(spec.model()));
+    PromptEncoder prompts = RunConfigs.prompts(spec, RunConfigs.tokenizer(spec.model()));
     Path tokenizerDir = spec.model().path() == null ? null : Path.of(spec.model().path());
     this.publisher =
         new PolicyPublisher(

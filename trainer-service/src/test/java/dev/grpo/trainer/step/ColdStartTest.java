@@ -42,7 +42,7 @@ class ColdStartTest {
 
   @Test
   void anItemWithoutAWorkedSolutionIsRefused() {
-    Item bare = new Item("x", "train", 0, "1+1", "2", null, null);
+    Item bare = new Item("x", "train", 0, "1+1", "2", null, null, null);
     ColdStart coldStart = new ColdStart(settings, StepFixtures.encoder(), () -> true);
 
     assertThatThrownBy(() -> coldStart.examples(List.of(bare)))

@@ -15,7 +15,7 @@ class StepAssemblyTest {
   }
 
   private static ScoredGroup group(String key, double[] rewards, Sample... samples) {
-    Item item = new Item(key, "train", 0, key, null, null, null);
+    Item item = new Item(key, "train", 0, key, null, null, null, null);
     return new ScoredGroup(item, new int[] {1, 2}, List.of(samples), rewards);
   }
 

@@ -26,7 +26,7 @@ final class StepFixtures {
   static List<Item> items(String split, String... keys) {
     List<Item> out = new ArrayList<>();
     for (int i = 0; i < keys.length; i++) {
-      out.add(new Item(keys[i], split, i, "p-" + keys[i], "1", "s-" + keys[i], null));
+      out.add(new Item(keys[i], split, i, "p-" + keys[i], "1", "s-" + keys[i], null, null));
     }
     return out;
   }
