@@ -2,6 +2,7 @@ package dev.grpo.trainer.step;
 
 import dev.grpo.api.rollout.PolicySyncRequest;
 import dev.grpo.policy.model.DecoderModel;
+import dev.grpo.policy.tokenizer.ModelTokenizer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -55,10 +56,8 @@ final class PolicyPublisher {
     Files.createDirectories(tmp.getParent());
     policy.save(tmp);
     if (target.tokenizerDir() != null) {
-      Path tok = target.tokenizerDir().resolve("tokenizer.json");
-      if (Files.isRegularFile(tok)) {
-        Files.copy(tok, tmp.resolve("tokenizer.json"));
-      }
+      // tokenizer.json with tokenizer_config.json: the backend needs the stop tokens too
+      ModelTokenizer.copyFiles(target.tokenizerDir(), tmp);
     }
     RunDirectory.deleteRecursively(dir);
     Files.move(tmp, dir, StandardCopyOption.ATOMIC_MOVE);

@@ -20,8 +20,18 @@ final class RunCheckpoints {
   private final UUID runId;
   private final RunDirectory dir;
   private final CheckpointLedger ledger;
+  private final Path tokenizerDir;
 
   RunCheckpoints(UUID runId, RunDirectory dir, CheckpointLedger ledger) {
+    this(runId, dir, ledger, null);
+  }
+
+  /**
+   * @param tokenizerDir the model folder whose tokenizer files every checkpoint gets a copy of, so
+   *     a checkpoint loads by path like the model it came from; null for the character presets
+   */
+  RunCheckpoints(UUID runId, RunDirectory dir, CheckpointLedger ledger, Path tokenizerDir) {
+    this.tokenizerDir = tokenizerDir;
     this.runId = runId;
     this.dir = dir;
     this.ledger = ledger;
@@ -65,6 +75,6 @@ final class RunCheckpoints {
     }
     Path target = dir.checkpoint(step);
     RunDirectory.deleteRecursively(target);
-    return Checkpointer.save(target, policy, optimizer, state);
+    return Checkpointer.save(target, policy, optimizer, state, tokenizerDir);
   }
 }

@@ -7,6 +7,7 @@ import com.google.gson.GsonBuilder;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.grpo.policy.model.DecoderModel;
+import dev.grpo.policy.tokenizer.ModelTokenizer;
 import dev.grpo.policy.weights.SafetensorsWeights;
 import dev.grpo.trainer.optim.AdamW;
 import java.io.IOException;
@@ -85,6 +86,20 @@ public final class Checkpointer {
    */
   public static Checkpoint save(
       Path directory, DecoderModel policy, AdamW optimizer, TrainingState state) {
+    return save(directory, policy, optimizer, state, null);
+  }
+
+  /**
+   * Writes a checkpoint with the tokenizer files of {@code tokenizerDir} (when not null), listed in
+   * the manifest like the weights, so the checkpoint loads by path like the model folder it came
+   * from.
+   */
+  public static Checkpoint save(
+      Path directory,
+      DecoderModel policy,
+      AdamW optimizer,
+      TrainingState state,
+      Path tokenizerDir) {
     Path target = directory.toAbsolutePath().normalize();
     if (Files.exists(target)) {
       throw new CheckpointException("checkpoint directory already exists: " + target);
@@ -99,6 +114,9 @@ public final class Checkpointer {
         SafetensorsWeights.write(optimizer.exportState(manager), tmp.resolve(OPTIMIZER_FILE));
       }
       Files.writeString(tmp.resolve(STATE_FILE), state.toJson() + "\n", StandardCharsets.UTF_8);
+      if (tokenizerDir != null) {
+        ModelTokenizer.copyFiles(tokenizerDir, tmp);
+      }
       Map<String, String[]> files = new TreeMap<>();
       for (Path file : listFiles(tmp)) {
         String name = file.getFileName().toString();

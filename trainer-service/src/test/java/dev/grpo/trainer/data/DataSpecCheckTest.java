@@ -1,12 +1,12 @@
 package dev.grpo.trainer.data;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.grpo.api.problem.FieldProblem;
 import dev.grpo.api.run.RunSpec;
 import dev.grpo.ledger.dataset.DatasetItems;
 import dev.grpo.ledger.dataset.DatasetItems.Item;
+import dev.grpo.trainer.SharedData;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -104,13 +104,6 @@ class DataSpecCheckTest {
   }
 
   static Path shared(String relative) {
-    for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
-      Path candidate = dir.resolve("shared/data").resolve(relative);
-      if (Files.exists(candidate)) {
-        return candidate;
-      }
-    }
-    assumeTrue(false, "skipped: shared/data/" + relative + " is absent in this checkout");
-    return null;
+    return SharedData.path(relative);
   }
 }

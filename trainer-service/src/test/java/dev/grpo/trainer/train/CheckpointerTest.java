@@ -111,4 +111,23 @@ class CheckpointerTest {
     }
     assertThat(Checkpointer.open(dir.resolve("step-1")).sha256()).isEqualTo(saved.sha256());
   }
+
+  @Test
+  void aCheckpointOfAModelFolderCarriesItsTokenizerInTheManifestAndLoadsByPath() throws Exception {
+    Path qwen2 = dev.grpo.trainer.SharedData.path("tokenizers/qwen2");
+    Path ckpt = dir.resolve("step-2");
+    try (DecoderModel model = DecoderModel.randomInit(ModelConfig.tiny(), 5, Device.cpu());
+        AdamW opt = new AdamW(AdamW.Config.defaults(), LearningRateSchedule.constant())) {
+      Checkpointer.save(ckpt, model, opt, TrainingState.start(2), qwen2);
+    }
+    assertThat(Files.mismatch(qwen2.resolve("tokenizer.json"), ckpt.resolve("tokenizer.json")))
+        .isEqualTo(-1L);
+    assertThat(Files.readString(ckpt.resolve(Checkpointer.MANIFEST)))
+        .contains("tokenizer.json")
+        .contains("tokenizer_config.json");
+    Checkpointer.open(ckpt); // verifies every listed file and refuses unlisted ones
+    var tokenizer = dev.grpo.policy.tokenizer.ModelTokenizer.load(ckpt);
+    assertThat(tokenizer.eosId()).isEqualTo(151_645);
+    assertThat(tokenizer.decode(tokenizer.encode("12 + 30 = 42"))).isEqualTo("12 + 30 = 42");
+  }
 }
