@@ -39,6 +39,9 @@ final class Demo {
   /** Stream reconnections in a row without a single line read, before the demo gives up. */
   private static final int MAX_RECONNECTS = 30;
 
+  /** Completions of the last step printed under the table. */
+  private static final int SAMPLES = 6;
+
   /**
    * What the demo saw.
    *
@@ -120,6 +123,13 @@ final class Demo {
    */
   Result run(String specJson, Duration stackStart, Instant started)
       throws IOException, InterruptedException {
+    boolean generatedTask = specJson.contains(DemoTask.PLACEHOLDER);
+    specJson =
+        DemoTask.prepare(
+            specJson,
+            stack.config().stateDir().resolve("demo"),
+            seedFromEnvironment(System.getenv()),
+            json);
     cancelLeftovers(json.readTree(specJson).path("name").asString());
     Instant created = Instant.now();
     JsonNode run = create(specJson);
@@ -234,14 +244,63 @@ final class Demo {
               after.get(),
               new DemoReport.WallTimes(
                   stackStart, cold, rl, perStep, Duration.between(started, Instant.now())));
+      if (generatedTask) {
+        table +=
+            DemoTask.splitLine(DemoTask.EVAL_PROBLEMS, DemoTask.PROBLEMS - DemoTask.EVAL_PROBLEMS)
+                + "\n";
+      }
       out.println();
       out.print(table);
+      if (generatedTask) {
+        printSamples(steps);
+      }
     }
     if (!"SUCCEEDED".equals(state)) {
       out.printf("run %s %s: %s%n", runId, state, error == null ? "no error recorded" : error);
     }
     out.flush();
     return new Result(runId, state, error, List.copyOf(steps), List.copyOf(evals), table);
+  }
+
+  /** {@code GRPO_DEMO_SEED}: the run's seed (initial weights, data order, sampling), or null. */
+  static Long seedFromEnvironment(java.util.Map<String, String> env) {
+    String seed = env.get("GRPO_DEMO_SEED");
+    if (seed == null || seed.isBlank()) {
+      return null;
+    }
+    try {
+      return Long.parseLong(seed.trim());
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("GRPO_DEMO_SEED must be an integer, not " + seed, e);
+    }
+  }
+
+  /** A few completions of the last step, as the reward service scored them. */
+  private void printSamples(List<StepProgress> steps) throws InterruptedException {
+    if (steps.isEmpty()) {
+      return;
+    }
+    int last = steps.get(steps.size() - 1).step();
+    JsonNode page;
+    try {
+      page = get("/api/v1/runs/" + runId + "/samples?step=" + last + "&size=" + SAMPLES);
+    } catch (IOException e) {
+      out.println("(the samples of step " + last + " could not be read: " + e.getMessage() + ")");
+      return;
+    }
+    out.printf("samples of step %d:%n", last);
+    for (JsonNode sample : page.path("samples")) {
+      StringBuilder rewards = new StringBuilder();
+      for (JsonNode r : sample.path("rewards")) {
+        rewards.append(' ').append(r.path("rule").asString()).append('=');
+        rewards.append(r.path("score").isNumber() ? r.path("score").asDouble() : "-");
+      }
+      out.printf(
+          "  %s %s%s%n",
+          sample.path("prompt").asString(),
+          sample.path("text").asString().replace("\n", "\\n"),
+          rewards);
+    }
   }
 
   /**

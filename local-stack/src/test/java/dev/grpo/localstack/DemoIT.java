@@ -31,8 +31,8 @@ import tools.jackson.databind.node.ObjectNode;
 
 /**
  * {@code ./grpo demo} end to end against the real local stack (the service jars built earlier in
- * this reactor), with the shipped demo spec cut short: six cold-start epochs (enough for non-zero
- * held-out numbers), four GRPO steps, an evaluation every two.
+ * this reactor), with the shipped demo spec cut short: six cold-start epochs over 160 examples,
+ * four GRPO steps, an evaluation every two.
  */
 class DemoIT {
 
@@ -44,7 +44,7 @@ class DemoIT {
   static String shortSpec() {
     ObjectNode spec = (ObjectNode) JSON.readTree(Demo.defaultSpec());
     spec.put("name", "demo-it");
-    ((ObjectNode) spec.path("coldStart")).put("epochs", 6);
+    ((ObjectNode) spec.path("coldStart")).put("epochs", 6).put("examples", 160);
     ObjectNode schedule = (ObjectNode) spec.path("schedule");
     schedule.put("steps", 4);
     schedule.put("evalEvery", 2);
@@ -108,7 +108,7 @@ class DemoIT {
 
       assertThat(result.table()).isNotNull();
       List<String> table = result.table().lines().toList();
-      assertThat(table).hasSize(5);
+      assertThat(table).hasSize(6);
       assertThat(table.get(1))
           .startsWith("after cold-start SFT")
           .contains(
@@ -121,10 +121,14 @@ class DemoIT {
               three(after.path("format_rate").asDouble()));
       assertThat(table.get(3)).startsWith("change");
       assertThat(table.get(4)).startsWith("wall time: stack start ").contains(" s/step), total ");
+      assertThat(table.get(5))
+          .isEqualTo(
+              "held out by problem: 200 of the 8100 two-digit sums are evaluated and never trained"
+                  + " on; SFT and RL read only the other 7900");
 
       assertThat(printed)
           .contains(
-              "cold start (SFT on 300 formatted examples) ...",
+              "cold start (SFT on 160 formatted examples) ...",
               "cold start done: 60 updates (6 epochs)",
               "eval @ step 0: held-out accuracy ",
               "eval @ step 2: held-out accuracy ",

@@ -250,7 +250,8 @@ public record RunSpec(
 
   /**
    * R1's cold start: supervised fine-tuning on formatted examples before GRPO. The examples are the
-   * data generator's worked solutions, so it needs {@code data.source = generator}.
+   * worked solutions of the generator or of the JSONL lines ({@code solution}), so it needs {@code
+   * data.source} generator or jsonl.
    *
    * @param examples how many training problems (from the start of the train split) to learn from
    */
@@ -347,12 +348,12 @@ public record RunSpec(
               "schedule.checkpointEvery",
               "must not exceed schedule.steps (" + schedule.steps() + ")"));
     }
-    if (coldStart.enabled() && data.source() != DataSource.GENERATOR) {
+    if (coldStart.enabled() && data.source() == DataSource.INLINE) {
       problems.add(
           new FieldProblem(
               "coldStart.enabled",
-              "a cold start learns from the generator's worked solutions; needs data.source"
-                  + " generator"));
+              "a cold start learns from worked solutions (the generator's, or the solution field"
+                  + " of JSONL lines); inline items have none"));
     }
     for (int i = 0; i < rewards.size(); i++) {
       for (int j = 0; j < i; j++) {

@@ -13,8 +13,13 @@ import java.util.Map;
 /**
  * 1 when the completion's final answer is mathematically equivalent to {@code reference.answer}, 0
  * when it is not; an unparseable gold is {@code NOT_APPLICABLE} and a hostile or too slow input is
- * {@code INVALID_INPUT} or {@code TIMEOUT}, never a silent 0. With R1's format, the answer is read
- * from the last {@code <answer>…</answer>} block when there is one.
+ * {@code INVALID_INPUT} or {@code TIMEOUT}, never a silent 0. The answer is read only where the
+ * format puts it ({@link AnswerLocation}): the last {@code <answer>…</answer>} block, else the last
+ * {@code \boxed{}}; a completion with neither scores 0, and so does an answer that only copies the
+ * prompt. The last number of the text counts only with {@code last_number_fallback} (GSM8K-style).
+ *
+ * <p>Version 2.0: 1.x also searched the whole completion (reasoning included) when there was no
+ * answer block, so {@code "<think>7+0</think></answer>"} scored 1 for {@code 7+0=}.
  */
 public final class MathAccuracyRule implements ConfigurableRule<MathAccuracyRule.Params> {
 
@@ -40,10 +45,16 @@ public final class MathAccuracyRule implements ConfigurableRule<MathAccuracyRule
               ParamType.BOOLEAN,
               true,
               "read the answer from the last <answer>…</answer> block when the completion has"
-                  + " one"));
+                  + " one"),
+          new ParamSpec(
+              "last_number_fallback",
+              ParamType.BOOLEAN,
+              false,
+              "GSM8K-style: with no answer block and no \\boxed{}, grade the last number of the"
+                  + " text (off: such a completion scores 0)"));
 
   /** Typed params; see the schema. */
-  public record Params(VerifierOptions options, boolean useAnswerTag) {}
+  public record Params(VerifierOptions options, boolean useAnswerTag, boolean lastNumberFallback) {}
 
   private final MathVerifier verifier = new MathVerifier();
 
@@ -54,7 +65,7 @@ public final class MathAccuracyRule implements ConfigurableRule<MathAccuracyRule
 
   @Override
   public String version() {
-    return "1.0";
+    return "2.0";
   }
 
   @Override
@@ -77,7 +88,8 @@ public final class MathAccuracyRule implements ConfigurableRule<MathAccuracyRule
             .withFloatRounding(rounding)
             .withStrict(v.getBoolean("strict"))
             .withAllowSetRelationComparison(v.getBoolean("allow_set_relation_comparison"));
-    return new Params(options, v.getBoolean("use_answer_tag"));
+    return new Params(
+        options, v.getBoolean("use_answer_tag"), v.getBoolean("last_number_fallback"));
   }
 
   @Override
@@ -93,20 +105,30 @@ public final class MathAccuracyRule implements ConfigurableRule<MathAccuracyRule
     if (gold == null || gold.isBlank()) {
       return RuleResult.notApplicable("the item has no reference.answer");
     }
-    String prediction = input.completion();
-    String source = "completion";
-    if (params.useAnswerTag()) {
-      String tagged = lastAnswerBlock(prediction);
-      if (tagged != null) {
-        prediction = tagged;
-        source = "answer_tag";
-      }
+    AnswerLocation.Located answer;
+    try {
+      answer =
+          AnswerLocation.find(
+              input.completion(),
+              params.useAnswerTag(),
+              params.lastNumberFallback(),
+              Deadline.after(params.options().timeBudget()));
+    } catch (Deadline.Exceeded e) {
+      return RuleResult.timeout("looking for the answer: " + e.getMessage());
     }
-    VerificationResult r = verifier.verify(gold, prediction, params.options());
+    VerificationResult r =
+        verifier.verify(gold, answer == null ? "" : answer.text(), params.options());
+    if (r.status() == VerificationStatus.OK && answer == null) {
+      return wrong(gold, null, "none", "no <answer> block and no \\boxed{} in the completion");
+    }
+    if (r.status() == VerificationStatus.OK
+        && AnswerLocation.restatesPrompt(answer.text(), input.prompt())) {
+      return wrong(gold, answer.text(), answer.source(), "the answer only restates the prompt");
+    }
     Map<String, Object> details = new LinkedHashMap<>();
     details.put("gold", r.gold());
     details.put("prediction", r.prediction());
-    details.put("source", source);
+    details.put("source", answer == null ? "none" : answer.source());
     details.put("detail", r.detail());
     return switch (r.status()) {
       case OK -> RuleResult.ok(r.correct() ? 1.0 : 0.0, details);
@@ -116,12 +138,14 @@ public final class MathAccuracyRule implements ConfigurableRule<MathAccuracyRule
     };
   }
 
-  static String lastAnswerBlock(String completion) {
-    int close = completion.lastIndexOf("</answer>");
-    if (close < 0) {
-      return null;
+  private static RuleResult wrong(String gold, String prediction, String source, String why) {
+    Map<String, Object> details = new LinkedHashMap<>();
+    details.put("gold", gold);
+    if (prediction != null) {
+      details.put("prediction", prediction);
     }
-    int open = completion.lastIndexOf("<answer>", close);
-    return open < 0 ? null : completion.substring(open + "<answer>".length(), close);
+    details.put("source", source);
+    details.put("detail", why);
+    return RuleResult.ok(0.0, details);
   }
 }

@@ -84,7 +84,7 @@ class RemoteRuleStarterIT {
        {"id": "wrong", "groupId": "g1", "prompt": "17+25?", "reference": {"answer": "42"},
         "completion": "<think>I add them.</think><answer>41</answer>"},
        {"id": "bare", "groupId": "g1", "prompt": "17+25?", "reference": {"answer": "42"},
-        "completion": "42"}]
+        "completion": "\\\\boxed{42}"}]
       """;
 
   private Response score(ServiceHttp http) {

@@ -20,6 +20,18 @@ class ArithmeticGeneratorTest {
   }
 
   @Test
+  void noEvalProblemIsATrainProblem() {
+    ArithmeticGenerator.Splits s = ArithmeticGenerator.generate(1000, 0.2, 7);
+    assertThat(s.eval()).hasSize(200);
+    // 20 of the 100 sums are reserved: the eval items use them all and the train items none
+    assertThat(s.eval().stream().distinct().count()).isEqualTo(20);
+    assertThat(s.train().stream().distinct().count()).isEqualTo(80);
+    assertThat(s.train()).doesNotContainAnyElementsOf(s.eval());
+    assertThat(ArithmeticGenerator.generate(10, 0.01, 1).eval().get(0))
+        .isNotIn(ArithmeticGenerator.generate(10, 0.01, 1).train());
+  }
+
+  @Test
   void problemsAreFormattedForTheStrictFormatRule() {
     ArithmeticGenerator.Problem p = new ArithmeticGenerator.Problem(3, 8);
     assertThat(p.prompt()).isEqualTo("3+8=");

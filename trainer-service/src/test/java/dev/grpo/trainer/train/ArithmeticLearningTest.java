@@ -2,102 +2,85 @@ package dev.grpo.trainer.train;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import ai.djl.Device;
-import dev.grpo.policy.model.DecoderModel;
-import dev.grpo.policy.model.ModelConfig;
-import dev.grpo.trainer.grpo.GrpoConfig;
-import dev.grpo.trainer.optim.AdamW;
-import dev.grpo.trainer.optim.LearningRateSchedule;
+import ai.djl.engine.Engine;
+import ai.djl.pytorch.jni.JniUtils;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
- * "It learns": the tiny model gets a short cold-start SFT on formatted single-digit sums, then GRPO
- * with the in-process reward (1 for the right answer + 0.2 for the format) raises the mean sampled
- * reward over all 100 problems by a clear margin within a fixed number of steps. CPU, fixed seeds.
+ * "It learns": for each of three seeds the tiny model gets a cold-start SFT on formatted
+ * single-digit sums, then 50 GRPO steps with the in-process reward (1 for the right answer + 0.2
+ * for the format) raise the mean sampled reward over all 100 problems (8 samples each).
+ *
+ * <p>Floating-point results of libtorch depend on the CPU kernels (ATen's AVX-512 / AVX2 / scalar
+ * code, selected by {@code ATEN_CPU_CAPABILITY}; MKL's code path, {@code MKL_CBWR}) and, for some
+ * kernels, on the intra-op thread count; a 50-step RL run turns a last-bit difference into another
+ * trajectory. So the assertions are statistics over seeds, with margins measured under six settings
+ * on the reference machine (AMD EPYC, AVX-512, 2 cores), all passing:
+ *
+ * <pre>
+ * threads  ATEN_CPU_CAPABILITY  MKL_CBWR    gain seed 1  seed 2  seed 3   mean
+ *   1      avx2 (build default) AVX2            +0.310  +0.359  +0.234  +0.301
+ *   2      avx2                 AVX2            +0.310  +0.359  +0.234  +0.301
+ *   1      avx512               AUTO            +0.145  +0.269  +0.128  +0.181
+ *   2      avx512               AUTO            +0.145  +0.269  +0.128  +0.181
+ *   1      default (scalar)     COMPATIBLE      +0.328  +0.132  +0.184  +0.214
+ *   2      default (scalar)     COMPATIBLE      +0.277  +0.175  +0.309  +0.254
+ * </pre>
+ *
+ * (reward after SFT 0.71-1.05, after GRPO 1.05-1.17; 15-25 s per seed on an idle core.) Bit-exact:
+ * the same setting repeats every printed digit run after run, and with the AVX2 or AVX-512 kernels
+ * 1 and 2 threads give identical numbers. Not bit-exact: one capability level against another, and
+ * 1 against 2 threads with the scalar kernels. Hence the margins: the smallest mean gain measured
+ * is 0.181 (asserted above {@link #MEAN_MARGIN}) and the smallest single gain 0.128 (asserted above
+ * {@link #SEED_FLOOR}). The build pins 1 intra-op thread, {@code ATEN_CPU_CAPABILITY=avx2} and
+ * {@code MKL_CBWR=AVX2} (trainer-service/pom.xml), which any AVX2 or AVX-512 x86-64 CPU runs, so CI
+ * repeats the first row on Intel and AMD alike (measured here on AMD only); other settings: {@code
+ * -Dtorch.threads=2 -Daten.cpu.capability=avx512 -Dmkl.cbwr=AUTO}, other seeds: {@code
+ * -Dlearn.seeds=1,2,3,4,5}.
  */
 class ArithmeticLearningTest {
 
-  static final int SFT_EXAMPLES = Integer.getInteger("learn.sftExamples", 300);
-  static final int SFT_BATCH = Integer.getInteger("learn.sftBatch", 30);
-  static final int SFT_EPOCHS = Integer.getInteger("learn.sftEpochs", 12);
-  static final double SFT_LR = Double.parseDouble(System.getProperty("learn.sftLr", "5e-3"));
-  static final int GRPO_STEPS = Integer.getInteger("learn.grpoSteps", 50);
-  static final int PROMPTS = Integer.getInteger("learn.prompts", 16);
-  static final int GROUP = Integer.getInteger("learn.group", 8);
-  static final double GRPO_LR = Double.parseDouble(System.getProperty("learn.grpoLr", "5e-4"));
-  static final double MARGIN = 0.08;
-  static final int MU = Integer.getInteger("learn.mu", 1);
-  static final int EVAL_SAMPLES = Integer.getInteger("learn.evalSamples", 8);
+  /** The mean gain over the seeds must exceed this. */
+  static final double MEAN_MARGIN = 0.10;
+
+  /** Every seed's gain must exceed this. */
+  static final double SEED_FLOOR = 0.05;
+
+  static final long[] SEEDS =
+      Arrays.stream(System.getProperty("learn.seeds", "1,2,3").split(","))
+          .mapToLong(s -> Long.parseLong(s.trim()))
+          .toArray();
 
   @Test
-  void grpoRaisesTheMeanRewardAfterColdStartSft() {
-    long started = System.nanoTime();
-    try (DecoderModel policy = DecoderModel.randomInit(ModelConfig.tiny(), 2026, Device.cpu())) {
-      List<SftExample> examples = new ArrayList<>();
-      for (ArithmeticTask.Problem p : ArithmeticTask.problems(0, SFT_EXAMPLES)) {
-        examples.add(p.example());
-      }
-      try (AdamW sftOptimizer =
-          new AdamW(
-              new AdamW.Config(SFT_LR, 0.9, 0.999, 1e-8, 0.0, 1.0),
-              LearningRateSchedule.constant())) {
-        SftTrainer sft = new SftTrainer(policy, sftOptimizer);
-        double loss = Double.NaN;
-        for (int epoch = 0; epoch < SFT_EPOCHS; epoch++) {
-          for (int start = 0; start < examples.size(); start += SFT_BATCH) {
-            loss =
-                sft.step(examples.subList(start, Math.min(examples.size(), start + SFT_BATCH)))
-                    .loss();
-          }
-        }
-        System.out.printf("SFT: %d steps, last loss %.3f%n", sftOptimizer.stepCount(), loss);
-        // cold start worked: the completion tokens are mostly predicted (loss 0.23 with these
-        // seeds)
-        assertThat(loss).isLessThan(0.5);
-      }
-      double before = ArithmeticTask.meanReward(policy, EVAL_SAMPLES, 1f, 99);
+  void grpoRaisesTheMeanRewardAfterColdStartSftOverSeveralSeeds() {
+    Engine.getEngine("PyTorch"); // loads libtorch, which applies the thread settings
+    System.out.printf(
+        "libtorch intra-op threads %d, inter-op %d, ATEN_CPU_CAPABILITY=%s, MKL_CBWR=%s, OMP_WAIT_POLICY=%s%n",
+        JniUtils.getNumThreads(),
+        JniUtils.getNumInteropThreads(),
+        System.getenv("ATEN_CPU_CAPABILITY"),
+        System.getenv("MKL_CBWR"),
+        System.getenv("OMP_WAIT_POLICY"));
+    List<LearningRun.Outcome> outcomes = new ArrayList<>();
+    for (long seed : SEEDS) {
+      LearningRun.Outcome o = LearningRun.run(seed);
       System.out.printf(
-          "after SFT: mean reward %.3f (%.1f s)%n", before, (System.nanoTime() - started) / 1e9);
-
-      // the format is learned (0.2 each) and some sums are right (0.54 with these seeds)
-      assertThat(before).isGreaterThan(0.3);
-      GrpoConfig objective = GrpoConfig.builder().build();
-      try (AdamW optimizer =
-          new AdamW(
-              new AdamW.Config(GRPO_LR, 0.9, 0.99, 1e-8, 0.0, 1.0),
-              LearningRateSchedule.constant())) {
-        GrpoTrainer trainer =
-            new GrpoTrainer(policy, null, optimizer, new GrpoTrainer.Options(objective, MU, 1f));
-        TrainingState state = TrainingState.start(7);
-        for (int step = 0; step < GRPO_STEPS; step++) {
-          RolloutBatch batch =
-              ArithmeticTask.rollout(
-                  policy,
-                  ArithmeticTask.problems(1000 + state.dataCursor(), PROMPTS),
-                  GROUP,
-                  14,
-                  1f,
-                  state.seedForStep());
-          StepMetrics m = trainer.step(batch);
-          state = state.advance(PROMPTS);
-          System.out.printf(
-              "GRPO step %2d: reward %.3f loss %+.4f entropy %.3f grad %.3f zero-adv %.2f%n",
-              m.step(),
-              m.rewardMean(),
-              m.loss(),
-              m.entropy(),
-              m.gradNorm(),
-              m.zeroAdvantageFraction());
-        }
-      }
-      double after = ArithmeticTask.meanReward(policy, EVAL_SAMPLES, 1f, 99);
-      double seconds = (System.nanoTime() - started) / 1e9;
-      System.out.printf(
-          "mean reward before GRPO %.3f, after %d steps %.3f (+%.3f), %.1f s%n",
-          before, GRPO_STEPS, after, after - before, seconds);
-      assertThat(after - before).isGreaterThan(MARGIN);
+          "seed %d: SFT loss %.3f, reward after SFT %.3f, after GRPO %.3f, gain %+.3f (%.1f s)%n",
+          o.seed(), o.sftLoss(), o.before(), o.after(), o.gain(), o.seconds());
+      outcomes.add(o);
     }
+    double meanGain =
+        outcomes.stream().mapToDouble(LearningRun.Outcome::gain).average().orElseThrow();
+    System.out.printf("mean gain over %d seeds %+.3f%n", outcomes.size(), meanGain);
+    for (LearningRun.Outcome o : outcomes) {
+      // the cold start worked: completion tokens mostly predicted, the format mostly learned
+      assertThat(o.sftLoss()).as("SFT loss, seed %d", o.seed()).isLessThan(0.5);
+      assertThat(o.before()).as("reward after SFT, seed %d", o.seed()).isGreaterThan(0.3);
+      assertThat(o.gain()).as("GRPO gain, seed %d", o.seed()).isGreaterThan(SEED_FLOOR);
+    }
+    assertThat(meanGain).as("mean GRPO gain over seeds").isGreaterThan(MEAN_MARGIN);
   }
 }
