@@ -372,6 +372,10 @@ final class Equivalence {
   /** Single-variable inequalities and chains as intervals: "-2 <= x <= 7" is [-2, 7]. */
   static Expr relationToSet(Relation r) {
     List<Expr> ops = r.operands();
+    Expr absolute = ops.size() == 2 ? absoluteValueToSet(r) : null;
+    if (absolute != null) {
+      return absolute;
+    }
     if (ops.size() == 2) {
       boolean leftVar = ops.get(0) instanceof Sym && isConstant(ops.get(1));
       boolean rightVar = ops.get(1) instanceof Sym && isConstant(ops.get(0));
@@ -410,6 +414,37 @@ final class Equivalence {
       }
     }
     return null;
+  }
+
+  /** "|z| > 2" is (-∞, -2) ∪ (2, ∞); "|z| <= 2" is [-2, 2]. */
+  private static Expr absoluteValueToSet(Relation r) {
+    List<Expr> ops = r.operands();
+    boolean left = isAbsOfSymbol(ops.get(0)) && isConstant(ops.get(1));
+    boolean right = isAbsOfSymbol(ops.get(1)) && isConstant(ops.get(0));
+    if (!left && !right) {
+      return null;
+    }
+    Expr c = left ? ops.get(1) : ops.get(0);
+    Expr negC = LatexParser.negate(c);
+    String op = left ? r.ops().get(0) : flip(r.ops().get(0));
+    Expr inf = Const.INF;
+    Expr negInf = LatexParser.negate(Const.INF);
+    return switch (op) {
+      case "<", "<=" -> new Interval(negC, c, op.equals("<="), op.equals("<="));
+      case ">", ">=" ->
+          new Union(
+              List.of(
+                  new Interval(negInf, negC, false, op.equals(">=")),
+                  new Interval(c, inf, op.equals(">="), false)));
+      default -> null;
+    };
+  }
+
+  private static boolean isAbsOfSymbol(Expr e) {
+    return e instanceof Call call
+        && call.name().equals("abs")
+        && call.args().size() == 1
+        && call.args().get(0) instanceof Sym;
   }
 
   private static boolean isConstant(Expr e) {
