@@ -223,6 +223,20 @@ final class AnswerNormalizer {
     return Character.isDigit(c) || c == '}' || c == '%';
   }
 
+  /**
+   * The unit a plain or LaTeX answer ends with ("5 \\text{ cm}" → "\\text{ cm}"), as removed by
+   * normalization, or null when it states none.
+   */
+  static String trailingUnit(String answer) {
+    String s = answer.replace("$", "").replace('~', ' ').trim();
+    s = stripTrailingPunctuation(s);
+    if (s.isEmpty() || !hasLetter(s)) {
+      return null;
+    }
+    String stripped = stripUnits(s);
+    return stripped.length() == s.length() ? null : s.substring(stripped.length()).trim();
+  }
+
   private static String stripUnits(String s) {
     for (int round = 0; round < 3; round++) {
       Matcher text = TRAILING_TEXT.matcher(s);

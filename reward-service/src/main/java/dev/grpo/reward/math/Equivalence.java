@@ -56,16 +56,25 @@ final class Equivalence {
     if (!options.strict()) {
       p = renameVariables(p, g);
     }
-    if (compare(g, p)) {
+    // Written the same way is the same answer, even when it is too big to evaluate ("6000!").
+    if (canonical(g).equals(canonical(p)) || compare(g, p)) {
       return true;
     }
     // A percentage gold ("28\\%") also accepts the bare number of percent ("28"), as graders and
-    // Math-Verify's percent tests do; 0.28 already matched above.
-    return g instanceof Mul m
-        && m.factors().size() == 2
-        && m.factors().get(1) instanceof Num n
-        && n.value().equals(PERCENT)
-        && compare(m.factors().get(0), p);
+    // Math-Verify's percent tests do; 0.28 already matched above. The converse stays wrong: a
+    // bare gold "50" is not "50\\%" (= 0.5) written inside the answer.
+    Expr goldPercent = percentOf(g);
+    return goldPercent != null && compare(goldPercent, p);
+  }
+
+  /** x for "x\\%" (parsed as x·1/100), else null. */
+  private static Expr percentOf(Expr e) {
+    return e instanceof Mul m
+            && m.factors().size() == 2
+            && m.factors().get(1) instanceof Num n
+            && n.value().equals(PERCENT)
+        ? m.factors().get(0)
+        : null;
   }
 
   private static final Rational PERCENT = Rational.of(BigInteger.ONE, BigInteger.valueOf(100));
@@ -97,6 +106,26 @@ final class Equivalence {
     if (p instanceof Member m) {
       p = prepare(m.set());
     }
+    if (g instanceof Relation || p instanceof Relation) {
+      return compareRelation(g, p);
+    }
+    return compareValues(g, p);
+  }
+
+  /** Whether comparing {@code e} with itself stays within the input guards. */
+  boolean withinGuards(Expr e) {
+    try {
+      compare(e, e);
+      return true;
+    } catch (InputTooLargeException | ArithmeticException | StackOverflowError ex) {
+      return false;
+    } catch (Deadline.Exceeded ex) {
+      return true;
+    }
+  }
+
+  /** At least one side is a relation. */
+  private boolean compareRelation(Expr g, Expr p) {
     if (g instanceof Relation gr && p instanceof Relation pr) {
       return relations(collapse(gr), collapse(pr));
     }
@@ -107,21 +136,41 @@ final class Equivalence {
           return compare(g, asSet);
         }
       }
-      if (pr.ops().stream().allMatch("="::equals)) {
-        return compare(g, pr.operands().get(pr.operands().size() - 1));
-      }
-      return false;
+      return pr.ops().stream().allMatch("="::equals) && labelledValue(g, pr);
     }
-    if (g instanceof Relation gr) {
-      Expr asSet = isSetLike(p) ? relationToSet(gr) : null;
-      if (asSet != null) {
-        return compare(asSet, p);
-      }
-      if (isAssignment(gr)) {
-        return compare(gr.operands().get(gr.operands().size() - 1), p);
-      }
-      return false;
+    Relation gr = (Relation) g;
+    Expr asSet = isSetLike(p) ? relationToSet(gr) : null;
+    if (asSet != null) {
+      return compare(asSet, p);
     }
+    if (isAssignment(gr)) {
+      return compare(gr.operands().get(gr.operands().size() - 1), p);
+    }
+    return false;
+  }
+
+  /**
+   * An equation chain read as a value ("x = 2+1 = 3", "|AB| = 1"): every side that states a value
+   * must equal the gold, so a false equation ("4 = 3") never pays for its true side. Names, and
+   * sides with symbols when the gold is a constant, are labels.
+   */
+  private boolean labelledValue(Expr g, Relation pr) {
+    boolean goldConstant = isConstant(g);
+    int values = 0;
+    for (Expr side : pr.operands()) {
+      boolean label = isName(side) || (goldConstant && !isConstant(side));
+      if (label) {
+        continue;
+      }
+      values++;
+      if (!compare(g, side)) {
+        return false;
+      }
+    }
+    return values > 0;
+  }
+
+  private boolean compareValues(Expr g, Expr p) {
     if (!(g instanceof Matrix) && containsMatrix(g)) {
       g = MatrixArithmetic.reduce(g, deadline);
     }
@@ -164,7 +213,16 @@ final class Equivalence {
       }
       return false;
     }
-    if (p instanceof SetOf || p instanceof Tuple || p instanceof Interval) {
+    if (p instanceof SetOf ps) {
+      // one value boxed twice in two forms ("\\boxed{15\\frac{39}{40}} = \\boxed{\\frac{639}{40}}")
+      for (Expr item : ps.items()) {
+        if (!compare(g, item)) {
+          return false;
+        }
+      }
+      return true;
+    }
+    if (p instanceof Tuple || p instanceof Interval) {
       return false;
     }
     if (g instanceof Text || p instanceof Text) {
@@ -314,6 +372,10 @@ final class Equivalence {
   /** Single-variable inequalities and chains as intervals: "-2 <= x <= 7" is [-2, 7]. */
   static Expr relationToSet(Relation r) {
     List<Expr> ops = r.operands();
+    Expr absolute = ops.size() == 2 ? absoluteValueToSet(r) : null;
+    if (absolute != null) {
+      return absolute;
+    }
     if (ops.size() == 2) {
       boolean leftVar = ops.get(0) instanceof Sym && isConstant(ops.get(1));
       boolean rightVar = ops.get(1) instanceof Sym && isConstant(ops.get(0));
@@ -352,6 +414,37 @@ final class Equivalence {
       }
     }
     return null;
+  }
+
+  /** "|z| > 2" is (-∞, -2) ∪ (2, ∞); "|z| <= 2" is [-2, 2]. */
+  private static Expr absoluteValueToSet(Relation r) {
+    List<Expr> ops = r.operands();
+    boolean left = isAbsOfSymbol(ops.get(0)) && isConstant(ops.get(1));
+    boolean right = isAbsOfSymbol(ops.get(1)) && isConstant(ops.get(0));
+    if (!left && !right) {
+      return null;
+    }
+    Expr c = left ? ops.get(1) : ops.get(0);
+    Expr negC = LatexParser.negate(c);
+    String op = left ? r.ops().get(0) : flip(r.ops().get(0));
+    Expr inf = Const.INF;
+    Expr negInf = LatexParser.negate(Const.INF);
+    return switch (op) {
+      case "<", "<=" -> new Interval(negC, c, op.equals("<="), op.equals("<="));
+      case ">", ">=" ->
+          new Union(
+              List.of(
+                  new Interval(negInf, negC, false, op.equals(">=")),
+                  new Interval(c, inf, op.equals(">="), false)));
+      default -> null;
+    };
+  }
+
+  private static boolean isAbsOfSymbol(Expr e) {
+    return e instanceof Call call
+        && call.name().equals("abs")
+        && call.args().size() == 1
+        && call.args().get(0) instanceof Sym;
   }
 
   private static boolean isConstant(Expr e) {

@@ -539,25 +539,9 @@ final class Evaluator {
       return realPower(Value.approx(E, BigDecimal.ZERO), arg);
     }
     if (name.equals("ln")) {
-      if (arg.isExact() && arg.exact().equals(Rational.ONE)) {
-        return Value.of(Rational.ZERO);
-      }
-      BigDecimal x = arg.decimal();
-      if (x.signum() <= 0 || !arg.signKnown()) {
-        throw new NotEvaluable("log of a non-positive number", true);
-      }
-      double v = logOf(x);
-      double err = arg.error().divide(x.abs(), ERR).doubleValue() + 4e-16 * (Math.abs(v) + 1);
-      return Value.approx(new BigDecimal(v), new BigDecimal(err));
+      return naturalLog(arg);
     }
-    if (arg.isExact()
-        && arg.exact().signum() == 0
-        && (name.equals("sin")
-            || name.equals("tan")
-            || name.equals("arcsin")
-            || name.equals("arctan")
-            || name.equals("sinh")
-            || name.equals("tanh"))) {
+    if (arg.isExact() && arg.exact().signum() == 0 && ODD_AT_ZERO.contains(name)) {
       return Value.of(Rational.ZERO);
     }
     double x = arg.decimal().doubleValue();
@@ -565,62 +549,67 @@ final class Evaluator {
     if (Double.isInfinite(x) || Math.abs(x) > 1e6) {
       throw new NotEvaluable("argument out of range for " + name, true);
     }
-    double v;
-    double derivative;
-    switch (name) {
-      case "sin" -> {
-        v = Math.sin(x);
-        derivative = 1;
-      }
-      case "cos" -> {
-        v = Math.cos(x);
-        derivative = 1;
-      }
+    Slope f = inDoubles(name, x);
+    double v = f.value();
+    if (Double.isNaN(v) || Double.isInfinite(v) || Math.abs(v) > 1e12) {
+      throw new NotEvaluable(name + " undefined here", true);
+    }
+    double err = f.derivative() * (ex + 2.3e-16 * (Math.abs(x) + 1)) + 4e-16 * Math.abs(v);
+    return Value.approx(new BigDecimal(v), new BigDecimal(err));
+  }
+
+  /** Functions that are exactly 0 at 0. */
+  private static final java.util.Set<String> ODD_AT_ZERO =
+      java.util.Set.of("sin", "tan", "arcsin", "arctan", "sinh", "tanh");
+
+  private static Value naturalLog(Value arg) {
+    if (arg.isExact() && arg.exact().equals(Rational.ONE)) {
+      return Value.of(Rational.ZERO);
+    }
+    BigDecimal x = arg.decimal();
+    if (x.signum() <= 0 || !arg.signKnown()) {
+      throw new NotEvaluable("log of a non-positive number", true);
+    }
+    double v = logOf(x);
+    double err = arg.error().divide(x.abs(), ERR).doubleValue() + 4e-16 * (Math.abs(v) + 1);
+    return Value.approx(new BigDecimal(v), new BigDecimal(err));
+  }
+
+  /** A function's value at a point and the size of its derivative there (for error bounds). */
+  private record Slope(double value, double derivative) {}
+
+  private static Slope inDoubles(String name, double x) {
+    return switch (name) {
+      case "sin" -> new Slope(Math.sin(x), 1);
+      case "cos" -> new Slope(Math.cos(x), 1);
       case "tan" -> {
-        v = Math.tan(x);
-        derivative = 1 + v * v;
+        double v = Math.tan(x);
+        yield new Slope(v, 1 + v * v);
       }
       case "cot" -> {
-        v = 1 / Math.tan(x);
-        derivative = 1 + v * v;
+        double v = 1 / Math.tan(x);
+        yield new Slope(v, 1 + v * v);
       }
       case "sec" -> {
-        v = 1 / Math.cos(x);
-        derivative = Math.abs(v * Math.tan(x));
+        double v = 1 / Math.cos(x);
+        yield new Slope(v, Math.abs(v * Math.tan(x)));
       }
       case "csc" -> {
-        v = 1 / Math.sin(x);
-        derivative = Math.abs(v / Math.tan(x));
+        double v = 1 / Math.sin(x);
+        yield new Slope(v, Math.abs(v / Math.tan(x)));
       }
       case "arcsin", "arccos" -> {
         if (Math.abs(x) >= 1) {
           throw new NotEvaluable("outside [-1, 1]", true);
         }
-        v = name.equals("arcsin") ? Math.asin(x) : Math.acos(x);
-        derivative = 1 / Math.sqrt(1 - x * x);
+        double v = name.equals("arcsin") ? Math.asin(x) : Math.acos(x);
+        yield new Slope(v, 1 / Math.sqrt(1 - x * x));
       }
-      case "arctan" -> {
-        v = Math.atan(x);
-        derivative = 1;
-      }
-      case "sinh" -> {
-        v = Math.sinh(x);
-        derivative = Math.cosh(x);
-      }
-      case "cosh" -> {
-        v = Math.cosh(x);
-        derivative = Math.abs(Math.sinh(x));
-      }
-      case "tanh" -> {
-        v = Math.tanh(x);
-        derivative = 1;
-      }
+      case "arctan" -> new Slope(Math.atan(x), 1);
+      case "sinh" -> new Slope(Math.sinh(x), Math.cosh(x));
+      case "cosh" -> new Slope(Math.cosh(x), Math.abs(Math.sinh(x)));
+      case "tanh" -> new Slope(Math.tanh(x), 1);
       default -> throw new NotEvaluable("unknown function " + name, false);
-    }
-    if (Double.isNaN(v) || Double.isInfinite(v) || Math.abs(v) > 1e12) {
-      throw new NotEvaluable(name + " undefined here", true);
-    }
-    double err = derivative * (ex + 2.3e-16 * (Math.abs(x) + 1)) + 4e-16 * Math.abs(v);
-    return Value.approx(new BigDecimal(v), new BigDecimal(err));
+    };
   }
 }

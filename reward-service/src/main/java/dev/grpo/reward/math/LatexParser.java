@@ -893,89 +893,100 @@ final class LatexParser {
   private Expr parseCommand() {
     String cmd = readCommand();
     switch (cmd) {
-      case "frac":
-        {
-          Expr num = parseFracArgument();
-          Expr den = parseFracArgument();
-          return new Mul(List.of(num, new Pow(den, new Num(Rational.of(-1), false))));
-        }
-      case "binom":
-        {
-          Expr n = parseFracArgument();
-          Expr k = parseFracArgument();
-          return new Call("binom", List.of(n, k));
-        }
-      case "sqrt":
-        {
-          Expr index = null;
-          if (peek() == '[') {
-            pos++;
-            index = parseSum();
-            expect("]");
-          }
-          Expr radicand = parseFracArgument();
-          Expr exponent = index == null ? half() : new Pow(index, new Num(Rational.of(-1), false));
-          return new Pow(radicand, exponent);
-        }
-      case "pi":
+      case "frac" -> {
+        Expr num = parseFracArgument();
+        Expr den = parseFracArgument();
+        return new Mul(List.of(num, new Pow(den, new Num(Rational.of(-1), false))));
+      }
+      case "binom" -> {
+        Expr n = parseFracArgument();
+        Expr k = parseFracArgument();
+        return new Call("binom", List.of(n, k));
+      }
+      case "sqrt" -> {
+        return parseRoot();
+      }
+      case "pi" -> {
         return Const.PI;
-      case "infty":
+      }
+      case "infty" -> {
         return Const.INF;
-      case "emptyset":
-      case "varnothing":
+      }
+      case "emptyset", "varnothing" -> {
         return new SetOf(List.of());
-      case "{":
-        {
-          List<Expr> items = parseItems();
-          expect("\\}");
-          return new SetOf(items);
-        }
-      case "lfloor":
-      case "lceil":
-        {
-          Expr inner = parseSum();
-          if (!eatCommand(cmd.equals("lfloor") ? "rfloor" : "rceil")) {
-            throw new ParseException("unclosed " + cmd);
-          }
-          return new Call(cmd.substring(1), List.of(inner));
-        }
-      case "overline":
-      case "boxed":
-      case "fbox":
-      case "underline":
-      case "bm":
-      case "vec":
-      case "overrightarrow":
-      case "hat":
-      case "widehat":
-      case "bar":
-      case "tilde":
-      case "dot":
+      }
+      case "{" -> {
+        List<Expr> items = parseItems();
+        expect("\\}");
+        return new SetOf(items);
+      }
+      case "lfloor", "lceil" -> {
+        return parseFloorOrCeiling(cmd);
+      }
+      case "overline",
+          "boxed",
+          "fbox",
+          "underline",
+          "bm",
+          "vec",
+          "overrightarrow",
+          "hat",
+          "widehat",
+          "bar",
+          "tilde",
+          "dot" -> {
         // Decorations name a thing (a vector, a segment); the decorated letter stands for it.
         return parseFracArgument();
-      case "angle":
-      case "measuredangle":
-      case "triangle":
+      }
+      case "angle", "measuredangle", "triangle" -> {
         return new Sym(cmd + " " + parseFracArgument().render());
-      case "max":
-      case "min":
-      case "gcd":
-      case "lcm":
-        if (peek() == '(') {
-          pos++;
-          List<Expr> args = parseItems();
-          expect(")");
-          return new Call(cmd, args);
-        }
-        return new Sym(cmd);
-      case "begin":
+      }
+      case "max", "min", "gcd", "lcm" -> {
+        return parseListFunction(cmd);
+      }
+      case "begin" -> {
         return parseEnvironment();
-      case "sum":
-      case "prod":
+      }
+      case "sum", "prod" -> {
         return parseBigOperator(cmd);
-      default:
-        break;
+      }
+      default -> {
+        return parseNamedCommand(cmd);
+      }
     }
+  }
+
+  private Expr parseRoot() {
+    Expr index = null;
+    if (peek() == '[') {
+      pos++;
+      index = parseSum();
+      expect("]");
+    }
+    Expr radicand = parseFracArgument();
+    Expr exponent = index == null ? half() : new Pow(index, new Num(Rational.of(-1), false));
+    return new Pow(radicand, exponent);
+  }
+
+  private Expr parseFloorOrCeiling(String cmd) {
+    Expr inner = parseSum();
+    if (!eatCommand(cmd.equals("lfloor") ? "rfloor" : "rceil")) {
+      throw new ParseException("unclosed " + cmd);
+    }
+    return new Call(cmd.substring(1), List.of(inner));
+  }
+
+  private Expr parseListFunction(String cmd) {
+    if (peek() == '(') {
+      pos++;
+      List<Expr> args = parseItems();
+      expect(")");
+      return new Call(cmd, args);
+    }
+    return new Sym(cmd);
+  }
+
+  private Expr parseNamedCommand(String cmd) {
     if (TEXT_COMMANDS.contains(cmd)) {
       return textCommand(cmd);
     }

@@ -12,14 +12,19 @@ import java.util.Map;
 
 /**
  * 1 when the completion's final answer is mathematically equivalent to {@code reference.answer}, 0
- * when it is not; an unparseable gold is {@code NOT_APPLICABLE} and a hostile or too slow input is
- * {@code INVALID_INPUT} or {@code TIMEOUT}, never a silent 0. The answer is read only where the
- * format puts it ({@link AnswerLocation}): the last {@code <answer>…</answer>} block, else the last
- * {@code \boxed{}}; a completion with neither scores 0, and so does an answer that only copies the
- * prompt. The last number of the text counts only with {@code last_number_fallback} (GSM8K-style).
+ * when it is not. The answer is read only where the format puts it ({@link AnswerLocation}): the
+ * last {@code <answer>…</answer>} block, else the last {@code \boxed{}}; a completion with neither
+ * scores 0, and so does an answer that only copies the prompt. The last number of the text counts
+ * only with {@code last_number_fallback} (GSM8K-style).
  *
- * <p>Version 2.0: 1.x also searched the whole completion (reasoning included) when there was no
- * answer block, so {@code "<think>7+0</think></answer>"} scored 1 for {@code 7+0=}.
+ * <p>What the completion causes scores 0 with status OK: a hedged or ambiguous answer ({@link
+ * FinalAnswerRules}) and an answer beyond the input guards ({@link
+ * VerificationStatus#PREDICTION_REJECTED}). Only an unusable gold ({@code NOT_APPLICABLE}, {@code
+ * INVALID_INPUT}) or the verifier's own time budget ({@code TIMEOUT}) has no score.
+ *
+ * <p>Version 2.1: 2.0 paid for "4 = 3", "-3, 3", "3 … no, 4", "(A) (B)" and "5 seconds" against 3,
+ * B and 5 cm, and left over-size answers unscored. 1.x also searched the whole completion when
+ * there was no answer block, so {@code "<think>7+0</think></answer>"} scored 1 for {@code 7+0=}.
  */
 public final class MathAccuracyRule implements ConfigurableRule<MathAccuracyRule.Params> {
 
@@ -65,7 +70,7 @@ public final class MathAccuracyRule implements ConfigurableRule<MathAccuracyRule
 
   @Override
   public String version() {
-    return "2.0";
+    return "2.1";
   }
 
   @Override
@@ -117,7 +122,9 @@ public final class MathAccuracyRule implements ConfigurableRule<MathAccuracyRule
       return RuleResult.timeout("looking for the answer: " + e.getMessage());
     }
     VerificationResult r =
-        verifier.verify(gold, answer == null ? "" : answer.text(), params.options());
+        answer == null
+            ? verifier.verify(gold, "", params.options())
+            : verifier.verifyFinalAnswer(gold, answer.text(), params.options());
     if (r.status() == VerificationStatus.OK && answer == null) {
       return wrong(gold, null, "none", "no <answer> block and no \\boxed{} in the completion");
     }
@@ -132,6 +139,7 @@ public final class MathAccuracyRule implements ConfigurableRule<MathAccuracyRule
     details.put("detail", r.detail());
     return switch (r.status()) {
       case OK -> RuleResult.ok(r.correct() ? 1.0 : 0.0, details);
+      case PREDICTION_REJECTED -> RuleResult.ok(0.0, details);
       case NOT_APPLICABLE -> RuleResult.notApplicable("gold answer not parseable: " + r.detail());
       case TIMEOUT -> RuleResult.timeout(r.detail());
       case INVALID_INPUT -> RuleResult.invalidInput(r.detail());

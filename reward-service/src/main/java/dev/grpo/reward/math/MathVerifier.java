@@ -17,7 +17,7 @@ import java.util.regex.Pattern;
  */
 public final class MathVerifier {
 
-  private static final Pattern CHOICE_GOLD =
+  static final Pattern CHOICE_GOLD =
       Pattern.compile("^\\s*(?:\\\\text\\{\\s*)?\\(?\\s*([A-E])\\s*\\)?(?:\\s*\\})?\\s*$");
 
   /** Where a choice letter is looked for, strongest first; the last match of a pattern wins. */
@@ -66,94 +66,143 @@ public final class MathVerifier {
    */
   public VerificationResult verify(String gold, String prediction, VerifierOptions options) {
     Deadline deadline = Deadline.after(options.timeBudget());
-    String goldForm = null;
-    String predictionForm = null;
+    Forms forms = new Forms(options);
     try {
       deadline.check();
-      if (gold == null || gold.isBlank()) {
-        return new VerificationResult(
-            VerificationStatus.NOT_APPLICABLE, false, null, null, "empty gold answer");
-      }
-      if (prediction == null) {
-        prediction = "";
-      }
-      if (gold.length() > options.maxInputChars()
-          || prediction.length() > options.maxInputChars()) {
-        return new VerificationResult(
-            VerificationStatus.INVALID_INPUT,
-            false,
-            null,
-            null,
-            "input longer than " + options.maxInputChars() + " chars");
-      }
-      Matcher choice = CHOICE_GOLD.matcher(gold);
-      if (choice.matches()) {
-        return verifyChoice(choice.group(1), prediction);
-      }
-      Extraction g = extract(gold, options, deadline, true);
-      if (g.expr() == null && !g.tooLarge()) {
-        // Unparseable but written identically: a string match is still a sound verdict.
-        String goldText = rawAnswer(gold, options, deadline, true);
-        if (goldText != null && goldText.equals(rawAnswer(prediction, options, deadline, false))) {
-          return new VerificationResult(
-              VerificationStatus.OK, true, goldText, goldText, "identical unparsed answers");
-        }
-      }
-      if (g.expr() == null) {
-        return new VerificationResult(
-            g.tooLarge() ? VerificationStatus.INVALID_INPUT : VerificationStatus.NOT_APPLICABLE,
-            false,
-            null,
-            null,
-            g.tooLarge() ? "gold answer beyond input guards" : "gold answer could not be parsed");
-      }
-      goldForm = g.expr().render();
-      Extraction p = extract(prediction, options, deadline, false);
-      if (p.expr() == null) {
-        if (p.tooLarge()) {
-          return new VerificationResult(
-              VerificationStatus.INVALID_INPUT,
-              false,
-              goldForm,
-              null,
-              "prediction beyond input guards");
-        }
-        return new VerificationResult(
-            VerificationStatus.OK, false, goldForm, null, "no answer found in prediction");
-      }
-      predictionForm = p.expr().render();
-      boolean correct = new Equivalence(options, deadline).equivalent(g.expr(), p.expr());
-      return new VerificationResult(
-          VerificationStatus.OK,
-          correct,
-          goldForm,
-          predictionForm,
-          correct ? "equivalent" : "not equivalent");
+      return compare(gold, prediction == null ? "" : prediction, options, deadline, forms);
     } catch (Deadline.Exceeded e) {
-      return new VerificationResult(
-          VerificationStatus.TIMEOUT, false, goldForm, predictionForm, "time budget exceeded");
+      return forms.result(VerificationStatus.TIMEOUT, "time budget exceeded");
     } catch (StackOverflowError e) {
-      return new VerificationResult(
-          VerificationStatus.INVALID_INPUT,
-          false,
-          goldForm,
-          predictionForm,
-          "input too deeply nested to scan");
+      return forms.beyondGuards("input too deeply nested to scan");
     } catch (InputTooLargeException | ArithmeticException e) {
-      return new VerificationResult(
-          VerificationStatus.INVALID_INPUT, false, goldForm, predictionForm, e.getMessage());
+      return forms.beyondGuards(e.getMessage());
     } catch (RuntimeException e) {
       // A reward worker must not die on one odd completion; the status and detail keep it visible.
-      return new VerificationResult(
-          VerificationStatus.INVALID_INPUT,
-          false,
-          goldForm,
-          predictionForm,
-          "internal error: " + e);
+      return forms.result(VerificationStatus.INVALID_INPUT, "internal error: " + e);
     }
   }
 
-  private record Extraction(Expr expr, boolean tooLarge) {}
+  /**
+   * Verifies the final-answer region of a formatted completion (an {@code <answer>} block or the
+   * last boxes): like {@link #verify(String, String, VerifierOptions)}, but the region must state
+   * one answer, see {@link FinalAnswerRules}.
+   */
+  public VerificationResult verifyFinalAnswer(String gold, String region, VerifierOptions options) {
+    Deadline deadline = Deadline.after(options.timeBudget());
+    try {
+      FinalAnswerRules.Outcome outcome = FinalAnswerRules.check(gold, region, options, deadline);
+      if (outcome.rejection() != null) {
+        return outcome.rejection();
+      }
+      return verify(gold, outcome.prediction(), options);
+    } catch (Deadline.Exceeded e) {
+      return new VerificationResult(
+          VerificationStatus.TIMEOUT, false, null, null, "time budget exceeded");
+    } catch (StackOverflowError | InputTooLargeException | ArithmeticException e) {
+      return new VerificationResult(
+          VerificationStatus.PREDICTION_REJECTED, false, null, null, "answer beyond input guards");
+    }
+  }
+
+  /** The canonical forms known so far; which side broke a guard decides whose fault it was. */
+  private static final class Forms {
+    private final VerifierOptions options;
+    private Expr goldExpr;
+    private String gold;
+    private String prediction;
+
+    Forms(VerifierOptions options) {
+      this.options = options;
+    }
+
+    VerificationResult result(VerificationStatus status, String detail) {
+      return new VerificationResult(status, false, gold, prediction, detail);
+    }
+
+    /** The prediction's fault unless the gold alone already breaks a guard. */
+    VerificationResult beyondGuards(String detail) {
+      boolean goldSound =
+          goldExpr != null
+              && new Equivalence(options, Deadline.after(options.timeBudget()))
+                  .withinGuards(goldExpr);
+      return result(
+          goldSound ? VerificationStatus.PREDICTION_REJECTED : VerificationStatus.INVALID_INPUT,
+          detail);
+    }
+  }
+
+  private VerificationResult compare(
+      String gold, String prediction, VerifierOptions options, Deadline deadline, Forms forms) {
+    if (gold == null || gold.isBlank()) {
+      return forms.result(VerificationStatus.NOT_APPLICABLE, "empty gold answer");
+    }
+    if (gold.length() > options.maxInputChars()) {
+      return forms.result(
+          VerificationStatus.INVALID_INPUT,
+          "gold longer than " + options.maxInputChars() + " chars");
+    }
+    if (prediction.length() > options.maxInputChars()) {
+      return forms.result(
+          VerificationStatus.PREDICTION_REJECTED,
+          "prediction longer than " + options.maxInputChars() + " chars");
+    }
+    Matcher choice = CHOICE_GOLD.matcher(gold);
+    if (choice.matches()) {
+      return verifyChoice(choice.group(1), prediction);
+    }
+    Extraction g = extract(gold, options, deadline, true);
+    if (g.expr() == null) {
+      return unparsedGold(gold, prediction, g, options, deadline, forms);
+    }
+    forms.goldExpr = g.expr();
+    forms.gold = g.expr().render();
+    Extraction p = extract(prediction, options, deadline, false);
+    if (p.expr() == null) {
+      return p.tooLarge()
+          ? forms.result(VerificationStatus.PREDICTION_REJECTED, "prediction beyond input guards")
+          : forms.result(VerificationStatus.OK, "no answer found in prediction");
+    }
+    forms.prediction = p.expr().render();
+    Equivalence equivalence = new Equivalence(options, deadline);
+    boolean correct =
+        equivalence.equivalent(g.expr(), p.expr())
+            || (p.withoutPercent() != null && equivalence.equivalent(g.expr(), p.withoutPercent()));
+    return new VerificationResult(
+        VerificationStatus.OK,
+        correct,
+        forms.gold,
+        forms.prediction,
+        correct ? "equivalent" : "not equivalent");
+  }
+
+  /** Unparseable but written identically: a string match is still a sound verdict. */
+  private static VerificationResult unparsedGold(
+      String gold,
+      String prediction,
+      Extraction g,
+      VerifierOptions options,
+      Deadline deadline,
+      Forms forms) {
+    if (!g.tooLarge()) {
+      String goldText = rawAnswer(gold, options, deadline, true);
+      if (goldText != null && goldText.equals(rawAnswer(prediction, options, deadline, false))) {
+        return new VerificationResult(
+            VerificationStatus.OK, true, goldText, goldText, "identical unparsed answers");
+      }
+    }
+    return forms.result(
+        g.tooLarge() ? VerificationStatus.INVALID_INPUT : VerificationStatus.NOT_APPLICABLE,
+        g.tooLarge() ? "gold answer beyond input guards" : "gold answer could not be parsed");
+  }
+
+  /**
+   * @param withoutPercent the boxed answer without a percent sign written after the box, or null
+   */
+  private record Extraction(Expr expr, boolean tooLarge, Expr withoutPercent) {
+    Extraction(Expr expr, boolean tooLarge) {
+      this(expr, tooLarge, null);
+    }
+  }
 
   private static Extraction extract(
       String text, VerifierOptions options, Deadline deadline, boolean gold) {
@@ -171,7 +220,8 @@ public final class MathVerifier {
     for (AnswerExtractor.Candidate c :
         AnswerExtractor.candidates(text, options.formats(), options.boxedPriority(), deadline)) {
       try {
-        return new Extraction(LatexParser.parse(c.text(), deadline), false);
+        return new Extraction(
+            LatexParser.parse(c.text(), deadline), false, percentAfterBox(c, text, deadline));
       } catch (ParseException e) {
         // Try the next candidate: a formula that does not parse is usually working, not the answer.
       } catch (InputTooLargeException e) {
@@ -191,6 +241,26 @@ public final class MathVerifier {
       }
     }
     return new Extraction(null, false);
+  }
+
+  /**
+   * "\\boxed{10}\\%": the box alone, for a gold that is the bare number of percent; null when the
+   * candidate is not a box followed by a percent sign.
+   */
+  private static Expr percentAfterBox(
+      AnswerExtractor.Candidate c, String completion, Deadline deadline) {
+    String text = c.text();
+    if (!c.anchor().equals("boxed")
+        || !text.endsWith("\\%")
+        || completion.substring(c.start(), c.end()).contains("%")) {
+      return null;
+    }
+    String inBox = text.substring(0, text.length() - 2);
+    try {
+      return LatexParser.parse(inBox, deadline);
+    } catch (ParseException e) {
+      return null;
+    }
   }
 
   /** The strongest candidate answer as normalized text, or null. */
@@ -216,7 +286,8 @@ public final class MathVerifier {
 
   /** No math delimiters, boxes or answer anchors: the whole gold string is the answer. */
   private static boolean isBare(String text) {
-    return text.indexOf('$') < 0
+    // "\\$" is a dollar sign ("\\$15,\\!000"), not a math delimiter
+    return text.replace("\\$", "").indexOf('$') < 0
         && !text.contains("\\(")
         && !text.contains("\\[")
         && !text.contains("\\boxed")
@@ -229,7 +300,7 @@ public final class MathVerifier {
    * boxing every option never pays; otherwise "answer is (B)", then the last "(B)", then a
    * prediction that is only a letter.
    */
-  private static VerificationResult verifyChoice(String goldLetter, String prediction) {
+  static VerificationResult verifyChoice(String goldLetter, String prediction) {
     List<BoxedContent.Box> boxes = BoxedContent.find(prediction, Deadline.none());
     String chosen = null;
     if (!boxes.isEmpty()) {

@@ -8,6 +8,12 @@ public enum VerificationStatus {
   NOT_APPLICABLE,
   /** The time budget ran out. */
   TIMEOUT,
-  /** Input beyond the guards (length, nesting, exponent or factorial size). */
-  INVALID_INPUT
+  /** The gold answer is beyond the guards (length, nesting, exponent or factorial size). */
+  INVALID_INPUT,
+  /**
+   * The prediction is beyond the guards (length, nesting, number size) or states no single answer:
+   * the completion's fault, so it is a wrong answer ({@code correct} is false) and scores the
+   * minimum, never a skip.
+   */
+  PREDICTION_REJECTED
 }

@@ -6,6 +6,7 @@ import dev.grpo.api.reward.ScoreResponse.ItemResult;
 import dev.grpo.api.reward.ScoreResponse.RuleOutcome;
 import dev.grpo.api.reward.ScoreResponse.TotalStatus;
 import dev.grpo.reward.config.RewardProperties;
+import dev.grpo.reward.rule.RuleRegistry;
 import dev.grpo.reward.scoring.DefaultProfile;
 import dev.grpo.reward.scoring.ScoredItem;
 import dev.grpo.reward.scoring.ScoringEngine;
@@ -36,6 +37,10 @@ import tools.jackson.databind.ObjectMapper;
  * OpenRLHF's remote reward contract ({@code --reward.remote_url http://host:8083/get_reward}),
  * scored with {@code grpo.reward.default-profile}. Nothing is stored: OpenRLHF has no ledger ids.
  *
+ * <p>A request with {@code labels} is also scored by {@code math_accuracy} (weight 1, default
+ * params) against them, unless the profile already has that rule: the labels are the reference
+ * answers, and a right and a wrong answer must not get the same reward.
+ *
  * <p>OpenRLHF needs a number per sample, so {@code rewards[i]} is the item's weighted sum over the
  * rules that are OK (the {@code partialTotal} of {@code /api/v1/score}); how many items were
  * incomplete is reported in {@code extra_logs.incomplete_fraction}, and each rule's OK share in
@@ -46,20 +51,25 @@ import tools.jackson.databind.ObjectMapper;
 @ConditionalOnBooleanProperty(name = "grpo.reward.openrlhf.enabled", matchIfMissing = true)
 class OpenRlhfController {
 
+  static final String ANSWER_RULE = "math_accuracy";
+
   private final ScoringEngine engine;
   private final DefaultProfile profile;
   private final RecordBinder binder;
   private final RewardProperties properties;
   private final ObjectMapper mapper;
+  private final List<WeightedRule> labelledRules;
 
   OpenRlhfController(
       ScoringEngine engine,
       DefaultProfile profile,
+      RuleRegistry registry,
       RecordBinder binder,
       RewardProperties properties,
       ObjectMapper mapper) {
     this.engine = engine;
     this.profile = profile;
+    this.labelledRules = withAnswerRule(profile.rules(), registry);
     this.binder = binder;
     this.properties = properties;
     this.mapper = mapper;
@@ -114,13 +124,28 @@ class OpenRlhfController {
               null,
               null));
     }
+    boolean labelled =
+        request.labels() != null && request.labels().stream().anyMatch(l -> l != null);
+    List<WeightedRule> rules = labelled ? labelledRules : profile.rules();
     List<ItemResult> results =
-        engine.score(profile.rules(), items).stream().map(ScoredItem::toResult).toList();
+        engine.score(rules, items).stream().map(ScoredItem::toResult).toList();
     List<Double> rewards = results.stream().map(ItemResult::partialTotal).toList();
-    return new OpenRlhfResponse(rewards, rewards, extraLogs(results, promptsMissing));
+    return new OpenRlhfResponse(rewards, rewards, extraLogs(rules, results, promptsMissing));
   }
 
-  private Map<String, Object> extraLogs(List<ItemResult> results, int promptsMissing) {
+  /** The profile plus {@code math_accuracy}, unless the profile already checks answers with it. */
+  private static List<WeightedRule> withAnswerRule(
+      List<WeightedRule> profileRules, RuleRegistry registry) {
+    if (profileRules.stream().anyMatch(r -> r.name().equals(ANSWER_RULE))) {
+      return profileRules;
+    }
+    List<WeightedRule> rules = new ArrayList<>(profileRules);
+    rules.add(new WeightedRule(registry.configure(ANSWER_RULE, Map.of()), 1.0));
+    return List.copyOf(rules);
+  }
+
+  private static Map<String, Object> extraLogs(
+      List<WeightedRule> rules, List<ItemResult> results, int promptsMissing) {
     Map<String, Object> logs = new LinkedHashMap<>();
     if (results.isEmpty()) {
       return logs;
@@ -129,8 +154,8 @@ class OpenRlhfController {
     long incomplete =
         results.stream().filter(r -> r.totalStatus() == TotalStatus.INCOMPLETE).count();
     logs.put("incomplete_fraction", incomplete / n);
-    for (int r = 0; r < profile.rules().size(); r++) {
-      WeightedRule rule = profile.rules().get(r);
+    for (int r = 0; r < rules.size(); r++) {
+      WeightedRule rule = rules.get(r);
       double sum = 0;
       int ok = 0;
       for (ItemResult result : results) {

@@ -117,7 +117,7 @@ class MathAccuracyRuleTest {
     assertThat(
             score("p", "7 <answer>8</answer> 7", "7", Map.of("last_number_fallback", true)).score())
         .isEqualTo(0.0);
-    assertThat(rule.version()).isEqualTo("2.0");
+    assertThat(rule.version()).isEqualTo("2.1");
   }
 
   @Test

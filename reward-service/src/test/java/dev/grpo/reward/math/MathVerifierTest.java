@@ -320,4 +320,19 @@ class MathVerifierTest {
     assertThat(same("$x^2/4 + y^2/3 = 1$", "$x^2/16 + y^2/12 = 1/4$")).isTrue();
     assertThat(same("$x + y = 1$", "$x + y = 2$")).isFalse();
   }
+
+  @Test
+  void relationsMatchTheSetsTheyDescribeWhenAllowed() {
+    VerifierOptions sets = VerifierOptions.defaults().withAllowSetRelationComparison(true);
+    MathVerifier v = new MathVerifier(sets);
+    assertThat(v.verify("(-\\infty,-2)\\cup(2,\\infty)", "$|z|>2$").correct()).isTrue();
+    assertThat(v.verify("(-\\infty,-2]\\cup[2,\\infty)", "$|z|>2$").correct()).isFalse();
+    assertThat(v.verify("[-3,3]", "$|x| \\le 3$").correct()).isTrue();
+    assertThat(v.verify("(-3,3)", "$|x| \\le 3$").correct()).isFalse();
+    assertThat(v.verify("(1,3)", "$1<x<3$").correct()).isTrue();
+    assertThat(v.verify("(1,3]", "$1<x<3$").correct()).isFalse();
+    // a relation gold accepts the set it describes, whatever the option
+    assertThat(new MathVerifier().verify("|z|>2", "$(-\\infty,-2)\\cup(2,\\infty)$").correct())
+        .isTrue();
+  }
 }

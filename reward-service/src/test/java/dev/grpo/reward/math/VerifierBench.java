@@ -8,8 +8,11 @@ import java.util.Map;
 import java.util.SplittableRandom;
 
 /**
- * Single-thread throughput and latency of {@link MathVerifier} on generated, realistic answer
- * pairs. Run: {@code java -cp target/classes:target/test-classes
+ * Single-thread throughput and latency of {@link MathVerifier} on generated answer pairs and, when
+ * {@code shared/data/datasets/math/} is present, on realistic traffic: the 1,000 MATH test
+ * solutions as completions (about 1,000 characters each) against their own boxed answers, through
+ * {@code math_accuracy} (final-answer rules included) and through the verifier on the whole text.
+ * Run: {@code java -cp target/classes:target/test-classes:<deps>
  * dev.grpo.reward.math.VerifierBench}.
  */
 public final class VerifierBench {
@@ -62,8 +65,74 @@ public final class VerifierBench {
     return pairs;
   }
 
-  public static void main(String[] args) {
+  public static void main(String[] args) throws java.io.IOException {
     int perKind = args.length > 0 ? Integer.parseInt(args[0]) : 500;
+    java.nio.file.Path math = MathSolutions.locate();
+    if (math == null) {
+      System.out.println("MATH solutions: skipped, " + MathSolutions.FILE + " not found");
+    } else {
+      mathSolutions(MathSolutions.read(math), args.length > 1 ? Integer.parseInt(args[1]) : 5);
+    }
+    generated(perKind);
+  }
+
+  /** verifications per CPU-second of this thread on the MATH solutions, rule and verifier. */
+  static void mathSolutions(List<MathSolutions.Pair> pairs, int rounds) {
+    MathAccuracyRule rule = new MathAccuracyRule();
+    MathAccuracyRule.Params params = rule.parseParams(Map.of());
+    MathVerifier verifier = new MathVerifier();
+    List<dev.grpo.reward.rule.ScoringInput> inputs = new ArrayList<>();
+    long chars = 0;
+    for (MathSolutions.Pair p : pairs) {
+      inputs.add(
+          new dev.grpo.reward.rule.ScoringInput(
+              "i",
+              p.problem(),
+              p.solution(),
+              new dev.grpo.reward.rule.ScoringInput.Reference(p.gold(), null, null),
+              null,
+              null,
+              null));
+      chars += p.solution().length();
+    }
+    java.lang.management.ThreadMXBean cpu =
+        java.lang.management.ManagementFactory.getThreadMXBean();
+    for (int warm = 0; warm < 2; warm++) {
+      inputs.forEach(in -> rule.score(in, params));
+    }
+    int right = 0;
+    long t0 = cpu.getCurrentThreadCpuTime();
+    for (int round = 0; round < rounds; round++) {
+      for (dev.grpo.reward.rule.ScoringInput in : inputs) {
+        Double score = rule.score(in, params).score();
+        right += round == 0 && score != null && score == 1.0 ? 1 : 0;
+      }
+    }
+    double ruleSeconds = (cpu.getCurrentThreadCpuTime() - t0) / 1e9;
+    int verified = 0;
+    t0 = cpu.getCurrentThreadCpuTime();
+    for (int round = 0; round < rounds; round++) {
+      for (MathSolutions.Pair p : pairs) {
+        boolean ok = verifier.verify(p.gold(), p.solution()).correct();
+        verified += round == 0 && ok ? 1 : 0;
+      }
+    }
+    double verifierSeconds = (cpu.getCurrentThreadCpuTime() - t0) / 1e9;
+    int n = pairs.size() * rounds;
+    System.out.printf(
+        "MATH solutions: %d pairs, mean completion %d chars, %d rounds, one thread%n",
+        pairs.size(), chars / pairs.size(), rounds);
+    System.out.printf(
+        "  math_accuracy rule  %8.0f verifications per CPU-s   agree %d/%d%n",
+        n / ruleSeconds, right, pairs.size());
+    System.out.printf(
+        "  MathVerifier.verify %8.0f verifications per CPU-s   agree %d/%d%n",
+        n / verifierSeconds, verified, pairs.size());
+    System.out.println(
+        "  Math-Verify: not measured here (not installable: no PyPI on this machine)");
+  }
+
+  static void generated(int perKind) {
     MathVerifier verifier = new MathVerifier();
     List<Pair> pairs = generate(perKind, 42);
     List<Pair> warm = generate(perKind, 7);

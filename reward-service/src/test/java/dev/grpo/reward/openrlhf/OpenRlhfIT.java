@@ -75,8 +75,10 @@ class OpenRlhfIT {
                     + "\"], \"labels\": [\"4\", 4]}");
     assertThat(r.status()).as(r.raw().body()).isEqualTo(200);
     JsonNode json = r.json();
-    // format 1 ×2 + four tags 1 ×0.5 + one step of two 0.5 ×1; language unknown → left out
-    assertThat(json.get("rewards").get(0).asDouble()).isCloseTo(3.0, within(1e-12));
+    // format 1 ×2 + four tags 1 ×0.5 + one step of two 0.5 ×1 + the labelled answer 1 ×1;
+    // language unknown → left out
+    assertThat(json.get("rewards").get(0).asDouble()).isCloseTo(4.0, within(1e-12));
+    // no format, no tags, no steps, and an answer stated nowhere the format puts it
     assertThat(json.get("rewards").get(1).asDouble()).isCloseTo(0.0, within(1e-12));
     assertThat(json.get("scores")).isEqualTo(json.get("rewards"));
     JsonNode logs = json.get("extra_logs");
@@ -85,6 +87,46 @@ class OpenRlhfIT {
     assertThat(logs.get("format/ok_fraction").asDouble()).isEqualTo(1.0);
     assertThat(logs.get("language_consistency/ok_fraction").asDouble()).isEqualTo(0.0);
     assertThat(logs.has("language_consistency")).isFalse();
+    assertThat(logs.get("math_accuracy").asDouble()).isEqualTo(0.5);
+    assertThat(logs.get("math_accuracy/ok_fraction").asDouble()).isEqualTo(1.0);
+  }
+
+  /** The API docs' example of issue 13: a right and a wrong answer got the same 1.5. */
+  @Test
+  void labelsAreCheckedSoARightAndAWrongAnswerNeverGetTheSameReward() {
+    String prompt = "User: 3+4?\\nAssistant: ";
+    String right = "<think>\\nStep 1: add.\\n</think>\\n<answer>\\n\\\\boxed{7}\\n</answer>";
+    String wrong = "<think>\\nStep 1: add.\\n</think>\\n<answer>\\n8\\n</answer>";
+    Response r =
+        anonymous()
+            .post(
+                "/get_reward?api_key=test-key",
+                "{\"query\": [\""
+                    + prompt
+                    + right
+                    + "\", \""
+                    + prompt
+                    + wrong
+                    + "\"], \"prompts\": [\""
+                    + prompt
+                    + "\", \""
+                    + prompt
+                    + "\"], \"labels\": [\"7\", 7]}");
+    assertThat(r.status()).as(r.raw().body()).isEqualTo(200);
+    JsonNode rewards = r.json().get("rewards");
+    // both are formatted alike (3.0 from the profile); only the right one adds math_accuracy's 1
+    assertThat(rewards.get(0).asDouble()).isCloseTo(4.0, within(1e-12));
+    assertThat(rewards.get(1).asDouble()).isCloseTo(3.0, within(1e-12));
+    assertThat(r.json().get("extra_logs").get("math_accuracy").asDouble()).isEqualTo(0.5);
+
+    // without labels only the profile scores, as before
+    Response unlabelled =
+        anonymous()
+            .post(
+                "/get_reward?api_key=test-key",
+                "{\"query\": [\"" + prompt + right + "\"], \"prompts\": [\"" + prompt + "\"]}");
+    assertThat(unlabelled.json().get("rewards").get(0).asDouble()).isCloseTo(3.0, within(1e-12));
+    assertThat(unlabelled.json().get("extra_logs").has("math_accuracy")).isFalse();
   }
 
   @Test

@@ -4,6 +4,9 @@ import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.grpo.reward.config.RewardProperties;
+import dev.grpo.reward.math.MathAccuracyRule;
+import dev.grpo.reward.rule.RuleRegistry;
+import dev.grpo.reward.scoring.DefaultProfile;
 import dev.grpo.web.ApiException;
 import java.time.Duration;
 import java.util.List;
@@ -20,7 +23,13 @@ class OpenRlhfKeyTest {
             0,
             null,
             new RewardProperties.OpenRlhf(true, requireKey, List.of()));
-    return new OpenRlhfController(null, null, null, properties, null);
+    return new OpenRlhfController(
+        null,
+        new DefaultProfile(List.of()),
+        new RuleRegistry(List.of(new MathAccuracyRule())),
+        null,
+        properties,
+        null);
   }
 
   @Test
