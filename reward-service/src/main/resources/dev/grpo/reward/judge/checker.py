@@ -28,6 +28,7 @@ import time  # noqa: E402
 PR_SET_DUMPABLE = 4
 MAX_REPLY = 32 << 20
 DETAIL = 512
+BUILTIN_NAMES = frozenset(vars(builtins))
 BARRED_MODULES = {"antigravity", "this", "idlelib", "tkinter", "turtle", "turtledemo"}
 
 
@@ -292,8 +293,15 @@ class Method:
 
 
 def namespace(values, code):
+    """The test's globals: the solution's top-level names as proxies, its stdlib modules as ours.
+
+    A name that shadows a builtin stays the builtin: else a solution's own sorted() or len()
+    would answer for the test's use of it.
+    """
     ns = {"__name__": "solution", "__builtins__": builtins}
     for name, kind in values.solver.names.items():
+        if name in BUILTIN_NAMES:
+            continue
         if kind == "callable":
             ns[name] = Function(values, name)
         elif kind.startswith("module:") and name in code:

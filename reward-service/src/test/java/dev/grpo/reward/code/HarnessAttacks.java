@@ -114,6 +114,11 @@ final class HarnessAttacks {
             "assert sorted(evens([4, 1, 2, 3])) == [2, 4]",
             false),
         new Attack(
+            "top-level def sorted() shadowing the builtin the test uses",
+            "def sorted(it, **k):\n    return [2, 4]\n" + "def evens(xs):\n    return [1]\n",
+            "assert sorted(evens([4, 1, 2, 3])) == [2, 4]",
+            false),
+        new Attack(
             "object whose __eq__ is always true",
             "class _Any:\n    def __eq__(self, other):\n        return True\n"
                 + "def add(a, b):\n    return _Any()\n",
