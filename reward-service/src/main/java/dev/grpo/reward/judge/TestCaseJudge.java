@@ -20,7 +20,6 @@ import java.util.OptionalDouble;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
-import tools.jackson.databind.node.ObjectNode;
 
 /** Compiles a submission once and runs it against test cases, producing a score. */
 public final class TestCaseJudge {
@@ -49,7 +48,7 @@ public final class TestCaseJudge {
       throw new IllegalArgumentException("no test cases");
     }
     Submission plain = null;
-    Submission driver = null;
+    Map<Integer, CaseResult> driven = null;
     try {
       if (needsPlain) {
         plain = sandbox.prepare(code, language, Map.of(), options.compilePolicy());
@@ -58,21 +57,16 @@ public final class TestCaseJudge {
           return failed;
         }
       }
-      if (needsDriver) {
-        driver =
-            sandbox.prepare(
-                PythonHarness.DRIVER,
-                Language.PYTHON,
-                Map.of(PythonHarness.SOLUTION_FILE, code.getBytes(StandardCharsets.UTF_8)),
-                options.compilePolicy());
-      }
       List<CaseResult> results = new ArrayList<>();
       for (int i = 0; i < cases.size(); i++) {
         TestCase c = cases.get(i);
+        if (!(c instanceof TestCase.Stdio) && driven == null) {
+          driven = runDriver(code, cases, options);
+        }
         CaseResult r =
             c instanceof TestCase.Stdio s
                 ? runStdio(i, plain, s, options.runPolicy())
-                : runDriver(i, driver, c, options.runPolicy());
+                : driven.get(i);
         results.add(r);
         if (r.outcome() == Outcome.SANDBOX_ERROR) {
           return new JudgeReport(
@@ -90,15 +84,8 @@ public final class TestCaseJudge {
               : (double) passed / cases.size();
       return new JudgeReport(JudgeReport.Status.SCORED, OptionalDouble.of(score), results, "");
     } finally {
-      // both, even when deleting the first one's directory fails
-      try {
-        if (plain != null) {
-          plain.close();
-        }
-      } finally {
-        if (driver != null) {
-          driver.close();
-        }
+      if (plain != null) {
+        plain.close();
       }
     }
   }
@@ -140,68 +127,86 @@ public final class TestCaseJudge {
     return new CaseResult(index, o, r.wallTime(), o == Outcome.PASSED ? "" : tail(out));
   }
 
-  private static CaseResult runDriver(int index, Submission s, TestCase c, SandboxPolicy policy) {
+  /**
+   * Runs every function-call and assert case in one sandbox run of {@link PythonHarness}'s checker;
+   * the results by case index. A case without a verdict (the checker was killed, the run timed out)
+   * fails with the run's outcome, never passes.
+   */
+  private Map<Integer, CaseResult> runDriver(
+      String code, List<? extends TestCase> cases, JudgeOptions options) {
+    List<Integer> indices = new ArrayList<>();
+    List<TestCase> driven = new ArrayList<>();
+    for (int i = 0; i < cases.size(); i++) {
+      if (!(cases.get(i) instanceof TestCase.Stdio)) {
+        indices.add(i);
+        driven.add(cases.get(i));
+      }
+    }
+    SandboxPolicy perCase = options.runPolicy();
+    int resultLimit = perCase.stdoutLimitBytes();
     String nonce = HexFormat.of().formatHex(CodeSandbox.nonce(16));
-    ObjectNode spec = JSON.createObjectNode();
-    JsonNode expected = null;
-    double tolerance = 0;
-    if (c instanceof TestCase.PythonCall call) {
-      JsonNode args;
-      try {
-        args = JSON.readTree(call.argsJson());
-        expected = JSON.readTree(call.expectedJson());
-      } catch (JacksonException e) {
-        throw new IllegalArgumentException("bad JSON in test case " + index, e);
-      }
-      if (!args.isArray()) {
-        throw new IllegalArgumentException("argsJson must be a JSON array, case " + index);
-      }
-      spec.put("mode", "call").put("fn", call.functionName()).set("args", args);
-      tolerance = call.tolerance();
-    } else if (c instanceof TestCase.PythonAssert a) {
-      spec.put("mode", "assert").put("code", a.assertCode());
+    byte[] stdin =
+        PythonHarness.input(nonce, perCase.wallTimeout().toMillis(), resultLimit, driven);
+    ExecResult r;
+    try (Submission s =
+        sandbox.prepare(
+            PythonHarness.CHECKER,
+            Language.PYTHON,
+            PythonHarness.files(code),
+            options.compilePolicy())) {
+      r = s.run(stdin, PythonHarness.batchPolicy(perCase, driven.size()));
     }
-    byte[] stdin = (nonce + "\n" + JSON.writeValueAsString(spec)).getBytes(StandardCharsets.UTF_8);
-    ExecResult r = s.run(stdin, policy);
-    if (!r.success()) {
-      return failed(index, r);
-    }
-    String verdict = verdictLine(r.stdoutText(), nonce);
-    if (verdict == null) {
-      return new CaseResult(index, Outcome.WRONG_ANSWER, r.wallTime(), "no verdict from driver");
-    }
-    if (expected == null) {
-      return new CaseResult(
+    List<PythonHarness.Verdict> verdicts =
+        r.termination() == ExecResult.Termination.SANDBOX_ERROR
+            ? List.of()
+            : PythonHarness.verdicts(r.stdoutText(), nonce, driven.size());
+    Map<Integer, CaseResult> results = new HashMap<>();
+    for (int k = 0; k < driven.size(); k++) {
+      int index = indices.get(k);
+      results.put(
           index,
-          verdict.equals("OK") ? Outcome.PASSED : Outcome.WRONG_ANSWER,
-          r.wallTime(),
-          verdict.equals("OK") ? "" : tail(verdict));
+          k < verdicts.size() ? judged(index, driven.get(k), verdicts.get(k)) : unjudged(index, r));
     }
-    boolean same;
-    try {
-      same = jsonEquals(JSON.readTree(verdict), expected, tolerance);
-    } catch (JacksonException e) {
-      same = false;
-    }
-    return new CaseResult(
-        index,
-        same ? Outcome.PASSED : Outcome.WRONG_ANSWER,
-        r.wallTime(),
-        same ? "" : tail(verdict));
+    return results;
   }
 
-  /** The payload of the last stdout line starting with the nonce, or null. */
-  static String verdictLine(String stdout, String nonce) {
-    String[] lines = stdout.split("\n");
-    for (int i = lines.length - 1; i >= 0; i--) {
-      if (lines[i].startsWith(nonce + " ")) {
-        return lines[i].substring(nonce.length() + 1).strip();
-      }
-      if (!lines[i].isBlank()) {
-        return null; // the verdict must be the last thing printed
-      }
+  private static CaseResult judged(int index, TestCase c, PythonHarness.Verdict v) {
+    Outcome o =
+        switch (v.kind()) {
+          case PASS -> c instanceof TestCase.PythonAssert ? Outcome.PASSED : Outcome.WRONG_ANSWER;
+          case RESULT ->
+              c instanceof TestCase.PythonCall call && sameResult(v.out(), call)
+                  ? Outcome.PASSED
+                  : Outcome.WRONG_ANSWER;
+          case ERROR -> Outcome.RUNTIME_ERROR;
+          case TIMEOUT -> Outcome.TIMEOUT;
+          case MEMORY -> Outcome.MEMORY_LIMIT;
+          case OUTPUT -> Outcome.OUTPUT_LIMIT;
+        };
+    return new CaseResult(
+        index, o, Duration.ofMillis(v.millis()), o == Outcome.PASSED ? "" : tail(v.out()));
+  }
+
+  private static boolean sameResult(String result, TestCase.PythonCall call) {
+    JsonNode expected;
+    try {
+      expected = JSON.readTree(call.expectedJson());
+    } catch (JacksonException e) {
+      throw new IllegalArgumentException("bad JSON in expectedJson", e);
     }
-    return null;
+    try {
+      return jsonEquals(JSON.readTree(result), expected, call.tolerance());
+    } catch (JacksonException e) {
+      return false;
+    }
+  }
+
+  /** A case the checker gave no verdict for: it fails with what ended the run. */
+  private static CaseResult unjudged(int index, ExecResult r) {
+    if (r.success()) {
+      return new CaseResult(index, Outcome.RUNTIME_ERROR, r.wallTime(), "no verdict from driver");
+    }
+    return failed(index, r);
   }
 
   /** Structural JSON equality; numbers compare by value, within tolerance when it is positive. */

@@ -2,9 +2,9 @@ package dev.grpo.reward.math;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.grpo.reward.rule.RuleResult;
-import dev.grpo.reward.rule.RuleStatus;
-import dev.grpo.reward.rule.ScoringInput;
+import dev.grpo.rule.RuleInput;
+import dev.grpo.rule.RuleResult;
+import dev.grpo.rule.RuleStatus;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -76,11 +76,11 @@ class AttackTableTest {
   void scoresAsListed(String name, String gold, String completion, double expected) {
     RuleResult r =
         RULE.score(
-            new ScoringInput(
+            new RuleInput(
                 "i",
                 "a question",
                 completion,
-                new ScoringInput.Reference(gold, null, null),
+                new RuleInput.Reference(gold, null, null),
                 null,
                 null,
                 null),

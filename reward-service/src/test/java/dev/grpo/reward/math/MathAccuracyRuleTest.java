@@ -41,14 +41,8 @@ class MathAccuracyRuleTest {
 
   private RuleResult score(String prompt, String completion, String gold, Map<String, ?> params) {
     return rule.score(
-        new ScoringInput(
-            "i",
-            prompt,
-            completion,
-            new ScoringInput.Reference(gold, null, null),
-            null,
-            null,
-            null),
+        new RuleInput(
+            "i", prompt, completion, new RuleInput.Reference(gold, null, null), null, null, null),
         rule.parseParams(params));
   }
 

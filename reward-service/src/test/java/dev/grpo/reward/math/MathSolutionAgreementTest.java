@@ -2,8 +2,8 @@ package dev.grpo.reward.math;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.grpo.reward.rule.RuleResult;
-import dev.grpo.reward.rule.ScoringInput;
+import dev.grpo.rule.RuleInput;
+import dev.grpo.rule.RuleResult;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -37,11 +37,11 @@ class MathSolutionAgreementTest {
     for (MathSolutions.Pair p : pairs) {
       RuleResult r =
           rule.score(
-              new ScoringInput(
+              new RuleInput(
                   "i",
                   p.problem(),
                   p.solution(),
-                  new ScoringInput.Reference(p.gold(), null, null),
+                  new RuleInput.Reference(p.gold(), null, null),
                   null,
                   null,
                   null),

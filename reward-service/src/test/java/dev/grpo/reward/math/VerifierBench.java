@@ -81,15 +81,15 @@ public final class VerifierBench {
     MathAccuracyRule rule = new MathAccuracyRule();
     MathAccuracyRule.Params params = rule.parseParams(Map.of());
     MathVerifier verifier = new MathVerifier();
-    List<dev.grpo.reward.rule.ScoringInput> inputs = new ArrayList<>();
+    List<dev.grpo.rule.RuleInput> inputs = new ArrayList<>();
     long chars = 0;
     for (MathSolutions.Pair p : pairs) {
       inputs.add(
-          new dev.grpo.reward.rule.ScoringInput(
+          new dev.grpo.rule.RuleInput(
               "i",
               p.problem(),
               p.solution(),
-              new dev.grpo.reward.rule.ScoringInput.Reference(p.gold(), null, null),
+              new dev.grpo.rule.RuleInput.Reference(p.gold(), null, null),
               null,
               null,
               null));
@@ -103,7 +103,7 @@ public final class VerifierBench {
     int right = 0;
     long t0 = cpu.getCurrentThreadCpuTime();
     for (int round = 0; round < rounds; round++) {
-      for (dev.grpo.reward.rule.ScoringInput in : inputs) {
+      for (dev.grpo.rule.RuleInput in : inputs) {
         Double score = rule.score(in, params).score();
         right += round == 0 && score != null && score == 1.0 ? 1 : 0;
       }
