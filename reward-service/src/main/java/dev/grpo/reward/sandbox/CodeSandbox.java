@@ -69,6 +69,12 @@ public final class CodeSandbox implements AutoCloseable {
   }
 
   static CodeSandbox withoutProbe(SandboxConfig config, SandboxMetrics metrics) {
+    try {
+      SandboxAvailability.ensureWorkRoot(config.workRoot());
+      SandboxAvailability.compileFilter(config);
+    } catch (IOException | RuntimeException e) {
+      // runs then fail to open the filter and end as SANDBOX_ERROR, never unfiltered
+    }
     return new CodeSandbox(config, new SandboxAvailability(false, "not probed"), metrics);
   }
 
