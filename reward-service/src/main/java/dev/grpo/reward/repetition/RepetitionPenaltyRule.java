@@ -72,6 +72,12 @@ public final class RepetitionPenaltyRule implements ConfigurableRule<RepetitionP
     return new Params(ngramSize, maxPenalty);
   }
 
+  /** Every n-gram a repeat. */
+  @Override
+  public double minimumScore(Params params) {
+    return params.maxPenalty();
+  }
+
   @Override
   public RuleResult score(RuleInput input, Params params) {
     List<String> words = words(input.completion());
