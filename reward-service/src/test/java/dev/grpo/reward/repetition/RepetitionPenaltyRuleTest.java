@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import dev.grpo.reward.rule.InvalidParamException;
-import RuleInput;
+import dev.grpo.rule.RuleInput;
 import dev.grpo.rule.RuleResult;
 import java.util.Map;
 import java.util.concurrent.CancellationException;
@@ -69,7 +69,6 @@ class RepetitionPenaltyRuleTest {
     } finally {
       Thread.interrupted();
     }
-    assertThat(r.score(input, params).score())
-        .isCloseTo(-1.0, within(1e-4));
+    assertThat(r.score(input, params).score()).isCloseTo(-1.0, within(1e-4));
   }
 }
