@@ -58,6 +58,14 @@ public class ApiExceptionHandler extends ResponseEntityExceptionHandler {
       HttpHeaders headers,
       HttpStatusCode status,
       WebRequest request) {
+    for (Throwable t = ex; t != null; t = t.getCause()) {
+      if (t instanceof RequestSizeLimitFilter.RequestTooLargeException tooLarge) {
+        ProblemDetail problem =
+            ProblemDetail.forStatusAndDetail(HttpStatus.CONTENT_TOO_LARGE, tooLarge.getMessage());
+        problem.setType(URI.create("https://grpo.dev/problems/request-too-large"));
+        return ResponseEntity.status(HttpStatus.CONTENT_TOO_LARGE).body(problem);
+      }
+    }
     ProblemDetail problem =
         ProblemDetail.forStatusAndDetail(
             HttpStatus.BAD_REQUEST, "the request body is not readable JSON: " + rootMessage(ex));

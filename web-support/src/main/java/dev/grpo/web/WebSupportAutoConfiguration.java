@@ -10,8 +10,9 @@ import org.springframework.core.Ordered;
 import tools.jackson.databind.ObjectMapper;
 
 /** The HTTP edge every service shares: problem details and all-fields request binding. */
-@AutoConfiguration
-@Import(ApiExceptionHandler.class)
+@AutoConfiguration(
+    beforeName = "org.springframework.boot.webmvc.autoconfigure.error.ErrorMvcAutoConfiguration")
+@Import({ApiExceptionHandler.class, ProblemErrorController.class})
 public class WebSupportAutoConfiguration {
 
   @Bean

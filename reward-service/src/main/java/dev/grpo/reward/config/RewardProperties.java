@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.util.unit.DataSize;
 import org.springframework.validation.annotation.Validated;
 
 /**
@@ -21,6 +22,10 @@ import org.springframework.validation.annotation.Validated;
  * @param ruleTimeout how long one rule may take on one completion before it is a TIMEOUT
  * @param maxBatchItems the largest scoring batch accepted in one request
  * @param scoringThreads how many threads score in parallel; 0 means one per available processor
+ * @param maxCompletionChars a completion longer than this is scored by no rule: each rule answers
+ *     its minimum score with the fault {@code OVER_SIZE} (see the README's status table)
+ * @param maxRequestSize the largest request body accepted; a larger one is answered 413 with a
+ *     problem document before it is read
  * @param defaultProfile the rules (name, weight, params) of requests that name none, such as
  *     OpenRLHF's {@code /get_reward}; checked at start-up
  * @param openrlhf the OpenRLHF compatibility endpoint
@@ -33,6 +38,8 @@ public record RewardProperties(
     @DefaultValue("200ms") Duration ruleTimeout,
     @DefaultValue("16384") @Min(1) @Max(1_000_000) int maxBatchItems,
     @DefaultValue("0") @Min(0) @Max(1024) int scoringThreads,
+    @DefaultValue("1000000") @Min(1) int maxCompletionChars,
+    @DefaultValue("64MB") DataSize maxRequestSize,
     @NotEmpty List<@Valid RuleSpec> defaultProfile,
     @DefaultValue @Valid OpenRlhf openrlhf)
     implements ApiKeySource {

@@ -1,5 +1,6 @@
 package dev.grpo.reward.language;
 
+import dev.grpo.reward.rule.CompletionFault;
 import dev.grpo.reward.rule.ConfigurableRule;
 import dev.grpo.reward.rule.InvalidParamException;
 import dev.grpo.reward.rule.ParamSchema;
@@ -115,11 +116,14 @@ public final class LanguageConsistencyRule
     String text =
         params.wholeCompletion() ? input.completion() : ChainOfThought.extract(input.completion());
     if (text == null) {
-      return RuleResult.notApplicable("the completion has no <think> block");
+      return CompletionFault.of(
+          CompletionFault.Kind.UNPARSABLE, "the completion has no <think> block");
     }
     List<ProseWords.Word> words = ProseWords.of(ChainOfThought.prose(text));
     if (words.isEmpty()) {
-      return RuleResult.notApplicable("no words left after skipping math, code and numbers");
+      return CompletionFault.of(
+          CompletionFault.Kind.WRONG_LANGUAGE,
+          "no words left after skipping math, code and numbers");
     }
 
     List<String> labels =

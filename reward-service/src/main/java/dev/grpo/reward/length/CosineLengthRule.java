@@ -89,6 +89,14 @@ public final class CosineLengthRule implements ConfigurableRule<CosineLengthRule
         LengthUnit.fromParam(values.getString(LengthUnit.PARAM)));
   }
 
+  /** The lowest end of either cosine. */
+  @Override
+  public double minimumScore(Params params) {
+    return Math.min(
+        Math.min(params.minValueWrong(), params.maxValueWrong()),
+        Math.min(params.minValueCorrect(), params.maxValueCorrect()));
+  }
+
   @Override
   public RuleResult score(RuleInput input, Params params) {
     RuleResult problem = params.unit().unmeasurable(input);

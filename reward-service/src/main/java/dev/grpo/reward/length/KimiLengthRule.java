@@ -54,6 +54,12 @@ public final class KimiLengthRule implements ConfigurableRule<KimiLengthRule.Par
   }
 
   /** A lone completion has no group to compare with. */
+  /** λ of the longest completion of a group. */
+  @Override
+  public double minimumScore(Params params) {
+    return -0.5;
+  }
+
   @Override
   public RuleResult score(RuleInput input, Params params) {
     return scoreGroup(List.of(input), params).get(0);

@@ -74,6 +74,12 @@ public final class SoftOverlongRule implements ConfigurableRule<SoftOverlongRule
     return new Params(maxLen, cache);
   }
 
+  /** Over the hard limit. */
+  @Override
+  public double minimumScore(Params params) {
+    return -1.0;
+  }
+
   @Override
   public RuleResult score(RuleInput input, Params params) {
     Integer length = input.completionTokens();

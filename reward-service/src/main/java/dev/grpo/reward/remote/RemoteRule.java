@@ -20,6 +20,11 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.ObjectMapper;
@@ -33,8 +38,12 @@ import tools.jackson.databind.ObjectMapper;
  * groupId}, else same prompt) and makes one HTTP call per group; an item with neither is a group of
  * its own. Every failure is an explicit status for every item of the call, never a score of 0: a
  * refused connection, a non-2xx answer, bad JSON, the wrong number of results or an OK result
- * without a finite score are {@code ERROR}; a call past the registered timeout is {@code TIMEOUT};
- * a rule whose periodic health check failed answers {@code ERROR} without being called.
+ * without a finite score, a score beyond the accepted magnitude or an answer over the size limit
+ * are {@code ERROR}; a call past the registered timeout (answer included) is {@code TIMEOUT}; a
+ * rule whose periodic health check failed answers {@code ERROR} without being called. Each rule has
+ * a bulkhead ({@link RemoteCallLimits#maxConcurrentCalls}): a call that finds it full for longer
+ * than a short wait answers {@code TIMEOUT} at once, so a hung rule cannot hold every scoring
+ * thread and unrelated rules keep answering.
  */
 public final class RemoteRule implements ConfigurableRule<ParamSchema.Values> {
 
@@ -53,6 +62,8 @@ public final class RemoteRule implements ConfigurableRule<ParamSchema.Values> {
   private final Duration timeout;
   private final HttpClient http;
   private final ObjectMapper mapper;
+  private final RemoteCallLimits limits;
+  private final Semaphore bulkhead;
   private volatile Health health;
 
   RemoteRule(
@@ -63,6 +74,20 @@ public final class RemoteRule implements ConfigurableRule<ParamSchema.Values> {
       Health health,
       HttpClient http,
       ObjectMapper mapper) {
+    this(name, version, url, timeout, health, http, mapper, RemoteCallLimits.DEFAULTS);
+  }
+
+  RemoteRule(
+      String name,
+      String version,
+      String url,
+      Duration timeout,
+      Health health,
+      HttpClient http,
+      ObjectMapper mapper,
+      RemoteCallLimits limits) {
+    this.limits = limits;
+    this.bulkhead = new Semaphore(limits.maxConcurrentCalls());
     this.name = name;
     this.version = version;
     this.url = stripSlash(url);
@@ -151,10 +176,27 @@ public final class RemoteRule implements ConfigurableRule<ParamSchema.Values> {
             .header("Accept", "application/json")
             .POST(HttpRequest.BodyPublishers.ofString(body))
             .build();
+    boolean admitted;
+    try {
+      admitted = bulkhead.tryAcquire(limits.bulkheadWait().toNanos(), TimeUnit.NANOSECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return all(group, RuleResult.timeout("the call to remote rule " + name + " was interrupted"));
+    }
+    if (!admitted) {
+      return all(
+          group,
+          RuleResult.timeout(
+              "remote rule "
+                  + name
+                  + " has "
+                  + limits.maxConcurrentCalls()
+                  + " calls in flight already (its bulkhead is full)"));
+    }
     HttpResponse<String> response;
     try {
-      response = http.send(request, HttpResponse.BodyHandlers.ofString());
-    } catch (HttpTimeoutException e) {
+      response = call(request);
+    } catch (TimeoutException | HttpTimeoutException e) {
       return all(
           group,
           RuleResult.timeout(
@@ -162,9 +204,12 @@ public final class RemoteRule implements ConfigurableRule<ParamSchema.Values> {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return all(group, RuleResult.timeout("the call to remote rule " + name + " was interrupted"));
+    } catch (BoundedBody.TooLargeException e) {
+      return all(group, brokeContract(e.getMessage()));
     } catch (IOException e) {
-      return all(
-          group, error("remote rule " + name + " could not be called", Map.of("message", msg(e))));
+      return all(group, error("remote rule " + name + " could not be called", Map.of()));
+    } finally {
+      bulkhead.release();
     }
     if (response.statusCode() / 100 != 2) {
       return all(
@@ -174,6 +219,26 @@ public final class RemoteRule implements ConfigurableRule<ParamSchema.Values> {
               Map.of("status", response.statusCode(), "body", truncate(response.body()))));
     }
     return parse(response.body(), group);
+  }
+
+  /**
+   * The whole exchange, answer included, within the registered timeout (the client's own timeout
+   * stops at the headers); the download is abandoned on timeout or interrupt.
+   */
+  private HttpResponse<String> call(HttpRequest request)
+      throws IOException, InterruptedException, TimeoutException {
+    CompletableFuture<HttpResponse<String>> future =
+        http.sendAsync(request, BoundedBody.handler(limits.maxResponseBytes()));
+    try {
+      return future.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof IOException io) {
+        throw io;
+      }
+      throw new IOException(e.getCause());
+    } finally {
+      future.cancel(true);
+    }
   }
 
   private List<RuleResult> parse(String body, List<RuleInput> group) {
@@ -229,6 +294,10 @@ public final class RemoteRule implements ConfigurableRule<ParamSchema.Values> {
       status.checkScore(hasScore ? score.asDouble() : null);
     } catch (IllegalArgumentException wrong) {
       return brokeContract("result " + index + ": " + wrong.getMessage());
+    }
+    if (hasScore && Math.abs(score.asDouble()) > limits.maxAbsScore()) {
+      return brokeContract(
+          "result " + index + " has a score beyond ±" + limits.maxAbsScore() + ": " + score);
     }
     if (status != RuleStatus.OK) {
       details.putIfAbsent("reason", "remote rule " + name + " answered " + status);

@@ -6,6 +6,7 @@ import dev.grpo.api.reward.remote.RemoteRuleInfo;
 import dev.grpo.api.reward.remote.RemoteRuleProtocol;
 import dev.grpo.ledger.rule.RewardRuleRegistration;
 import dev.grpo.ledger.rule.RewardRuleRegistrationRepository;
+import dev.grpo.reward.config.RewardProperties;
 import dev.grpo.reward.remote.RemoteRule.Health;
 import dev.grpo.reward.rule.ConfigurableRule;
 import dev.grpo.reward.rule.RuleRegistry;
@@ -52,6 +53,8 @@ public class RemoteRuleService {
   private final RuleRegistry registry;
   private final RemoteRuleProperties properties;
   private final ObjectMapper mapper;
+  private final RuleUrlAllowList allowList;
+  private final RemoteCallLimits limits;
   private final Clock clock = Clock.systemUTC();
   private final HttpClient http =
       HttpClient.newBuilder()
@@ -71,11 +74,23 @@ public class RemoteRuleService {
       RewardRuleRegistrationRepository repository,
       RuleRegistry registry,
       RemoteRuleProperties properties,
+      RewardProperties rewardProperties,
       ObjectMapper mapper) {
     this.repository = repository;
     this.registry = registry;
     this.properties = properties;
     this.mapper = mapper;
+    this.allowList = new RuleUrlAllowList(properties.allowedHosts());
+    int bulkhead =
+        properties.maxConcurrentCalls() > 0
+            ? properties.maxConcurrentCalls()
+            : Math.max(1, rewardProperties.effectiveScoringThreads() - 1);
+    this.limits =
+        new RemoteCallLimits(
+            properties.maxResponseSize().toBytes(),
+            properties.maxAbsScore(),
+            bulkhead,
+            properties.bulkheadWait());
   }
 
   @PostConstruct
@@ -148,10 +163,13 @@ public class RemoteRuleService {
     Duration timeout = Duration.ofMillis(request.timeoutMs());
     String failure = healthProblem(url, timeout);
     if (failure != null) {
+      // the same words whatever went wrong: a refused connection, a timeout and an HTTP status
+      // would tell open ports from closed ones
+      log.info("registration of {} refused: GET {}/health {}", request.name(), url, failure);
       throw new ApiException(
           HttpStatus.UNPROCESSABLE_CONTENT,
           "rule-health-check-failed",
-          "url: GET " + url + "/health " + failure);
+          "url: GET " + url + "/health did not answer 2xx within " + timeout.toMillis() + " ms");
     }
     RewardRuleRegistration reg;
     boolean created;
@@ -234,7 +252,8 @@ public class RemoteRuleService {
         Duration.ofMillis(reg.getTimeoutMillis()),
         health,
         http,
-        mapper);
+        mapper,
+        limits);
   }
 
   private RemoteRuleInfo info(RewardRuleRegistration reg) {
@@ -285,13 +304,8 @@ public class RemoteRuleService {
     if (uri.getRawUserInfo() != null || uri.getRawQuery() != null || uri.getRawFragment() != null) {
       return "must not carry user info, a query or a fragment";
     }
-    String host = uri.getHost().toLowerCase(Locale.ROOT);
-    boolean allowed =
-        properties.allowedHosts().stream().anyMatch(h -> h.trim().equalsIgnoreCase(host));
-    if (!allowed) {
-      return "host "
-          + host
-          + " is not on the allow-list (grpo.reward.remote.allowed-hosts: "
+    if (!allowList.admits(uri)) {
+      return "host, port and path are not on the allow-list (grpo.reward.remote.allowed-hosts: "
           + String.join(",", properties.allowedHosts())
           + ")";
     }

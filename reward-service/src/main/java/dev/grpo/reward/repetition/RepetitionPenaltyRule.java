@@ -72,6 +72,12 @@ public final class RepetitionPenaltyRule implements ConfigurableRule<RepetitionP
     return new Params(ngramSize, maxPenalty);
   }
 
+  /** Every n-gram a repeat. */
+  @Override
+  public double minimumScore(Params params) {
+    return params.maxPenalty();
+  }
+
   @Override
   public RuleResult score(RuleInput input, Params params) {
     List<String> words = words(input.completion());
@@ -79,6 +85,9 @@ public final class RepetitionPenaltyRule implements ConfigurableRule<RepetitionP
     int total = Math.max(0, words.size() - n + 1);
     Set<List<String>> distinct = new HashSet<>();
     for (int start = 0; start < total; start++) {
+      if ((start & 0xfff) == 0) {
+        stopIfCancelled();
+      }
       distinct.add(words.subList(start, start + n));
     }
     double penalty =
@@ -96,6 +105,9 @@ public final class RepetitionPenaltyRule implements ConfigurableRule<RepetitionP
     StringBuilder word = new StringBuilder();
     String lower = text.toLowerCase(Locale.ROOT);
     for (int i = 0; i < lower.length(); ) {
+      if ((i & 0xffff) == 0) {
+        stopIfCancelled();
+      }
       int codePoint = lower.codePointAt(i);
       i += Character.charCount(codePoint);
       if (Character.isWhitespace(codePoint) || Character.isSpaceChar(codePoint)) {
@@ -109,6 +121,16 @@ public final class RepetitionPenaltyRule implements ConfigurableRule<RepetitionP
     }
     flush(word, words);
     return words;
+  }
+
+  /**
+   * Long completions take a while; once the scorer has given up on this item (its deadline passed,
+   * the thread is interrupted) the work stops instead of running on and holding memory.
+   */
+  private static void stopIfCancelled() {
+    if (Thread.currentThread().isInterrupted()) {
+      throw new java.util.concurrent.CancellationException("scoring was cancelled at its deadline");
+    }
   }
 
   private static boolean isCjk(int codePoint) {

@@ -61,6 +61,14 @@ public interface ConfigurableRule<P> {
   }
 
   /**
+   * The lowest score this rule gives with these params: what a completion earns when it caused its
+   * own failure ({@link CompletionFault}), e.g. it is unparsable or over the size limit.
+   */
+  default double minimumScore(P params) {
+    return 0.0;
+  }
+
+  /**
    * How long this rule may take on one completion with these params. Most rules are CPU-bound and
    * get the service's rule timeout; rules that compile and run programs need their own budget.
    */

@@ -16,7 +16,8 @@ import java.util.Objects;
  * validated, and the {@link RewardRule} of the SPI that the scoring engine runs. It is the safe way
  * to call a rule: items without a completion are answered with {@link RuleStatus#INVALID_INPUT},
  * and an exception escaping the rule becomes {@link RuleStatus#ERROR} for the affected items
- * instead of failing the whole batch.
+ * instead of failing the whole batch. A result the completion caused ({@link CompletionFault}, or a
+ * stack overflow on an over-deep completion) scores the rule's minimum.
  */
 public final class ConfiguredRule<P> implements RewardRule {
 
@@ -62,6 +63,16 @@ public final class ConfiguredRule<P> implements RewardRule {
     return rule.timeBudget(params, ruleTimeout);
   }
 
+  /** The rule's lowest score with these params. */
+  public double minimumScore() {
+    return rule.minimumScore(params);
+  }
+
+  /** A completion fault of this rule, scored as its minimum. */
+  public RuleResult fault(CompletionFault.Kind kind, String reason) {
+    return CompletionFault.scoredAsMinimum(CompletionFault.of(kind, reason), minimumScore());
+  }
+
   @Override
   public RuleResult score(RuleInput input) {
     return scoreGroup(List.of(input)).get(0);
@@ -87,6 +98,12 @@ public final class ConfiguredRule<P> implements RewardRule {
       scored = rule.scoreGroup(scorable, params);
     } catch (RuntimeException failure) {
       scored = Collections.nCopies(scorable.size(), RuleResult.thrown(rule.name(), failure));
+    } catch (StackOverflowError tooDeep) {
+      // the rules recurse over the completion's structure; only the completion can nest this deep
+      scored =
+          Collections.nCopies(
+              scorable.size(),
+              CompletionFault.of(CompletionFault.Kind.OVER_DEEP, "the completion nests too deep"));
     }
     if (scored.size() != scorable.size()) {
       throw new IllegalStateException(
@@ -101,7 +118,9 @@ public final class ConfiguredRule<P> implements RewardRule {
     int next = 0;
     for (int i = 0; i < results.size(); i++) {
       if (results.get(i) == null) {
-        results.set(i, Objects.requireNonNull(scored.get(next++), "rule returned a null result"));
+        RuleResult r = Objects.requireNonNull(scored.get(next++), "rule returned a null result");
+        results.set(
+            i, CompletionFault.isFault(r) ? CompletionFault.scoredAsMinimum(r, minimumScore()) : r);
       }
     }
     return results;

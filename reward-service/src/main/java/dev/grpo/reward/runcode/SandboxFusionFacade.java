@@ -71,17 +71,21 @@ public final class SandboxFusionFacade {
     if (r.files() != null) {
       for (Map.Entry<String, String> f : r.files().entrySet()) {
         CodeSandbox.checkedRelative(f.getKey());
-        try {
-          byte[] content = Base64.getDecoder().decode(f.getValue());
-          fileBytes += content.length;
-          if (fileBytes > SandboxPolicy.MAX_FILE_BYTES) {
-            throw new IllegalArgumentException(
-                "files: more than " + SandboxPolicy.MAX_FILE_BYTES + " bytes in all");
-          }
-          files.put(f.getKey(), content);
-        } catch (IllegalArgumentException e) {
-          throw new IllegalArgumentException("file " + f.getKey() + " is not valid base64", e);
+        if (f.getValue() == null) {
+          throw new IllegalArgumentException("files: " + f.getKey() + " has no content (null)");
         }
+        byte[] content;
+        try {
+          content = Base64.getDecoder().decode(f.getValue());
+        } catch (IllegalArgumentException e) {
+          throw new IllegalArgumentException("files: " + f.getKey() + " is not valid base64", e);
+        }
+        fileBytes += content.length;
+        if (fileBytes > SandboxPolicy.MAX_FILE_BYTES) {
+          throw new IllegalArgumentException(
+              "files: more than " + SandboxPolicy.MAX_FILE_BYTES + " bytes in all");
+        }
+        files.put(f.getKey(), content);
       }
     }
     SandboxPolicy compile = compileDefaults;

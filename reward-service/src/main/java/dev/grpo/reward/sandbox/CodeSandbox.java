@@ -69,6 +69,12 @@ public final class CodeSandbox implements AutoCloseable {
   }
 
   static CodeSandbox withoutProbe(SandboxConfig config, SandboxMetrics metrics) {
+    try {
+      SandboxAvailability.ensureWorkRoot(config.workRoot());
+      SandboxAvailability.compileFilter(config);
+    } catch (IOException | RuntimeException e) {
+      // runs then fail to open the filter and end as SANDBOX_ERROR, never unfiltered
+    }
     return new CodeSandbox(config, new SandboxAvailability(false, "not probed"), metrics);
   }
 
@@ -119,12 +125,15 @@ public final class CodeSandbox implements AutoCloseable {
   }
 
   public static String checkedRelative(String name) {
-    if (name == null || name.isEmpty() || name.startsWith("/") || name.contains("\0")) {
-      throw new IllegalArgumentException("bad file name: " + name);
+    if (name == null || name.isEmpty() || name.startsWith("/")) {
+      throw new IllegalArgumentException("files: bad file name: " + name);
+    }
+    if (name.chars().anyMatch(c -> c < 0x20 || c == 0x7f)) {
+      throw new IllegalArgumentException("files: a file name holds a control character");
     }
     Path p = Path.of(name).normalize();
     if (p.isAbsolute() || p.startsWith("..") || p.toString().isEmpty()) {
-      throw new IllegalArgumentException("file name escapes the work directory: " + name);
+      throw new IllegalArgumentException("files: file name escapes the work directory: " + name);
     }
     return p.toString();
   }

@@ -1,8 +1,11 @@
 package dev.grpo.reward.sandbox;
 
+import dev.grpo.reward.sandbox.seccomp.SeccompFilter;
+import dev.grpo.reward.sandbox.seccomp.SeccompUnavailableException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -11,7 +14,8 @@ import java.util.concurrent.TimeUnit;
  * Whether untrusted code can be run here. The service checks this at start-up (and readiness
  * reports DOWN when it is not available); the runner refuses to run anything unsandboxed.
  *
- * @param available true when bubblewrap, setpriv and prlimit exist and a probe sandbox ran
+ * @param available true when bubblewrap, setpriv and prlimit exist, the seccomp filter was built
+ *     and a probe sandbox ran under it
  * @param reason why not, or "ok"
  */
 public record SandboxAvailability(boolean available, String reason) {
@@ -48,35 +52,45 @@ public record SandboxAvailability(boolean available, String reason) {
     } catch (IOException e) {
       return no("cannot prepare work root " + config.workRoot() + ": " + e.getMessage());
     }
+    try {
+      compileFilter(config);
+    } catch (SeccompUnavailableException e) {
+      return no(
+          "cannot build the seccomp filter (refusing to run code without it): " + e.getMessage());
+    }
     List<String> cmd =
-        List.of(
-            config.setpriv().toString(),
-            "--reuid=" + (config.uidBase() + config.uidCount() - 1),
-            "--regid=" + (config.uidBase() + config.uidCount() - 1),
-            "--clear-groups",
-            "--inh-caps=-all",
-            "--",
-            config.bwrap().toString(),
-            "--unshare-all",
-            "--die-with-parent",
-            "--ro-bind",
-            "/usr",
-            "/usr",
-            "--symlink",
-            "usr/lib",
-            "/lib",
-            "--symlink",
-            "usr/lib64",
-            "/lib64",
-            "--proc",
-            "/proc",
-            "--dev",
-            "/dev",
-            "--tmpfs",
-            "/tmp",
-            "--clearenv",
-            "--",
-            "/usr/bin/true");
+        SandboxRunner.withSeccomp(
+            config,
+            List.of(
+                config.setpriv().toString(),
+                "--reuid=" + (config.uidBase() + config.uidCount() - 1),
+                "--regid=" + (config.uidBase() + config.uidCount() - 1),
+                "--clear-groups",
+                "--inh-caps=-all",
+                "--",
+                config.bwrap().toString(),
+                "--seccomp",
+                SandboxRunner.SECCOMP_FD,
+                "--unshare-all",
+                "--die-with-parent",
+                "--ro-bind",
+                "/usr",
+                "/usr",
+                "--symlink",
+                "usr/lib",
+                "/lib",
+                "--symlink",
+                "usr/lib64",
+                "/lib64",
+                "--proc",
+                "/proc",
+                "--dev",
+                "/dev",
+                "--tmpfs",
+                "/tmp",
+                "--clearenv",
+                "--",
+                "/usr/bin/true"));
     try {
       Process p =
           new ProcessBuilder(cmd)
@@ -98,6 +112,33 @@ public record SandboxAvailability(boolean available, String reason) {
       return no("interrupted");
     }
     return new SandboxAvailability(true, "ok");
+  }
+
+  /**
+   * Compiles the filter next to its final name and moves it into place, so a run of another sandbox
+   * of this JVM that opens the file meanwhile reads either the old or the new (identical) program,
+   * never a half-written one.
+   */
+  static void compileFilter(SandboxConfig config) {
+    Path target = config.seccompFilter();
+    Path scratch =
+        target.resolveSibling(
+            target.getFileName()
+                + "."
+                + java.util.HexFormat.of().formatHex(RunDirectories.randomBytes(6)));
+    try {
+      SeccompFilter.compile(scratch);
+      Files.move(
+          scratch, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    } catch (IOException e) {
+      throw new SeccompUnavailableException("cannot move the filter into place: " + e.getMessage());
+    } finally {
+      try {
+        Files.deleteIfExists(scratch);
+      } catch (IOException ignored) {
+        // a stray scratch file under the work root; harmless
+      }
+    }
   }
 
   static void ensureWorkRoot(Path root) throws IOException {

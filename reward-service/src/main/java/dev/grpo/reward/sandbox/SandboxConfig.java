@@ -49,6 +49,14 @@ public record SandboxConfig(
     return new SandboxConfig(bwrap, setpriv, prlimit, workRoot, base, count);
   }
 
+  /**
+   * Where this JVM keeps the compiled seccomp filter: one file per process under the work root,
+   * written once at start-up and read by every run.
+   */
+  public Path seccompFilter() {
+    return workRoot.resolve("seccomp-" + ProcessHandle.current().pid() + ".bpf");
+  }
+
   boolean ownsUid(int uid) {
     return uid >= uidBase && uid < uidBase + uidCount;
   }

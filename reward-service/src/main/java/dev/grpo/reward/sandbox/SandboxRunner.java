@@ -27,6 +27,12 @@ import java.util.concurrent.atomic.AtomicInteger;
  * cleared. On the wall-clock deadline, the bwrap process is SIGKILLed, which kills the namespace's
  * init (die-with-parent) and so every process in the namespace, including detached ones; anything
  * still running as the slot uid is then swept.
+ *
+ * <p>Every program runs under the service's seccomp filter ({@link
+ * dev.grpo.reward.sandbox.seccomp.SeccompFilter}), compiled once when the sandbox is probed: a
+ * {@code /bin/sh} that immediately execs prlimit opens the filter file on fd 3 (Java cannot hand a
+ * child an extra descriptor), and bwrap's {@code --seccomp 3} reads it and installs it right before
+ * it executes the program.
  */
 final class SandboxRunner implements AutoCloseable {
 
@@ -37,6 +43,9 @@ final class SandboxRunner implements AutoCloseable {
     /** A size-capped tmpfs with each file of the submission directory bound read-only. */
     READ_ONLY_FILES_ON_TMPFS
   }
+
+  /** The descriptor bwrap reads the seccomp filter from. */
+  static final String SECCOMP_FD = "3";
 
   private static final AtomicInteger THREADS = new AtomicInteger();
   private static final long DRAIN_GRACE_MILLIS = 2000;
@@ -169,10 +178,11 @@ final class SandboxRunner implements AutoCloseable {
       termination = Termination.EXITED;
     }
     if (termination == Termination.EXITED
-        && (exit == 1 || exit == 126 || exit == 127)
+        && (exit == 1 || exit == 2 || exit == 126 || exit == 127)
         && (startsWith(stderr, "bwrap: ")
             || startsWith(stderr, "setpriv: ")
-            || startsWith(stderr, "prlimit: "))) {
+            || startsWith(stderr, "prlimit: ")
+            || startsWith(stderr, "/bin/sh: "))) {
       // Either the sandbox tools failed to set up, or the program imitates them. Tell them apart
       // by checking whether a known-good sandbox still starts.
       SandboxAvailability probe = SandboxAvailability.probe(config);
@@ -218,6 +228,7 @@ final class SandboxRunner implements AutoCloseable {
       int uid)
       throws IOException {
     List<String> a = new ArrayList<>(64 + command.size());
+    addFilterDescriptor(a, config);
     addLimitsAndUid(a, policy, uid);
     addNamespaces(a);
     addSystemMounts(a, policy, extraReadOnlyPaths);
@@ -231,6 +242,24 @@ final class SandboxRunner implements AutoCloseable {
     a.add("--");
     a.addAll(command);
     return a;
+  }
+
+  /**
+   * {@code argv} started by a shell that opens the seccomp filter on {@link #SECCOMP_FD} and then
+   * execs it (no extra process stays around).
+   */
+  static List<String> withSeccomp(SandboxConfig config, List<String> argv) {
+    List<String> a = new ArrayList<>(argv.size() + 4);
+    addFilterDescriptor(a, config);
+    a.addAll(argv);
+    return a;
+  }
+
+  private static void addFilterDescriptor(List<String> a, SandboxConfig config) {
+    a.add("/bin/sh");
+    a.add("-c");
+    a.add("exec \"$@\" " + SECCOMP_FD + "<\"$0\"");
+    a.add(config.seccompFilter().toString());
   }
 
   /** prlimit's resource limits, then setpriv to the slot's uid without groups or capabilities. */
@@ -254,6 +283,8 @@ final class SandboxRunner implements AutoCloseable {
   /** bwrap with every namespace of its own. */
   private void addNamespaces(List<String> a) {
     a.add(config.bwrap().toString());
+    a.add("--seccomp");
+    a.add(SECCOMP_FD);
     a.add("--unshare-all"); // user, pid, net, ipc, uts, cgroup
     a.add("--unshare-user");
     a.add("--disable-userns"); // no nested user namespaces: less kernel attack surface

@@ -36,9 +36,11 @@ public record ScoredItem(ScoreRequest.Item item, List<ScoredRule> rules) {
     List<RuleOutcome> outcomes = new ArrayList<>(rules.size());
     for (ScoredRule scored : rules) {
       RuleResult r = scored.result();
-      if (r.status() == RuleStatus.OK) {
-        partial += scored.rule().weight() * r.score();
+      double term = r.status() == RuleStatus.OK ? scored.rule().weight() * r.score() : 0;
+      if (r.status() == RuleStatus.OK && Double.isFinite(partial + term)) {
+        partial += term;
       } else {
+        // a failed rule, or one whose weighted score overflows: never a total of "Infinity"
         missing.add(scored.rule().name());
       }
       outcomes.add(

@@ -27,7 +27,10 @@ class ScoringConfiguration {
   @Bean(destroyMethod = "close")
   ScoringEngine scoringEngine(RewardProperties properties, MeterRegistry meters) {
     return new ScoringEngine(
-        properties.effectiveScoringThreads(), properties.ruleTimeout(), meters);
+        properties.effectiveScoringThreads(),
+        properties.ruleTimeout(),
+        meters,
+        properties.maxCompletionChars());
   }
 
   /** The default profile, checked at start-up so a bad profile fails the start, not a request. */

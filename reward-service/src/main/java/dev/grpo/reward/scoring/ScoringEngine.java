@@ -1,6 +1,7 @@
 package dev.grpo.reward.scoring;
 
 import dev.grpo.api.reward.ScoreRequest;
+import dev.grpo.reward.rule.CompletionFault;
 import dev.grpo.reward.rule.ConfigurableRule;
 import dev.grpo.reward.rule.ConfiguredRule;
 import dev.grpo.reward.scoring.ScoredItem.ScoredRule;
@@ -40,11 +41,28 @@ import java.util.concurrent.TimeUnit;
  */
 public final class ScoringEngine implements AutoCloseable {
 
+  /** The default of {@code grpo.reward.max-completion-chars}. */
+  public static final int DEFAULT_MAX_COMPLETION_CHARS = 1_000_000;
+
   private final DeadlineScorer scorer;
   private final Duration ruleTimeout;
   private final MeterRegistry meters;
+  private final int maxCompletionChars;
 
   public ScoringEngine(int parallelism, Duration ruleTimeout, MeterRegistry meters) {
+    this(parallelism, ruleTimeout, meters, DEFAULT_MAX_COMPLETION_CHARS);
+  }
+
+  /**
+   * @param maxCompletionChars a completion longer than this is not given to any rule: every rule
+   *     answers it with its minimum score, as a {@link CompletionFault.Kind#OVER_SIZE} fault
+   */
+  public ScoringEngine(
+      int parallelism, Duration ruleTimeout, MeterRegistry meters, int maxCompletionChars) {
+    if (maxCompletionChars < 1) {
+      throw new IllegalArgumentException("maxCompletionChars must be at least 1");
+    }
+    this.maxCompletionChars = maxCompletionChars;
     if (parallelism < 1) {
       throw new IllegalArgumentException("parallelism must be at least 1");
     }
@@ -79,12 +97,18 @@ public final class ScoringEngine implements AutoCloseable {
     for (ScoreRequest.Item item : items) {
       inputs.add(toInput(item));
     }
-    List<List<Integer>> groups = groups(items);
+    boolean[] oversize = new boolean[items.size()];
+    for (int i = 0; i < items.size(); i++) {
+      String completion = items.get(i).completion();
+      oversize[i] = completion != null && completion.length() > maxCompletionChars;
+    }
+    List<List<Integer>> groups = without(groups(items), oversize);
+    List<List<Integer>> singles = without(singles(items.size()), oversize);
     List<Slot> slots = new ArrayList<>();
     List<Job> jobs = new ArrayList<>();
     for (int r = 0; r < rules.size(); r++) {
       ConfiguredRule<?> rule = rules.get(r).rule();
-      List<List<Integer>> units = isGroupLevel(rule.rule()) ? groups : singles(items.size());
+      List<List<Integer>> units = isGroupLevel(rule.rule()) ? groups : singles;
       for (List<Integer> unit : units) {
         List<RuleInput> mine = new ArrayList<>(unit.size());
         for (int i : unit) {
@@ -99,6 +123,7 @@ public final class ScoringEngine implements AutoCloseable {
     ScoredRule[][] results = new ScoredRule[items.size()][rules.size()];
     // one counter update per (rule, status) and batch, not one meter lookup per item
     Map<String, Map<RuleStatus, Integer>> statusCounts = new HashMap<>();
+    answerOversize(rules, items, oversize, results, statusCounts);
     for (int j = 0; j < jobs.size(); j++) {
       Slot slot = slots.get(j);
       String ruleName = jobs.get(j).rule().name();
@@ -126,6 +151,44 @@ public final class ScoringEngine implements AutoCloseable {
       scored.add(new ScoredItem(items.get(i), List.of(results[i])));
     }
     return scored;
+  }
+
+  /** Every rule's minimum for the completions over the size limit, which no rule sees. */
+  private void answerOversize(
+      List<WeightedRule> rules,
+      List<ScoreRequest.Item> items,
+      boolean[] oversize,
+      ScoredRule[][] results,
+      Map<String, Map<RuleStatus, Integer>> statusCounts) {
+    for (int i = 0; i < items.size(); i++) {
+      if (!oversize[i]) {
+        continue;
+      }
+      String reason =
+          "the completion has "
+              + items.get(i).completion().length()
+              + " characters, over the limit of "
+              + maxCompletionChars;
+      for (int r = 0; r < rules.size(); r++) {
+        RuleResult result = rules.get(r).rule().fault(CompletionFault.Kind.OVER_SIZE, reason);
+        results[i][r] = new ScoredRule(rules.get(r), result, 0);
+        statusCounts
+            .computeIfAbsent(rules.get(r).name(), name -> new EnumMap<>(RuleStatus.class))
+            .merge(result.status(), 1, Integer::sum);
+      }
+    }
+  }
+
+  /** The units with the excluded items taken out, and units left empty dropped. */
+  private static List<List<Integer>> without(List<List<Integer>> units, boolean[] excluded) {
+    List<List<Integer>> kept = new ArrayList<>(units.size());
+    for (List<Integer> unit : units) {
+      List<Integer> rest = unit.stream().filter(i -> !excluded[i]).toList();
+      if (!rest.isEmpty()) {
+        kept.add(rest);
+      }
+    }
+    return kept;
   }
 
   private void count(Map<String, Map<RuleStatus, Integer>> statusCounts) {

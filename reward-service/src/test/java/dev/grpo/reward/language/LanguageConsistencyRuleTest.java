@@ -3,6 +3,7 @@ package dev.grpo.reward.language;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.grpo.reward.rule.ConfiguredRule;
 import dev.grpo.reward.rule.InvalidParamException;
 import dev.grpo.rule.RuleInput;
 import dev.grpo.rule.RuleResult;
@@ -127,10 +128,28 @@ class LanguageConsistencyRuleTest {
         rule.parseParams(Map.of("latin_languages", List.of("en")));
     assertThat(score(completion, "de", englishOnly).details().get("reason"))
         .isEqualTo("target language de is not among latin_languages");
-    assertThat(score("no tags at all", "en", defaults).status())
-        .isEqualTo(RuleStatus.NOT_APPLICABLE);
-    assertThat(score("<think>$x = 2$ 42</think>", "en", defaults).status())
-        .isEqualTo(RuleStatus.NOT_APPLICABLE);
+  }
+
+  /** A completion cannot dodge the language reward by leaving out its thinking or its prose. */
+  @Test
+  void noThinkBlockOrNoProseIsTheCompletionsFaultAndScoresTheMinimum() {
+    RuleResult noTags = score("no tags at all", "en", defaults);
+    assertThat(noTags.status()).isEqualTo(RuleStatus.INVALID_INPUT);
+    assertThat(noTags.details()).containsEntry("fault", "completion");
+    assertThat(noTags.details()).containsEntry("kind", "UNPARSABLE");
+
+    ConfiguredRule<LanguageConsistencyRule.Params> configured =
+        new ConfiguredRule<>(rule, defaults);
+    RuleResult scored = configured.score(input("no tags at all", "en"));
+    assertThat(scored.status()).isEqualTo(RuleStatus.OK);
+    assertThat(scored.score()).isEqualTo(0.0);
+    assertThat(scored.details())
+        .containsEntry("kind", "UNPARSABLE")
+        .containsEntry("status", "INVALID_INPUT")
+        .containsEntry("scoredAs", "minimum");
+    RuleResult onlyMath = configured.score(input("<think>$x = 2$ 42</think>", "en"));
+    assertThat(onlyMath.score()).isEqualTo(0.0);
+    assertThat(onlyMath.details()).containsEntry("kind", "WRONG_LANGUAGE");
   }
 
   @Test
@@ -145,15 +164,11 @@ class LanguageConsistencyRuleTest {
 
   private RuleResult score(
       String completion, String language, LanguageConsistencyRule.Params params) {
-    RuleInput input =
-        new RuleInput(
-            null,
-            null,
-            completion,
-            new RuleInput.Reference(null, null, language),
-            null,
-            null,
-            null);
-    return rule.score(input, params);
+    return rule.score(input(completion, language), params);
+  }
+
+  private static RuleInput input(String completion, String language) {
+    return new RuleInput(
+        null, null, completion, new RuleInput.Reference(null, null, language), null, null, null);
   }
 }

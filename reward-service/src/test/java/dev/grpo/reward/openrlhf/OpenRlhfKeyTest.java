@@ -21,6 +21,8 @@ class OpenRlhfKeyTest {
             Duration.ofMillis(200),
             100,
             0,
+            1_000_000,
+            org.springframework.util.unit.DataSize.ofMegabytes(64),
             null,
             new RewardProperties.OpenRlhf(true, requireKey, List.of()));
     return new OpenRlhfController(

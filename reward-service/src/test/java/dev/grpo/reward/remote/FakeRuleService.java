@@ -16,7 +16,8 @@ import tools.jackson.databind.json.JsonMapper;
  * A remote rule service on a free port. The first path segment picks the behaviour: {@code
  * /ok/score} scores each item with its completion's length (NOT_APPLICABLE when the completion is
  * "n/a"), {@code /fail} answers 500, {@code /slow} sleeps 3 s, {@code /wrongcount} drops a result,
- * {@code /okmissingscore} answers OK without a score, {@code /sick} fails its health check.
+ * {@code /okmissingscore} answers OK without a score, {@code /sick} fails its health check, {@code
+ * /huge} answers 3 MiB, {@code /inf} scores 1e308, {@code /hang} never answers.
  */
 final class FakeRuleService implements AutoCloseable {
 
@@ -26,6 +27,10 @@ final class FakeRuleService implements AutoCloseable {
 
   /** Every body posted to a {@code /score} path. */
   final List<JsonNode> calls = new CopyOnWriteArrayList<>();
+
+  /** Calls to {@code /hang/score} received so far (they never answer). */
+  final java.util.concurrent.atomic.AtomicInteger hanging =
+      new java.util.concurrent.atomic.AtomicInteger();
 
   /** Whether {@code /flaky/health} answers 200 (else 503). */
   volatile boolean flakyHealthy = true;
@@ -66,6 +71,17 @@ final class FakeRuleService implements AutoCloseable {
         }
         case "wrongcount" -> send(exchange, 200, results(items, items.size() - 1));
         case "okmissingscore" -> send(exchange, 200, "{\"results\":[{\"status\":\"OK\"}]}");
+        case "huge" ->
+            send(exchange, 200, "{\"results\":[], \"pad\": \"" + "x".repeat(3 << 20) + "\"}");
+        case "inf" -> send(exchange, 200, "{\"results\":[{\"status\":\"OK\",\"score\":1e308}]}");
+        case "hang" -> {
+          hanging.incrementAndGet();
+          try {
+            Thread.sleep(60_000);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+        }
         default -> send(exchange, 200, results(items, items.size()));
       }
     }

@@ -224,7 +224,23 @@ class RemoteRuleApiIT {
   void aFailingHealthCheckAtRegistrationIs422() {
     Response r = register(unique("sick"), "1", fake.url("sick"), 1000);
     assertThat(r.status()).as(r.raw().body()).isEqualTo(422);
-    assertThat(r.json().get("detail").asString()).contains("url").contains("503");
+    assertThat(r.json().get("detail").asString())
+        .isEqualTo("url: GET " + fake.url("sick") + "/health did not answer 2xx within 1000 ms");
+  }
+
+  /** An open port that answers 503 and a closed port read the same: no port scanning through us. */
+  @Test
+  void healthCheckErrorsDoNotTellOpenPortsFromClosedOnes() throws Exception {
+    int closed;
+    try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+      closed = socket.getLocalPort();
+    }
+    String closedUrl = "http://127.0.0.1:" + closed + "/sick";
+    Response open = register(unique("sick"), "1", fake.url("sick"), 1000);
+    Response shut = register(unique("sick"), "1", closedUrl, 1000);
+    assertThat(shut.status()).isEqualTo(open.status()).isEqualTo(422);
+    assertThat(shut.json().get("detail").asString().replace(closedUrl, "U"))
+        .isEqualTo(open.json().get("detail").asString().replace(fake.url("sick"), "U"));
   }
 
   @Test

@@ -82,4 +82,63 @@ class RemoteRuleTest {
     org.assertj.core.api.Assertions.assertThatThrownBy(() -> rule.parseParams(Map.of("x", 1)))
         .isInstanceOf(dev.grpo.reward.rule.InvalidParamException.class);
   }
+
+  private static RemoteRule limited(String url, RemoteCallLimits limits) {
+    return new RemoteRule(
+        "r",
+        "1",
+        url,
+        Duration.ofSeconds(2),
+        Health.UP,
+        HTTP,
+        JsonMapper.builder().build(),
+        limits);
+  }
+
+  @Test
+  void anAnswerOverTheSizeLimitIsAnErrorWithoutReadingItAll() {
+    RemoteRule rule =
+        limited(fake.url("huge"), new RemoteCallLimits(1 << 20, 1e6, 2, Duration.ofMillis(50)));
+    RuleResult result = rule.scoreGroup(items("a"), null).get(0);
+    assertThat(result.status()).isEqualTo(RuleStatus.ERROR);
+    assertThat(result.details().get("problem"))
+        .isEqualTo("the answer is over the limit of 1048576 bytes");
+  }
+
+  @Test
+  void aScoreBeyondTheAcceptedMagnitudeIsAnError() {
+    RuleResult result = rule(fake.url("inf"), Health.UP).scoreGroup(items("a"), null).get(0);
+    assertThat(result.status()).isEqualTo(RuleStatus.ERROR);
+    assertThat(result.score()).isNull();
+    assertThat(result.details().get("problem").toString())
+        .isEqualTo("result 0 has a score beyond ±1000000.0: 1.0E308");
+  }
+
+  /**
+   * A hung rule holds at most its bulkhead: with one slot taken by a call that never answers, the
+   * next call answers TIMEOUT after the short bulkhead wait, not after the 2 s call timeout.
+   */
+  @Test
+  void aFullBulkheadAnswersTimeoutAtOnce() throws Exception {
+    RemoteRule rule =
+        limited(fake.url("hang"), new RemoteCallLimits(1 << 20, 1e6, 1, Duration.ofMillis(50)));
+    int before = fake.hanging.get();
+    var first =
+        java.util.concurrent.CompletableFuture.supplyAsync(() -> rule.scoreGroup(items("a"), null));
+    long deadline = System.nanoTime() + 5_000_000_000L;
+    while (fake.hanging.get() == before && System.nanoTime() < deadline) {
+      Thread.sleep(5);
+    }
+    long start = System.nanoTime();
+    RuleResult second = rule.scoreGroup(items("b"), null).get(0);
+    long tookMs = (System.nanoTime() - start) / 1_000_000;
+    assertThat(second.status()).isEqualTo(RuleStatus.TIMEOUT);
+    assertThat(second.details().get("reason").toString())
+        .isEqualTo("remote rule r has 1 calls in flight already (its bulkhead is full)");
+    assertThat(tookMs).as("the bulkhead wait, not the call timeout").isLessThan(1_500);
+    RuleResult firstResult = first.get(10, java.util.concurrent.TimeUnit.SECONDS).get(0);
+    assertThat(firstResult.status()).isEqualTo(RuleStatus.TIMEOUT);
+    assertThat(firstResult.details().get("reason").toString())
+        .isEqualTo("remote rule r did not answer within 2000 ms");
+  }
 }

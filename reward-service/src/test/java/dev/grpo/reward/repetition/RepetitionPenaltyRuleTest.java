@@ -8,6 +8,7 @@ import dev.grpo.reward.rule.InvalidParamException;
 import dev.grpo.rule.RuleInput;
 import dev.grpo.rule.RuleResult;
 import java.util.Map;
+import java.util.concurrent.CancellationException;
 import org.junit.jupiter.api.Test;
 
 class RepetitionPenaltyRuleTest {
@@ -52,5 +53,22 @@ class RepetitionPenaltyRuleTest {
 
   private double score(String completion, Map<String, Object> params) {
     return rule.score(RuleInput.ofCompletion(completion), rule.parseParams(params)).score();
+  }
+
+  /** On a thread the scorer has interrupted at its deadline, a long completion is given up on. */
+  @Test
+  void aLongCompletionStopsOnceItsThreadIsInterrupted() {
+    RepetitionPenaltyRule r = new RepetitionPenaltyRule();
+    RepetitionPenaltyRule.Params params = r.parseParams(Map.of());
+    RuleInput input = RuleInput.ofCompletion("word ".repeat(200_000));
+    Thread.currentThread().interrupt();
+    try {
+      assertThatThrownBy(() -> r.score(input, params))
+          .isInstanceOf(CancellationException.class)
+          .hasMessage("scoring was cancelled at its deadline");
+    } finally {
+      Thread.interrupted();
+    }
+    assertThat(r.score(input, params).score()).isCloseTo(-1.0, within(1e-4));
   }
 }

@@ -91,6 +91,33 @@ class SandboxApiIT {
         .isEqualTo("memory_limit_MB");
   }
 
+  /**
+   * The service's seccomp filter is on every run: raw syscalls from the submitted program answer
+   * the filter's errno (x86-64 numbers). Without it, unshare(0) and the session keyring lookup
+   * succeed and io_uring_setup(1, NULL) answers EFAULT (see SeccompFilterTest).
+   */
+  @Test
+  void deniedSyscallsAnswerTheFiltersErrnoInsideTheService() {
+    String probe =
+        String.join(
+            "\\n",
+            "import ctypes",
+            "libc = ctypes.CDLL(None, use_errno=True)",
+            "for name, nr, a, b in [('io_uring_setup', 425, 1, 0), ('keyctl', 250, 0, -3),"
+                + " ('unshare', 272, 0, 0), ('ptrace', 101, 0, 0), ('getpid', 39, 0, 0)]:",
+            "    ctypes.set_errno(0)",
+            "    rc = libc.syscall(nr, ctypes.c_long(a), ctypes.c_long(b), 0, 0, 0)",
+            "    print(name, ctypes.get_errno() if rc < 0 else 0)");
+    Response r =
+        http()
+            .post(
+                "/api/v1/sandbox/run",
+                "{\"code\": \"" + probe + "\", \"language\": \"python\", \"run_timeout\": 10}");
+    assertThat(r.status()).isEqualTo(200);
+    assertThat(r.json().get("run_result").get("stdout").asString())
+        .isEqualTo("io_uring_setup 38\nkeyctl 1\nunshare 1\nptrace 1\ngetpid 0\n");
+  }
+
   @Test
   void theSandboxIsPartOfReadiness() {
     Response readiness = http().get("/actuator/health/readiness");

@@ -29,11 +29,18 @@ class SandboxRunnerTest {
               List.of(),
               62005);
       String line = String.join(" ", a);
-      assertThat(a.get(0)).isEqualTo("/usr/bin/prlimit");
+      assertThat(a.subList(0, 5))
+          .containsExactly(
+              "/bin/sh",
+              "-c",
+              "exec \"$@\" 3<\"$0\"",
+              tmp.resolve("seccomp-" + ProcessHandle.current().pid() + ".bpf").toString(),
+              "/usr/bin/prlimit");
       assertThat(line)
           .contains("--cpu=10 ", "--as=" + (512L << 20), "--nproc=64", "--fsize=", "--nofile=64")
           .contains("--reuid=62005 --regid=62005 --clear-groups --inh-caps=-all")
-          .contains("--unshare-all --unshare-user --disable-userns --as-pid-1 --die-with-parent")
+          .contains(
+              "/usr/bin/bwrap --seccomp 3 --unshare-all --unshare-user --disable-userns --as-pid-1 --die-with-parent")
           .contains("--ro-bind /usr /usr")
           .contains("--tmpfs /sandbox --ro-bind " + box.resolve("main.py") + " /sandbox/main.py")
           .contains("--remount-ro / --chdir /sandbox --clearenv")

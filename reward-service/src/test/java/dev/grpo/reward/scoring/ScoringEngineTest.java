@@ -193,4 +193,53 @@ class ScoringEngineTest {
         .isFalse();
     assertThat(ScoringEngine.isGroupLevel(new SleepyRule())).isFalse();
   }
+
+  /**
+   * A completion over the size limit reaches no rule: each rule answers its own minimum (format 0,
+   * repetition_penalty its max_penalty), recorded as an OVER_SIZE fault of the completion, and the
+   * item's total is that sum, not a missing total a run could skip.
+   */
+  @Test
+  void aCompletionOverTheSizeLimitScoresEachRulesMinimumWithoutRunningIt() {
+    try (ScoringEngine engine = new ScoringEngine(2, Duration.ofSeconds(5), meters, 60)) {
+      WeightedRule format =
+          new WeightedRule(BuiltInRules.registry().configure("format", Map.of()), 1.0);
+      WeightedRule repetition =
+          new WeightedRule(
+              BuiltInRules.registry().configure("repetition_penalty", Map.of("max_penalty", -0.75)),
+              2.0);
+      String ok = "<think>\na b c\n</think>\n<answer>\n1\n</answer>";
+      String big = "<think>" + "x ".repeat(100) + "</think><answer>1</answer>";
+      List<ScoredItem> scored =
+          engine.score(List.of(format, repetition), List.of(item("ok", ok), item("big", big)));
+
+      assertThat(scored.get(0).rules().get(0).result().score()).isEqualTo(1.0);
+      assertThat(scored.get(0).rules().get(1).result().score()).isEqualTo(0.0);
+      RuleResult bigFormat = scored.get(1).rules().get(0).result();
+      RuleResult bigRepetition = scored.get(1).rules().get(1).result();
+      assertThat(bigFormat.status().name()).isEqualTo("OK");
+      assertThat(bigFormat.score()).isEqualTo(0.0);
+      assertThat(bigRepetition.score()).isEqualTo(-0.75);
+      assertThat(bigRepetition.details())
+          .containsEntry("fault", "completion")
+          .containsEntry("kind", "OVER_SIZE")
+          .containsEntry("scoredAs", "minimum");
+      assertThat(bigRepetition.details().get("reason").toString())
+          .isEqualTo("the completion has " + big.length() + " characters, over the limit of 60");
+      assertThat(scored.get(1).toResult().total()).isEqualTo(-1.5);
+    }
+  }
+
+  /** A weighted score that overflows never becomes a total of Infinity. */
+  @Test
+  void anOverflowingWeightedScoreLeavesTheTotalMissing() {
+    try (ScoringEngine engine = new ScoringEngine(1, Duration.ofSeconds(5), meters)) {
+      WeightedRule huge =
+          new WeightedRule(ConfiguredRule.of(new SleepyRule(), Map.of()), Double.MAX_VALUE);
+      ScoredItem item = engine.score(List.of(huge, huge), List.of(item("a", "a"))).get(0);
+      assertThat(item.toResult().total()).isNull();
+      assertThat(item.toResult().partialTotal()).isEqualTo(Double.MAX_VALUE);
+      assertThat(item.toResult().missingRules()).containsExactly("sleepy");
+    }
+  }
 }
