@@ -86,9 +86,8 @@ final class FinalAnswerRules {
         // prose after all: look for the values it states
       }
     }
-    return ambiguous(content, options, deadline)
-        ? wrong("several different answers")
-        : pass(region);
+    boolean hedged = asksOneValue(gold, deadline) && ambiguous(content, options, deadline);
+    return hedged ? wrong("several different answers") : pass(region);
   }
 
   /** The boxes' contents when the region is boxed, else the region without math delimiters. */
@@ -135,6 +134,20 @@ final class FinalAnswerRules {
   private static boolean readsAsFormula(String content) {
     String body = TEXT_BLOCK.matcher(ENVIRONMENT.matcher(content).replaceAll(" ")).replaceAll(" ");
     return !WORD.matcher(COMMAND.matcher(body).replaceAll(" ")).find();
+  }
+
+  /** False when the gold is itself several values (a set, tuple, interval or matrix). */
+  private static boolean asksOneValue(String gold, Deadline deadline) {
+    try {
+      Expr g = LatexParser.parse(gold, deadline);
+      return !(g instanceof Expr.SetOf
+          || g instanceof Expr.Tuple
+          || g instanceof Expr.Interval
+          || g instanceof Expr.Union
+          || g instanceof Expr.Matrix);
+    } catch (ParseException e) {
+      return true;
+    }
   }
 
   /** Two or more outermost candidate answers in the region that are not the same value. */

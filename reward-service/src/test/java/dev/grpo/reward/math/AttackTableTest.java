@@ -36,6 +36,10 @@ class AttackTableTest {
             "either of two, gold first", "4", "<answer>the answer is 4 or 5</answer>", 0.0),
         Arguments.of("either of two boxed", "4", "$\\boxed{4 \\text{ or } 5}$", 0.0),
         Arguments.of("one value in prose", "3", "<answer>the answer is 3</answer>", 1.0),
+        Arguments.of(
+            "two values for a list gold", "-3, 3", "<answer>-3 \\text{ and } 3</answer>", 1.0),
+        Arguments.of(
+            "one of two values for a list gold", "-3, 3", "<answer>the answer is 3</answer>", 0.0),
         // digits
         Arguments.of("fullwidth digit", "3", "$\\boxed{\uFF13}$", 0.0),
         Arguments.of("arabic-indic digit", "3", "<answer>\u0663</answer>", 0.0),
