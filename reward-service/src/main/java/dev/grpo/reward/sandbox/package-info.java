@@ -48,8 +48,13 @@
  *   <li>As pid 1 the program ignores signals it has no handler for (SIGXCPU, SIGXFSZ,
  *       self-SIGKILL): the CPU hard limit and the wall-clock deadline still kill it; oversize
  *       writes fail with EFBIG.
- *   <li>No seccomp filter. The Python driver's nonce could be read by deliberate frame
- *       introspection.
+ *   <li>Every program runs under a libseccomp filter ({@code seccomp.SeccompFilter}; io_uring,
+ *       keyctl, bpf, perf_event_open, userfaultfd, mount, unshare/setns, ptrace, process_vm_* and
+ *       other kernel-attack calls are denied); libseccomp2 must be installed, or the sandbox
+ *       reports itself unavailable.
+ *   <li>Python call and assert cases are judged by a trusted, non-dumpable checker process that
+ *       runs the tests itself against the solution in an untrusted child ({@code
+ *       reward.judge.PythonHarness}); the verdict is never the solution's output.
  * </ul>
  */
 package dev.grpo.reward.sandbox;
