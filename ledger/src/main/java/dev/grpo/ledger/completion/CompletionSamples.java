@@ -50,17 +50,7 @@ public class CompletionSamples {
           return ps;
         },
         rs -> {
-          StoredCompletion c =
-              new StoredCompletion(
-                  rs.getLong("id"),
-                  rs.getString("item_key"),
-                  rs.getInt("sample_index"),
-                  rs.getString("text"),
-                  SqlArrays.ints(rs.getArray("token_ids")),
-                  SqlArrays.floats(rs.getArray("logprobs")),
-                  rs.getString("finish_reason"),
-                  rs.getLong("policy_version"),
-                  rs.getString("backend"));
+          StoredCompletion c = StoredCompletion.of(rs);
           byItem.get(c.itemKey())[c.sampleIndex()] = c;
         });
     return byItem;

@@ -2,6 +2,8 @@ package dev.grpo.ledger.completion;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -58,7 +60,22 @@ public class CompletionWriter {
       float[] logprobs,
       String finishReason,
       long policyVersion,
-      String backend) {}
+      String backend) {
+
+    /** The row at {@code rs}'s cursor of a query that selects the completion's columns. */
+    static StoredCompletion of(ResultSet rs) throws SQLException {
+      return new StoredCompletion(
+          rs.getLong("id"),
+          rs.getString("item_key"),
+          rs.getInt("sample_index"),
+          rs.getString("text"),
+          SqlArrays.ints(rs.getArray("token_ids")),
+          SqlArrays.floats(rs.getArray("logprobs")),
+          rs.getString("finish_reason"),
+          rs.getLong("policy_version"),
+          rs.getString("backend"));
+    }
+  }
 
   private final JdbcTemplate jdbc;
 
@@ -116,17 +133,7 @@ public class CompletionWriter {
           return ps;
         },
         rs -> {
-          StoredCompletion s =
-              new StoredCompletion(
-                  rs.getLong("id"),
-                  rs.getString("item_key"),
-                  rs.getInt("sample_index"),
-                  rs.getString("text"),
-                  SqlArrays.ints(rs.getArray("token_ids")),
-                  SqlArrays.floats(rs.getArray("logprobs")),
-                  rs.getString("finish_reason"),
-                  rs.getLong("policy_version"),
-                  rs.getString("backend"));
+          StoredCompletion s = StoredCompletion.of(rs);
           stored.put(s.itemKey() + '\u0000' + s.sampleIndex(), s);
         });
     List<StoredCompletion> result = new ArrayList<>(completions.size());
