@@ -178,6 +178,7 @@ class StepApiIT {
                 HttpRequest.newBuilder(
                         URI.create("http://localhost:" + port + "/api/v1/runs/" + run + "/events"))
                     .header("Last-Event-ID", "0")
+                    .header("Authorization", "Bearer k")
                     .timeout(Duration.ofSeconds(30))
                     .build(),
                 HttpResponse.BodyHandlers.ofString());
