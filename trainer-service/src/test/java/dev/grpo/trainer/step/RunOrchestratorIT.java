@@ -33,6 +33,7 @@ import tools.jackson.databind.json.JsonMapper;
     webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
     properties = {
       "grpo.trainer.api-key=it-key",
+      "grpo.trainer.check-services=false",
       "grpo.ledger.reaper-interval=1h",
       "grpo.trainer.orchestrator.poll-interval=200ms",
       "grpo.trainer.orchestrator.heartbeat-interval=1s",
