@@ -223,7 +223,9 @@ class RunOrchestratorIT {
         new ServiceHttp(port, "it-key")
             .post(
                 "/api/v1/runs",
-                "{\"name\": \"no-weights\", \"model\": {\"path\": \"" + empty + "\"},"
+                "{\"name\": \"no-weights\", \"model\": {\"path\": \""
+                    + empty
+                    + "\"},"
                     + " \"schedule\": {\"steps\": 1}}");
     assertThat(created.status()).as(created.raw().body()).isEqualTo(201);
     UUID run = UUID.fromString(created.json().get("id").asString());
@@ -231,7 +233,8 @@ class RunOrchestratorIT {
     Map<String, Object> row = awaitEnd(run);
     assertThat(row).containsEntry("state", "FAILED").containsEntry("lease_owner", null);
     assertThat((String) row.get("error"))
-        .startsWith("the run could not be set up (" + RunOrchestrator.MAX_SETUP_ATTEMPTS + " attempts): ");
+        .startsWith(
+            "the run could not be set up (" + RunOrchestrator.MAX_SETUP_ATTEMPTS + " attempts): ");
     assertThat(
             jdbc.queryForObject(
                 "SELECT count(*) FROM run_step WHERE run_id = ?", Integer.class, run))
