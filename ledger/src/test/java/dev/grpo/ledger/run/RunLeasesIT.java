@@ -123,10 +123,7 @@ class RunLeasesIT {
         "INSERT INTO completion (run_id, step_no, item_key, sample_index, text, token_ids,"
             + " logprobs, finish_reason, policy_version, backend)"
             + " VALUES (?, ?, ?, 0, 'x', '{1}', '{-0.5}', 'stop', 1, 'embedded') RETURNING id",
-        Long.class,
-        run,
-        step,
-        item);
+        Long.class, run, step, item);
   }
 
   @Test
