@@ -402,6 +402,7 @@ final class Demo {
         http.send(
             HttpRequest.newBuilder(URI.create(trainer + path))
                 .timeout(Duration.ofSeconds(30))
+                .header("Authorization", "Bearer " + apiKey)
                 .build(),
             HttpResponse.BodyHandlers.ofString());
     if (response.statusCode() != 200) {
@@ -414,7 +415,8 @@ final class Demo {
   private Stream<String> openEvents(String lastEventId) throws IOException, InterruptedException {
     HttpRequest.Builder request =
         HttpRequest.newBuilder(URI.create(trainer + "/api/v1/runs/" + runId + "/events"))
-            .header("Accept", "text/event-stream");
+            .header("Accept", "text/event-stream")
+            .header("Authorization", "Bearer " + apiKey);
     if (lastEventId != null) {
       request.header("Last-Event-ID", lastEventId);
     }

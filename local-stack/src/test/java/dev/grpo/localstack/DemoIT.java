@@ -94,6 +94,7 @@ class DemoIT {
                   http.send(
                           HttpRequest.newBuilder(
                                   URI.create(trainer + "/api/v1/runs/" + result.runId() + "/evals"))
+                              .header("Authorization", "Bearer " + config.apiKey())
                               .build(),
                           HttpResponse.BodyHandlers.ofString())
                       .body())
@@ -143,6 +144,7 @@ class DemoIT {
           JSON.readTree(
               http.send(
                       HttpRequest.newBuilder(URI.create(trainer + "/api/v1/runs/" + result.runId()))
+                          .header("Authorization", "Bearer " + config.apiKey())
                           .build(),
                       HttpResponse.BodyHandlers.ofString())
                   .body());

@@ -446,22 +446,25 @@ class EndToEndIT {
 
   private static JsonNode get(String url) throws Exception {
     HttpResponse<String> r =
-        HTTP.send(
-            HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.ofString());
+        HTTP.send(authorized(url).build(), HttpResponse.BodyHandlers.ofString());
     assertThat(r.statusCode()).as(url + " " + r.body()).isEqualTo(200);
     return JSON.readTree(r.body());
   }
 
   private static String text(String url) throws Exception {
-    return HTTP.send(
-            HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.ofString())
-        .body();
+    return HTTP.send(authorized(url).build(), HttpResponse.BodyHandlers.ofString()).body();
+  }
+
+  /** Reads need the key too (only the probes and the scrape are open). */
+  private static HttpRequest.Builder authorized(String url) {
+    return HttpRequest.newBuilder(URI.create(url))
+        .header("Authorization", "Bearer " + config.apiKey());
   }
 
   private static String sse(String url) throws Exception {
     HttpResponse<String> r =
         HTTP.send(
-            HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(60)).build(),
+            authorized(url).timeout(Duration.ofSeconds(60)).build(),
             HttpResponse.BodyHandlers.ofString());
     assertThat(r.statusCode()).isEqualTo(200);
     return r.body().replace("event: ", "event:").replace("id: ", "id:");

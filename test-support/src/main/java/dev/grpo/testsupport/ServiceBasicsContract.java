@@ -75,6 +75,16 @@ public abstract class ServiceBasicsContract {
   }
 
   @Test
+  void readsNeedTheBearerKeyButProbesDoNot() {
+    Response none = http().withKey(null).get("/api/v1/anything");
+    assertThat(none.status()).isEqualTo(401);
+    assertThat(none.contentType()).startsWith("application/problem+json");
+    assertThat(http().withKey(null).get("/actuator/health/readiness").status()).isEqualTo(200);
+    assertThat(http().withKey(null).get("/actuator/prometheus").status()).isEqualTo(200);
+    assertThat(http().get("/api/v1/anything").status()).isEqualTo(404);
+  }
+
+  @Test
   void mutatingEndpointsNeedTheBearerKey() {
     Response none = http().withKey(null).post("/api/v1/anything", "{}");
     assertThat(none.status()).isEqualTo(401);

@@ -27,8 +27,13 @@ public final class ServiceHttp {
     this.apiKey = apiKey;
   }
 
+  /** A GET with the key (reads need one too), or without when the key is null. */
   public Response get(String path) {
-    return send(HttpRequest.newBuilder(URI.create(base + path)).GET());
+    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).GET();
+    if (apiKey != null) {
+      b.header("Authorization", "Bearer " + apiKey);
+    }
+    return send(b);
   }
 
   public Response post(String path, String body, String... headers) {

@@ -13,43 +13,83 @@ import org.springframework.http.HttpMethod;
 import org.springframework.web.filter.OncePerRequestFilter;
 
 /**
- * Requires {@code Authorization: Bearer <api key>} on every mutating request (anything but GET,
- * HEAD and OPTIONS), whatever its path; reads and the actuator stay open so probes and dashboards
- * need no secret. The decision never looks at the raw URI, so spellings such as {@code /api;x/},
- * {@code /%61pi/} or {@code //api/} that the router maps to the same handler cannot skip it. The
- * only exceptions are the {@code openPaths} a service names (compared with the container's decoded,
- * normalised path), which check a key themselves. The key is compared in constant time.
+ * Requires {@code Authorization: Bearer <key>} on every request, whatever its path: the API key for
+ * anything, or the optional read-only key for GET and HEAD. What stays open, for probes, scrapers
+ * and API browsers that hold no secret: GET/HEAD of the health groups, {@code
+ * /actuator/prometheus}, the OpenAPI document and Swagger UI (they describe the API, they hold no
+ * data), and OPTIONS. The decision never looks at the raw URI, so spellings such as {@code
+ * /api;x/}, {@code /%61pi/} or {@code //api/} that the router maps to the same handler cannot skip
+ * it: paths are compared with the container's decoded, normalised path. The {@code openPaths} a
+ * service names skip the check because their handlers check a key themselves. Keys are compared in
+ * constant time.
  */
 public class ApiKeyFilter extends OncePerRequestFilter {
 
+  private static final Set<String> OPEN_READS =
+      Set.of(
+          "/actuator/health",
+          "/actuator/health/liveness",
+          "/actuator/health/readiness",
+          "/actuator/prometheus",
+          "/v3/api-docs",
+          "/v3/api-docs.yaml",
+          "/swagger-ui.html");
+  private static final Set<String> OPEN_READ_PREFIXES = Set.of("/swagger-ui/", "/v3/api-docs/");
+
   private final byte[] expected;
+  private final byte[] expectedRead;
   private final Set<String> openPaths;
 
   public ApiKeyFilter(String apiKey) {
-    this(apiKey, Set.of());
+    this(apiKey, null, Set.of());
   }
 
   public ApiKeyFilter(String apiKey, Set<String> openPaths) {
+    this(apiKey, null, openPaths);
+  }
+
+  /**
+   * @param readKey a key that may only read (GET, HEAD); null or blank when there is none
+   */
+  public ApiKeyFilter(String apiKey, String readKey, Set<String> openPaths) {
     if (apiKey == null || apiKey.isBlank()) {
       throw new IllegalArgumentException("an API key must be configured (GRPO_API_KEY)");
     }
-    this.expected = ("Bearer " + apiKey).getBytes(StandardCharsets.UTF_8);
+    boolean hasReadKey = readKey != null && !readKey.isBlank();
+    if (hasReadKey && readKey.equals(apiKey)) {
+      throw new IllegalArgumentException(
+          "the read-only key (GRPO_API_READ_KEY) must differ from the API key");
+    }
+    this.expected = bearer(apiKey);
+    this.expectedRead = hasReadKey ? bearer(readKey) : null;
     this.openPaths = Set.copyOf(openPaths);
+  }
+
+  private static byte[] bearer(String key) {
+    return ("Bearer " + key).getBytes(StandardCharsets.UTF_8);
   }
 
   @Override
   protected boolean shouldNotFilter(HttpServletRequest request) {
     String method = request.getMethod();
-    boolean reading =
-        HttpMethod.GET.matches(method)
-            || HttpMethod.HEAD.matches(method)
-            || HttpMethod.OPTIONS.matches(method);
-    if (reading) {
+    if (HttpMethod.OPTIONS.matches(method)) {
       return true;
     }
-    String path =
-        request.getServletPath() + (request.getPathInfo() == null ? "" : request.getPathInfo());
+    String path = path(request);
+    if (reading(request)
+        && (OPEN_READS.contains(path) || OPEN_READ_PREFIXES.stream().anyMatch(path::startsWith))) {
+      return true;
+    }
     return openPaths.contains(path);
+  }
+
+  private static boolean reading(HttpServletRequest request) {
+    return HttpMethod.GET.matches(request.getMethod())
+        || HttpMethod.HEAD.matches(request.getMethod());
+  }
+
+  private static String path(HttpServletRequest request) {
+    return request.getServletPath() + (request.getPathInfo() == null ? "" : request.getPathInfo());
   }
 
   @Override
@@ -58,26 +98,50 @@ public class ApiKeyFilter extends OncePerRequestFilter {
       throws ServletException, IOException {
     String header = request.getHeader(HttpHeaders.AUTHORIZATION);
     byte[] given = header == null ? new byte[0] : header.getBytes(StandardCharsets.UTF_8);
-    if (MessageDigest.isEqual(expected, given)) {
+    boolean full = MessageDigest.isEqual(expected, given);
+    boolean readOnly = expectedRead != null && MessageDigest.isEqual(expectedRead, given);
+    if (full || (readOnly && reading(request))) {
       chain.doFilter(request, response);
       return;
     }
-    response.setStatus(HttpServletResponse.SC_UNAUTHORIZED);
-    response.setHeader(HttpHeaders.WWW_AUTHENTICATE, "Bearer realm=\"grpo\"");
+    String detail;
+    int status;
+    if (readOnly) {
+      status = HttpServletResponse.SC_FORBIDDEN;
+      detail = "the read-only key may only GET; this request needs the API key";
+    } else {
+      status = HttpServletResponse.SC_UNAUTHORIZED;
+      detail =
+          header == null
+              ? "this request needs an 'Authorization: Bearer <api key>' header"
+              : "the API key is not valid";
+    }
+    writeProblem(request, response, status, detail);
+  }
+
+  private static void writeProblem(
+      HttpServletRequest request, HttpServletResponse response, int status, String detail)
+      throws IOException {
+    response.setStatus(status);
+    if (status == HttpServletResponse.SC_UNAUTHORIZED) {
+      response.setHeader(HttpHeaders.WWW_AUTHENTICATE, "Bearer realm=\"grpo\"");
+    }
     response.setContentType("application/problem+json");
     response.setCharacterEncoding(StandardCharsets.UTF_8.name());
-    String detail =
-        header == null
-            ? "this request needs an 'Authorization: Bearer <api key>' header"
-            : "the API key is not valid";
+    boolean unauthorized = status == HttpServletResponse.SC_UNAUTHORIZED;
     response
         .getWriter()
         .write(
-            "{\"type\":\"https://grpo.dev/problems/unauthorized\",\"title\":\"Unauthorized\","
-                + "\"status\":401,\"detail\":\""
+            "{\"type\":\"https://grpo.dev/problems/"
+                + (unauthorized ? "unauthorized" : "forbidden")
+                + "\",\"title\":\""
+                + (unauthorized ? "Unauthorized" : "Forbidden")
+                + "\",\"status\":"
+                + status
+                + ",\"detail\":\""
                 + detail.replace("\"", "\\\"")
                 + "\",\"instance\":\""
-                + request.getRequestURI().replace("\"", "%22")
+                + request.getRequestURI().replace("\"", "%22").replace("\\", "%5C")
                 + "\"}");
   }
 }

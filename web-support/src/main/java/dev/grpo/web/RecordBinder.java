@@ -45,6 +45,7 @@ public class RecordBinder {
     // Fields of the wrong shape are reported and cut from a copy of the body, so the rest can
     // still be bound and have its values checked: one round trip names every problem.
     JsonNode rest = body.deepCopy();
+    dropControlCharacters(rest, "", problems);
     checkShape(rest, type, "", problems);
     boolean shapeProblems = !problems.isEmpty();
     T value;
@@ -67,6 +68,62 @@ public class RecordBinder {
       throw new InvalidRequestException(problems);
     }
     return value;
+  }
+
+  /**
+   * Reports (and cuts) every string, or object key, holding a control character other than tab,
+   * line feed and carriage return: a NUL in a run name breaks PostgreSQL text columns and logs, and
+   * no field of any request means one. Returns whether {@code node} itself is such a string.
+   */
+  private static boolean dropControlCharacters(
+      JsonNode node, String path, List<FieldProblem> problems) {
+    if (node.isString()) {
+      int bad = firstControlCharacter(node.asString());
+      if (bad >= 0) {
+        problems.add(
+            new FieldProblem(
+                root(path), String.format("must not contain control characters (U+%04X)", bad)));
+        return true;
+      }
+      return false;
+    }
+    if (node.isObject()) {
+      List<String> wrong = new ArrayList<>();
+      for (String name : node.propertyNames()) {
+        String childPath = path.isEmpty() ? name : path + "." + name;
+        int bad = firstControlCharacter(name);
+        if (bad >= 0) {
+          problems.add(
+              new FieldProblem(
+                  root(path),
+                  String.format("a key must not contain control characters (U+%04X)", bad)));
+          wrong.add(name);
+        } else if (dropControlCharacters(node.get(name), childPath, problems)) {
+          wrong.add(name);
+        }
+      }
+      wrong.forEach(((ObjectNode) node)::remove);
+      return false;
+    }
+    boolean badElement = false;
+    if (node.isArray()) {
+      for (int i = 0; i < node.size(); i++) {
+        badElement |= dropControlCharacters(node.get(i), path + "[" + i + "]", problems);
+      }
+    }
+    // like a malformed element, a bad one drops its list whole so indexes keep their meaning
+    return badElement;
+  }
+
+  /** The first C0 control (but tab, LF, CR) or DEL in {@code s}, or -1. */
+  static int firstControlCharacter(String s) {
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7f) {
+        return c;
+      }
+    }
+    return -1;
   }
 
   /** Returns whether {@code node} itself has the wrong shape (its parent then drops it). */

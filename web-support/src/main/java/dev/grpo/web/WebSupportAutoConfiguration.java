@@ -3,16 +3,22 @@ package dev.grpo.web;
 import jakarta.validation.Validator;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Import;
 import org.springframework.core.Ordered;
 import tools.jackson.databind.ObjectMapper;
 
-/** The HTTP edge every service shares: problem details and all-fields request binding. */
+/**
+ * The HTTP edge every service shares: problem details (the servlet container's error page
+ * included), all-fields request binding and the API-key filter (the write key from the service's
+ * {@link ApiKeySource}, the optional read-only key from {@link ReadKeyProperties}).
+ */
 @AutoConfiguration(
     beforeName = "org.springframework.boot.webmvc.autoconfigure.error.ErrorMvcAutoConfiguration")
 @Import({ApiExceptionHandler.class, ProblemErrorController.class})
+@EnableConfigurationProperties(ReadKeyProperties.class)
 public class WebSupportAutoConfiguration {
 
   @Bean
@@ -22,9 +28,11 @@ public class WebSupportAutoConfiguration {
 
   @Bean
   @ConditionalOnBean(ApiKeySource.class)
-  FilterRegistrationBean<ApiKeyFilter> apiKeyFilter(ApiKeySource source) {
+  FilterRegistrationBean<ApiKeyFilter> apiKeyFilter(
+      ApiKeySource source, ReadKeyProperties readKey) {
     FilterRegistrationBean<ApiKeyFilter> registration =
-        new FilterRegistrationBean<>(new ApiKeyFilter(source.apiKey(), source.keylessPaths()));
+        new FilterRegistrationBean<>(
+            new ApiKeyFilter(source.apiKey(), readKey.key(), source.keylessPaths()));
     registration.addUrlPatterns("/*");
     registration.setOrder(Ordered.HIGHEST_PRECEDENCE + 10);
     return registration;

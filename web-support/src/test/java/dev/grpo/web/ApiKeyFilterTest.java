@@ -11,7 +11,8 @@ import org.springframework.mock.web.MockHttpServletResponse;
 
 class ApiKeyFilterTest {
 
-  private final ApiKeyFilter filter = new ApiKeyFilter("s3cret", Set.of("/compat/run_code"));
+  private final ApiKeyFilter filter =
+      new ApiKeyFilter("s3cret", "r3ad", Set.of("/compat/run_code"));
 
   private static MockHttpServletRequest request(String method, String path, String auth) {
     MockHttpServletRequest request = new MockHttpServletRequest(method, path);
@@ -24,6 +25,11 @@ class ApiKeyFilterTest {
 
   /** The response, or null when the request went on down the chain. */
   private MockHttpServletResponse send(MockHttpServletRequest request) throws Exception {
+    return send(filter, request);
+  }
+
+  private static MockHttpServletResponse send(ApiKeyFilter filter, MockHttpServletRequest request)
+      throws Exception {
     MockHttpServletResponse response = new MockHttpServletResponse();
     MockFilterChain chain = new MockFilterChain();
     filter.doFilter(request, response, chain);
@@ -31,9 +37,69 @@ class ApiKeyFilterTest {
   }
 
   @Test
-  void readsPassWithoutAKey() throws Exception {
-    assertThat(send(request("GET", "/api/v1/runs", null))).isNull();
-    assertThat(send(request("HEAD", "/api/v1/runs", null))).isNull();
+  void readsNeedAKey() throws Exception {
+    for (String path : new String[] {"/api/v1/runs", "/api/v1/runs/1/samples", "/", "/actuator"}) {
+      MockHttpServletResponse r = send(request("GET", path, null));
+      assertThat(r).as(path).isNotNull();
+      assertThat(r.getStatus()).isEqualTo(401);
+    }
+    assertThat(send(request("HEAD", "/api/v1/runs", null)).getStatus()).isEqualTo(401);
+    assertThat(send(request("GET", "/api/v1/runs", "Bearer wrong")).getStatus()).isEqualTo(401);
+    assertThat(send(request("GET", "/api/v1/runs", "Bearer s3cret"))).isNull();
+  }
+
+  @Test
+  void theReadOnlyKeyMayGetAndHeadButNotWrite() throws Exception {
+    assertThat(send(request("GET", "/api/v1/runs/1/events", "Bearer r3ad"))).isNull();
+    assertThat(send(request("HEAD", "/api/v1/runs", "Bearer r3ad"))).isNull();
+    for (String method : new String[] {"POST", "PUT", "PATCH", "DELETE"}) {
+      MockHttpServletResponse r = send(request(method, "/api/v1/runs", "Bearer r3ad"));
+      assertThat(r).as(method).isNotNull();
+      assertThat(r.getStatus()).isEqualTo(403);
+      assertThat(r.getContentType()).startsWith("application/problem+json");
+      assertThat(r.getContentAsString())
+          .contains("\"type\":\"https://grpo.dev/problems/forbidden\"")
+          .contains("the read-only key may only GET");
+    }
+  }
+
+  @Test
+  void withoutAReadKeyTheReadKeyOfAnotherDeploymentIsJustWrong() throws Exception {
+    ApiKeyFilter writeOnly = new ApiKeyFilter("s3cret", " ", Set.of());
+    assertThat(send(writeOnly, request("GET", "/api/v1/runs", "Bearer r3ad")).getStatus())
+        .isEqualTo(401);
+    assertThat(send(writeOnly, request("GET", "/api/v1/runs", "Bearer ")).getStatus())
+        .isEqualTo(401);
+    assertThat(send(writeOnly, request("GET", "/api/v1/runs", "Bearer s3cret"))).isNull();
+  }
+
+  @Test
+  void probesScrapersAndTheApiDocumentStayOpen() throws Exception {
+    for (String path :
+        new String[] {
+          "/actuator/health",
+          "/actuator/health/liveness",
+          "/actuator/health/readiness",
+          "/actuator/prometheus",
+          "/v3/api-docs",
+          "/v3/api-docs/swagger-config",
+          "/swagger-ui.html",
+          "/swagger-ui/index.html"
+        }) {
+      assertThat(send(request("GET", path, null))).as(path).isNull();
+    }
+    // open for reading only, and only those paths
+    assertThat(send(request("POST", "/actuator/health", null)).getStatus()).isEqualTo(401);
+    assertThat(send(request("GET", "/actuator/env", null)).getStatus()).isEqualTo(401);
+    assertThat(send(request("GET", "/actuator/health/db/x", null)).getStatus()).isEqualTo(401);
+    assertThat(send(request("OPTIONS", "/api/v1/runs", null))).isNull();
+  }
+
+  @Test
+  void theReadKeyMustDifferFromTheApiKey() {
+    assertThatThrownBy(() -> new ApiKeyFilter("same", "same", Set.of()))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("GRPO_API_READ_KEY");
   }
 
   @Test

@@ -153,4 +153,47 @@ class RunSpecBindingTest {
     assertThat(problems("{\"rewards\": {\"rule\": \"x\"}}"))
         .containsEntry("rewards", "must be an array");
   }
+
+  @Test
+  void theDefaultCheckpointIntervalFitsAShortRunButAnExplicitOneIsChecked() {
+    RunSpec oneStep = bind("{\"schedule\": {\"steps\": 1}}");
+    assertThat(oneStep.schedule().checkpointEvery()).isEqualTo(1);
+    assertThat(oneStep.crossFieldProblems()).isEmpty();
+    assertThat(bind("{\"schedule\": {\"steps\": 7}}").schedule().checkpointEvery()).isEqualTo(7);
+    assertThat(bind("{\"schedule\": {\"steps\": 50}}").schedule().checkpointEvery()).isEqualTo(10);
+    assertThat(bind("{}").schedule().checkpointEvery()).isEqualTo(10);
+    assertThat(bind("{\"schedule\": {\"steps\": 1, \"checkpointEvery\": 2}}").crossFieldProblems())
+        .extracting(FieldProblem::field)
+        .containsExactly("schedule.checkpointEvery");
+  }
+
+  @Test
+  void controlCharactersInAnyStringOrKeyAreNamedAndTheRestStillChecked() {
+    Map<String, String> p =
+        problems(
+            """
+            {"name": "a\\u0000b",
+             "data": {"items": [{"id": "x", "prompt": "ok\\u001b[2J"}]},
+             "rollout": {"stop": ["\\n", "\\u007f"]},
+             "rewards": [{"rule": "format", "params": {"k\\u0007": 1}}],
+             "algorithm": {"groupSize": 1}}
+            """);
+    assertThat(p)
+        .containsEntry("name", "must not contain control characters (U+0000)")
+        .containsEntry("data.items[0].prompt", "must not contain control characters (U+001B)")
+        .containsEntry("rollout.stop[1]", "must not contain control characters (U+007F)")
+        .containsEntry("rewards[0].params", "a key must not contain control characters (U+0007)")
+        .containsKey("algorithm.groupSize")
+        .hasSize(5);
+  }
+
+  @Test
+  void tabsAndLineBreaksInTextAreFine() {
+    RunSpec spec =
+        bind(
+            """
+            {"data": {"items": [{"id": "x", "prompt": "line one\\n\\tline two\\r\\n"}]}}
+            """);
+    assertThat(spec.data().items().get(0).prompt()).isEqualTo("line one\n\tline two\r\n");
+  }
 }

@@ -280,7 +280,9 @@ public record RunSpec(
     public Schedule {
       steps = steps == null ? 100 : steps;
       promptsPerStep = promptsPerStep == null ? 8 : promptsPerStep;
-      checkpointEvery = checkpointEvery == null ? 10 : checkpointEvery;
+      // the default never exceeds a short run's length; an explicit value is checked as given
+      checkpointEvery =
+          checkpointEvery == null ? Math.max(0, Math.min(10, steps)) : checkpointEvery;
       evalEvery = evalEvery == null ? 0 : evalEvery;
     }
   }

@@ -6,6 +6,7 @@ import java.util.Optional;
 import java.util.UUID;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;
+import org.springframework.transaction.annotation.Transactional;
 
 /**
  * The run lease: a trainer claims a queued run (or a running one whose owner stopped heart-beating)
@@ -114,13 +115,44 @@ public class RunLeases {
   }
 
   /**
-   * Ends a running run ({@code SUCCEEDED} or {@code FAILED}); a cancelled or taken-over run is left
-   * alone.
+   * Marks every completion of a failed run that a rule of its spec never scored (the run failed
+   * between the rollout and the scoring, in a step or an evaluation) with an explicit {@code ERROR}
+   * for that rule, version {@code unscored}: the ledger never holds a completion whose reward is
+   * silently missing.
    */
+  private static final String MARK_UNSCORED =
+      """
+      INSERT INTO reward (completion_id, rule_id, rule_version, status, score, details)
+      SELECT c.id, rules.rule, 'unscored', 'ERROR', NULL,
+             jsonb_build_object('error', 'the run failed before this completion was scored')
+      FROM completion c
+      JOIN run r ON r.id = c.run_id
+      CROSS JOIN LATERAL (
+          SELECT DISTINCT e->>'rule' AS rule FROM jsonb_array_elements(r.spec->'rewards') e) rules
+      WHERE c.run_id = ? AND rules.rule IS NOT NULL
+        AND NOT EXISTS (
+            SELECT 1 FROM reward w WHERE w.completion_id = c.id AND w.rule_id = rules.rule)
+      ON CONFLICT ON CONSTRAINT reward_natural_uq DO NOTHING
+      """;
+
+  /**
+   * Ends a running run ({@code SUCCEEDED} or {@code FAILED}); a cancelled or taken-over run is left
+   * alone. A run that fails has its unscored completions marked (see {@link #MARK_UNSCORED}) in the
+   * same transaction.
+   */
+  @Transactional
   public boolean finish(UUID runId, String owner, RunState end, String error) {
     if (end != RunState.SUCCEEDED && end != RunState.FAILED) {
       throw new IllegalArgumentException("a trainer ends a run as SUCCEEDED or FAILED, not " + end);
     }
+    boolean ended = endRun(runId, owner, end, error);
+    if (ended && end == RunState.FAILED) {
+      jdbc.update(MARK_UNSCORED, runId);
+    }
+    return ended;
+  }
+
+  private boolean endRun(UUID runId, String owner, RunState end, String error) {
     return jdbc.update(
             """
             UPDATE run SET state = ?, error = ?, finished_at = now(), updated_at = now(),

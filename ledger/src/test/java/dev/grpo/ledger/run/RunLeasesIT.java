@@ -118,6 +118,58 @@ class RunLeasesIT {
         .containsEntry("lease_owner", null);
   }
 
+  private long completion(UUID run, int step, String item) {
+    return jdbc.queryForObject(
+        "INSERT INTO completion (run_id, step_no, item_key, sample_index, text, token_ids,"
+            + " logprobs, finish_reason, policy_version, backend)"
+            + " VALUES (?, ?, ?, 0, 'x', '{1}', '{-0.5}', 'stop', 1, 'embedded') RETURNING id",
+        Long.class, run, step, item);
+  }
+
+  @Test
+  void aFailedRunLeavesNoCompletionWithoutARewardOrAnExplicitFailure() {
+    UUID run = UUID.randomUUID();
+    jdbc.update(
+        "INSERT INTO run (id, name, spec, state) VALUES (?, 'f', '{\"rewards\": [{\"rule\":"
+            + " \"math_accuracy\"}, {\"rule\": \"format\"}]}'::jsonb, 'QUEUED')",
+        run);
+    leases.claim("a", Duration.ofMinutes(1)).orElseThrow();
+    long scored = completion(run, 0, "a");
+    long half = completion(run, 1, "eval:b");
+    long unscored = completion(run, 1, "eval:c");
+    jdbc.update(
+        "INSERT INTO reward (completion_id, rule_id, rule_version, status, score) VALUES"
+            + " (?, 'math_accuracy', '3', 'OK', 1.0), (?, 'format', '2', 'OK', 0.0),"
+            + " (?, 'format', '2', 'OK', 1.0)",
+        scored,
+        scored,
+        half);
+
+    assertThat(leases.finish(run, "a", RunState.FAILED, "reward service down")).isTrue();
+
+    assertThat(
+            jdbc.queryForList(
+                "SELECT completion_id || ' ' || rule_id || ' ' || rule_version || ' ' || status"
+                    + " || ' ' || coalesce(score::text, '-') FROM reward r JOIN completion c ON"
+                    + " c.id = r.completion_id WHERE c.run_id = ? ORDER BY 1",
+                String.class,
+                run))
+        .containsExactlyInAnyOrder(
+            scored + " format 2 OK 0",
+            scored + " math_accuracy 3 OK 1",
+            half + " format 2 OK 1",
+            half + " math_accuracy unscored ERROR -",
+            unscored + " format unscored ERROR -",
+            unscored + " math_accuracy unscored ERROR -");
+    assertThat(
+            jdbc.queryForObject(
+                "SELECT details->>'error' FROM reward WHERE completion_id = ? AND rule_id ="
+                    + " 'format'",
+                String.class,
+                unscored))
+        .isEqualTo("the run failed before this completion was scored");
+  }
+
   @Test
   void theStateIsReadAsTheEnumAndATrainerCannotEndARunAsPausedOrCancelled() {
     UUID run = queued("r", 1);

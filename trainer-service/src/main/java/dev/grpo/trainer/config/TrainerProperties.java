@@ -9,6 +9,7 @@ import jakarta.validation.constraints.NotNull;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 import org.springframework.validation.annotation.Validated;
@@ -24,6 +25,13 @@ import org.springframework.validation.annotation.Validated;
  * @param dataDir where runs keep checkpoints and the policy weights the rollout service loads on a
  *     sync ({@code GRPO_DATA_DIR}); the rollout service must see the same path
  * @param orchestrator how runs are claimed and driven
+ * @param dataRoots the folders a spec's {@code data.path} must lie in (after symlinks and {@code
+ *     ..} are resolved); empty means the data dir, {@code datasets} and {@code ../shared/data}
+ * @param modelRoots the folders a spec's {@code model.path} must lie in; empty means the same
+ *     defaults
+ * @param checkServices whether a new run's rules and backend are checked against the reward and
+ *     rollout services before it is created (off only for tests without those services)
+ * @param checkTimeout how long those checks wait for a service before answering 503
  */
 @Validated
 @ConfigurationProperties("grpo.trainer")
@@ -34,8 +42,26 @@ public record TrainerProperties(
     @DefaultValue("http://localhost:8082") @NotNull URI rolloutUrl,
     @DefaultValue("http://localhost:8083") @NotNull URI rewardUrl,
     @DefaultValue("grpo-data") @NotNull Path dataDir,
-    @DefaultValue @Valid @NotNull Orchestrator orchestrator)
+    @DefaultValue @Valid @NotNull Orchestrator orchestrator,
+    @DefaultValue List<@NotNull Path> dataRoots,
+    @DefaultValue List<@NotNull Path> modelRoots,
+    @DefaultValue("true") boolean checkServices,
+    @DefaultValue("5s") @NotNull Duration checkTimeout)
     implements ApiKeySource {
+
+  /** The folders data files may be read from. */
+  public List<Path> effectiveDataRoots() {
+    return dataRoots.isEmpty() ? defaultRoots() : dataRoots;
+  }
+
+  /** The folders model directories may be read from. */
+  public List<Path> effectiveModelRoots() {
+    return modelRoots.isEmpty() ? defaultRoots() : modelRoots;
+  }
+
+  private List<Path> defaultRoots() {
+    return List.of(dataDir, Path.of("datasets"), Path.of("..", "shared", "data"));
+  }
 
   /**
    * @param enabled whether this trainer claims and drives runs (off: the API only)

@@ -5,7 +5,6 @@ import dev.grpo.api.run.RunSpec;
 import dev.grpo.ledger.run.RunState;
 import dev.grpo.ledger.run.RunState.RunCommand;
 import dev.grpo.trainer.config.TrainerProperties;
-import dev.grpo.trainer.data.DataSpecCheck;
 import dev.grpo.web.InvalidRequestException;
 import dev.grpo.web.RecordBinder;
 import java.net.URI;
@@ -32,9 +31,12 @@ class RunController {
   private final RunService service;
   private final RecordBinder binder;
   private final TrainerProperties properties;
+  private final RunSpecChecks checks;
 
-  RunController(RunService service, RecordBinder binder, TrainerProperties properties) {
+  RunController(
+      RunService service, RecordBinder binder, TrainerProperties properties, RunSpecChecks checks) {
     this.service = service;
+    this.checks = checks;
     this.binder = binder;
     this.properties = properties;
   }
@@ -53,14 +55,7 @@ class RunController {
           List.of(new FieldProblem("Idempotency-Key", "must be 1 to 255 characters")));
     }
     RunSpec spec = binder.bind(body, RunSpec.class);
-    List<FieldProblem> crossField = spec.crossFieldProblems();
-    if (!crossField.isEmpty()) {
-      throw new InvalidRequestException(crossField);
-    }
-    List<FieldProblem> dataProblems = DataSpecCheck.problems(spec);
-    if (!dataProblems.isEmpty()) {
-      throw new InvalidRequestException(dataProblems);
-    }
+    checks.check(spec);
     RunService.Created created = service.create(spec, idempotencyKey);
     if (created.replayed()) {
       return ResponseEntity.ok().header("Idempotent-Replayed", "true").body(created.run());

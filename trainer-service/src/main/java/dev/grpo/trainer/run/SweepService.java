@@ -1,9 +1,11 @@
 package dev.grpo.trainer.run;
 
+import dev.grpo.api.problem.FieldProblem;
 import dev.grpo.ledger.sweep.Sweeps;
 import dev.grpo.ledger.sweep.Sweeps.PointRun;
 import dev.grpo.ledger.sweep.Sweeps.Sweep;
 import dev.grpo.web.ApiException;
+import dev.grpo.web.InvalidRequestException;
 import dev.grpo.web.RecordBinder;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -62,19 +64,43 @@ class SweepService {
   private final RecordBinder binder;
   private final Sweeps sweeps;
   private final ObjectMapper mapper;
+  private final RunSpecChecks checks;
   private final ObjectMapper canonical =
       JsonMapper.builder().enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS).build();
 
-  SweepService(RunService runs, RecordBinder binder, Sweeps sweeps, ObjectMapper mapper) {
+  SweepService(
+      RunService runs,
+      RecordBinder binder,
+      Sweeps sweeps,
+      ObjectMapper mapper,
+      RunSpecChecks checks) {
     this.runs = runs;
+    this.checks = checks;
     this.binder = binder;
     this.sweeps = sweeps;
     this.mapper = mapper;
   }
 
+  private void checkFirstPoint(SweepGrid.Request request) {
+    if (request.specs().isEmpty()) {
+      return;
+    }
+    try {
+      checks.check(request.specs().get(0));
+    } catch (InvalidRequestException e) {
+      throw new InvalidRequestException(
+          e.problems().stream()
+              .map(p -> new FieldProblem("base." + p.field(), p.message()))
+              .toList());
+    }
+  }
+
   Created create(JsonNode body, String idempotencyKey) {
     // every point's spec is bound and validated before anything is written
     SweepGrid.Request request = SweepGrid.read(body, mapper.createObjectNode(), binder);
+    // the points differ in hyperparameters, not in paths, rules or backend: the first speaks for
+    // all
+    checkFirstPoint(request);
     ObjectNode stored = mapper.createObjectNode();
     stored.set("base", request.base());
     stored.set("grid", request.grid());

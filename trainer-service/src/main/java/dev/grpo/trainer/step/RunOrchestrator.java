@@ -38,8 +38,13 @@ class RunOrchestrator implements SmartLifecycle {
   private final RunExecution.Context context;
   private final ObjectMapper mapper;
   private final String owner;
+
+  /** A run whose setup (model, tokenizer, data) fails this often on this trainer fails. */
+  static final int MAX_SETUP_ATTEMPTS = 3;
+
   private final AtomicBoolean stopping = new AtomicBoolean();
   private final AtomicReference<RunExecution> current = new AtomicReference<>();
+  private final SetupFailures setupFailures;
   private volatile Thread loop;
   private ScheduledExecutorService heartbeat;
 
@@ -57,6 +62,7 @@ class RunOrchestrator implements SmartLifecycle {
     this.mapper = mapper;
     this.owner =
         "trainer-" + ManagementFactory.getRuntimeMXBean().getName() + "-" + UUID.randomUUID();
+    this.setupFailures = new SetupFailures(leases, owner, MAX_SETUP_ATTEMPTS);
     this.context =
         new RunExecution.Context(
             leases,
@@ -147,7 +153,13 @@ class RunOrchestrator implements SmartLifecycle {
       return;
     }
     log.info("claimed run {} at step {}", claim.runId(), claim.currentStep());
-    RunExecution execution = new RunExecution(claim.runId(), spec, owner, context);
+    RunExecution execution;
+    try {
+      execution = new RunExecution(claim.runId(), spec, owner, context);
+    } catch (RuntimeException e) {
+      setupFailures.failed(claim.runId(), e);
+      return;
+    }
     current.set(execution);
     try {
       RunExecution.Outcome outcome = execution.drive();

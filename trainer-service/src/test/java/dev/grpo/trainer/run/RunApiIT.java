@@ -27,6 +27,8 @@ import tools.jackson.databind.JsonNode;
     webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
     properties = {
       "grpo.trainer.api-key=test-key",
+      "grpo.trainer.check-services=false",
+      "grpo.api.read.key=read-key",
       "grpo.ledger.reaper-interval=1h",
       "grpo.trainer.orchestrator.enabled=false"
     })
@@ -114,14 +116,41 @@ class RunApiIT {
   }
 
   @Test
-  void mutatingWithoutTheApiKeyIs401AndReadsStayOpen() {
+  void everyRequestNeedsAKeyAndTheReadKeyOnlyReads() {
     Response none = http.withKey(null).post("/api/v1/runs", SPEC);
     assertThat(none.status()).isEqualTo(401);
     assertThat(none.contentType()).startsWith("application/problem+json");
     assertThat(none.header("WWW-Authenticate")).startsWith("Bearer");
     Response wrong = http.withKey("nope").post("/api/v1/runs", SPEC);
     assertThat(wrong.status()).isEqualTo(401);
-    assertThat(http.withKey(null).get("/api/v1/runs").status()).isEqualTo(200);
+    assertThat(http.withKey(null).get("/api/v1/runs").status()).isEqualTo(401);
+    assertThat(http.withKey("nope").get("/api/v1/runs").status()).isEqualTo(401);
+    assertThat(http.withKey("read-key").get("/api/v1/runs").status()).isEqualTo(200);
+    Response readOnlyWrite = http.withKey("read-key").post("/api/v1/runs", SPEC);
+    assertThat(readOnlyWrite.status()).isEqualTo(403);
+    assertThat(readOnlyWrite.contentType()).startsWith("application/problem+json");
+    assertThat(http.withKey(null).get("/actuator/health/readiness").status()).isEqualTo(200);
+  }
+
+  @Test
+  void aOneStepSpecIsValidAndBadInputCreatesNothing() {
+    Response oneStep = http.post("/api/v1/runs", "{\"schedule\":{\"steps\":1}}");
+    assertThat(oneStep.status()).as(oneStep.raw().body()).isEqualTo(201);
+    assertThat(oneStep.json().get("spec").get("schedule").get("checkpointEvery").asInt())
+        .isEqualTo(1);
+    Integer before = jdbc.queryForObject("SELECT count(*) FROM run", Integer.class);
+    Response nul = http.post("/api/v1/runs", "{\"name\":\"a\\u0000b\"}");
+    assertThat(nul.status()).isEqualTo(400);
+    assertThat(nul.json().get("errors").get(0).get("field").asString()).isEqualTo("name");
+    Response outside =
+        http.post("/api/v1/runs", "{\"data\":{\"source\":\"jsonl\",\"path\":\"/etc/passwd\"}}");
+    assertThat(outside.status()).isEqualTo(400);
+    assertThat(outside.json().get("errors").get(0).get("field").asString()).isEqualTo("data.path");
+    assertThat(outside.raw().body()).doesNotContain("root:");
+    Response missing = http.post("/api/v1/runs", "{\"model\":{\"path\":\"grpo-data/nope\"}}");
+    assertThat(missing.status()).isEqualTo(400);
+    assertThat(missing.json().get("errors").get(0).get("field").asString()).isEqualTo("model.path");
+    assertThat(jdbc.queryForObject("SELECT count(*) FROM run", Integer.class)).isEqualTo(before);
   }
 
   @Test

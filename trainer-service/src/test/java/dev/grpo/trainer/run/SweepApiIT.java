@@ -22,6 +22,7 @@ import tools.jackson.databind.JsonNode;
     webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
     properties = {
       "grpo.trainer.api-key=k",
+      "grpo.trainer.check-services=false",
       "grpo.ledger.reaper-interval=1h",
       "grpo.trainer.orchestrator.enabled=false"
     })

@@ -33,6 +33,7 @@ import tools.jackson.databind.json.JsonMapper;
     webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
     properties = {
       "grpo.trainer.api-key=it-key",
+      "grpo.trainer.check-services=false",
       "grpo.ledger.reaper-interval=1h",
       "grpo.trainer.orchestrator.poll-interval=200ms",
       "grpo.trainer.orchestrator.heartbeat-interval=1s",
@@ -47,6 +48,7 @@ class RunOrchestratorIT {
       FakeServices.scoringTextAsNumber((item, k) -> item.startsWith("same") || k == 0 ? "1" : "0");
 
   private static FakeServiceServer services;
+  private static Path dataDir;
 
   @DynamicPropertySource
   static void wiring(DynamicPropertyRegistry registry) throws IOException {
@@ -55,7 +57,7 @@ class RunOrchestratorIT {
     Engine.getInstance();
     SharedPostgres.register(registry);
     services = new FakeServiceServer(FAKE, "it-key");
-    Path dataDir = Files.createTempDirectory("grpo-run-it");
+    dataDir = Files.createTempDirectory("grpo-run-it");
     registry.add("grpo.trainer.rollout-url", services::url);
     registry.add("grpo.trainer.reward-url", services::url);
     registry.add("grpo.trainer.data-dir", dataDir::toString);
@@ -210,6 +212,33 @@ class RunOrchestratorIT {
     assertThat(last.get("items").asInt()).isEqualTo(2);
     assertThat(last.get("accuracy_rule").asString()).isEqualTo("math_accuracy");
     assertThat(last.get("accuracy").asDouble()).isEqualTo(1.0);
+  }
+
+  @Test
+  void aRunWhoseModelCannotBeLoadedFailsWithItsReasonAfterThreeAttempts() throws Exception {
+    // a folder inside the data root that holds no tokenizer or weights: it passes the door's
+    // path check, and the trainer's setup then fails on it
+    Path empty = Files.createDirectories(dataDir.resolve("models/empty"));
+    Response created =
+        new ServiceHttp(port, "it-key")
+            .post(
+                "/api/v1/runs",
+                "{\"name\": \"no-weights\", \"model\": {\"path\": \""
+                    + empty
+                    + "\"},"
+                    + " \"schedule\": {\"steps\": 1}}");
+    assertThat(created.status()).as(created.raw().body()).isEqualTo(201);
+    UUID run = UUID.fromString(created.json().get("id").asString());
+
+    Map<String, Object> row = awaitEnd(run);
+    assertThat(row).containsEntry("state", "FAILED").containsEntry("lease_owner", null);
+    assertThat((String) row.get("error"))
+        .startsWith(
+            "the run could not be set up (" + RunOrchestrator.MAX_SETUP_ATTEMPTS + " attempts): ");
+    assertThat(
+            jdbc.queryForObject(
+                "SELECT count(*) FROM run_step WHERE run_id = ?", Integer.class, run))
+        .isZero();
   }
 
   private Map<String, Object> awaitEnd(UUID run) throws InterruptedException {

@@ -28,6 +28,7 @@ import tools.jackson.databind.JsonNode;
     webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
     properties = {
       "grpo.trainer.api-key=k",
+      "grpo.trainer.check-services=false",
       "grpo.ledger.reaper-interval=1h",
       "grpo.trainer.orchestrator.enabled=false"
     })
@@ -178,6 +179,7 @@ class StepApiIT {
                 HttpRequest.newBuilder(
                         URI.create("http://localhost:" + port + "/api/v1/runs/" + run + "/events"))
                     .header("Last-Event-ID", "0")
+                    .header("Authorization", "Bearer k")
                     .timeout(Duration.ofSeconds(30))
                     .build(),
                 HttpResponse.BodyHandlers.ofString());

@@ -1,0 +1,50 @@
+package dev.grpo.trainer.step;
+
+import dev.grpo.ledger.run.RunLeases;
+import dev.grpo.ledger.run.RunState;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs whose setup failed on this trainer (the model folder vanished, weights or tokenizer
+ * unreadable): the lease is given back so the run is tried again at once, and the run fails with
+ * the reason at the last of a bounded number of attempts, instead of staying RUNNING and being
+ * re-claimed every lease period forever.
+ */
+final class SetupFailures {
+
+  private static final Logger log = LoggerFactory.getLogger(SetupFailures.class);
+
+  private final RunLeases leases;
+  private final String owner;
+  private final int maxAttempts;
+  private final Map<UUID, Integer> attempts = new ConcurrentHashMap<>();
+
+  SetupFailures(RunLeases leases, String owner, int maxAttempts) {
+    this.leases = leases;
+    this.owner = owner;
+    this.maxAttempts = maxAttempts;
+  }
+
+  /** Records a failed setup of {@code runId}; returns whether the run was failed for good. */
+  boolean failed(UUID runId, RuntimeException e) {
+    int attempt = attempts.merge(runId, 1, Integer::sum);
+    if (attempt < maxAttempts) {
+      log.warn("run {} could not be set up (attempt {}): {}", runId, attempt, e.toString());
+      leases.release(runId, owner);
+      return false;
+    }
+    attempts.remove(runId);
+    log.error("run {} could not be set up; failing it after {} attempts", runId, attempt, e);
+    String reason = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+    leases.finish(
+        runId,
+        owner,
+        RunState.FAILED,
+        "the run could not be set up (" + attempt + " attempts): " + reason);
+    return true;
+  }
+}
