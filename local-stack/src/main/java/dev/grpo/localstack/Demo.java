@@ -127,7 +127,8 @@ final class Demo {
     specJson =
         DemoTask.prepare(
             specJson,
-            stack.config().stateDir().resolve("demo"),
+            // inside the trainer's data dir: a run's data.path must lie in its data roots
+            stack.config().stateDir().resolve("data").resolve("demo"),
             seedFromEnvironment(System.getenv()),
             json);
     cancelLeftovers(json.readTree(specJson).path("name").asString());
