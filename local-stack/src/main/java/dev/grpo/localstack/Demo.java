@@ -153,74 +153,52 @@ final class Demo {
       line(DemoReport.coldStartLine(spec.path("coldStart").path("examples").asInt()));
     }
 
-    List<StepProgress> steps = new ArrayList<>();
-    List<EvalResult> evals = new ArrayList<>();
-    Instant firstStep = null;
-    Instant lastStep = null;
-    String lastEventId = null;
-    String state = null;
-    String error = null;
+    Progress p = new Progress();
+    followEvents(p, totalSteps);
+    finished = true;
+    endProgress();
+    String table = report(p, created, stackStart, started, generatedTask);
+    if (!"SUCCEEDED".equals(p.state)) {
+      out.printf(
+          "run %s %s: %s%n", runId, p.state, p.error == null ? "no error recorded" : p.error);
+    }
+    out.flush();
+    return new Result(runId, p.state, p.error, List.copyOf(p.steps), List.copyOf(p.evals), table);
+  }
+
+  /** What the run's event stream has told so far. */
+  private static final class Progress {
+    final List<StepProgress> steps = new ArrayList<>();
+    final List<EvalResult> evals = new ArrayList<>();
+    Instant firstStep;
+    Instant lastStep;
+    String lastEventId;
+    String state;
+    String error;
+  }
+
+  /** Reads the run's events until its end event, reconnecting where the stream left off. */
+  private void followEvents(Progress p, int totalSteps) throws IOException, InterruptedException {
     int failures = 0;
-    while (state == null) {
+    while (p.state == null) {
       stackAlive();
-      SseParser parser = new SseParser(lastEventId);
+      SseParser parser = new SseParser(p.lastEventId);
       boolean readSomething = false;
-      try (Stream<String> lines = openEvents(lastEventId)) {
+      try (Stream<String> lines = openEvents(p.lastEventId)) {
         Iterator<String> it = lines.iterator();
-        while (it.hasNext() && state == null) {
+        while (it.hasNext() && p.state == null) {
           readSomething = true;
           Optional<SseEvent> event = parser.accept(it.next());
-          if (event.isEmpty()) {
-            continue;
-          }
-          JsonNode data = json.readTree(event.get().data());
-          switch (event.get().type()) {
-            case "step" -> {
-              StepProgress step = StepProgress.of(data);
-              StepProgress previous = steps.isEmpty() ? null : steps.get(steps.size() - 1);
-              if (previous != null
-                  && (step.step() < previous.step()
-                      || step.step() == previous.step() && previous.done())) {
-                continue; // sent again after a reconnection; a failed step may come again done
-              }
-              Instant now = Instant.now();
-              firstStep = firstStep == null ? now : firstStep;
-              lastStep = now;
-              steps.add(step);
-              double perStep = DemoReport.secondsPerStep(steps);
-              String progress = DemoReport.progressLine(step, totalSteps, perStep);
-              if (step.done()) {
-                progress(progress);
-              } else {
-                line(progress);
-              }
-            }
-            case "eval" -> {
-              EvalResult eval = EvalResult.of(data);
-              if (evals.stream().anyMatch(e -> e.step() == eval.step())) {
-                continue;
-              }
-              evals.add(eval);
-              if (eval.coldStart() != null) {
-                line(DemoReport.coldStartDone(eval.coldStart()));
-              }
-              line(DemoReport.evalLine(eval));
-            }
-            case "end" -> {
-              state = data.path("state").asString();
-              error = data.path("error").isString() ? data.path("error").asString() : null;
-            }
-            default -> {
-              // an event this client does not know: newer trainers may send more
-            }
+          if (event.isPresent()) {
+            handle(p, event.get(), totalSteps);
           }
         }
-        lastEventId = nonEmpty(parser.lastEventId(), lastEventId);
+        p.lastEventId = nonEmpty(parser.lastEventId(), p.lastEventId);
       } catch (IOException e) {
-        lastEventId = nonEmpty(parser.lastEventId(), lastEventId);
+        p.lastEventId = nonEmpty(parser.lastEventId(), p.lastEventId);
         // the stream dropped: reconnect below
       }
-      if (state == null) {
+      if (p.state == null) {
         failures = readSomething ? 0 : failures + 1;
         if (failures > MAX_RECONNECTS) {
           throw new IOException(
@@ -229,38 +207,81 @@ final class Demo {
         Thread.sleep(1000);
       }
     }
-    finished = true;
-    endProgress();
+  }
 
-    String table = null;
-    Optional<EvalResult> before = evals.stream().filter(e -> e.step() == 0).findFirst();
-    Optional<EvalResult> after = evals.stream().filter(e -> e.step() > 0).reduce((a, b) -> b);
-    if (before.isPresent() && after.isPresent()) {
-      Duration cold = firstStep == null ? Duration.ZERO : Duration.between(created, firstStep);
-      Duration rl = firstStep == null ? Duration.ZERO : Duration.between(firstStep, lastStep);
-      Double perStep = steps.size() > 1 ? rl.toMillis() / 1000.0 / (steps.size() - 1) : null;
-      table =
-          DemoReport.table(
-              before.get(),
-              after.get(),
-              new DemoReport.WallTimes(
-                  stackStart, cold, rl, perStep, Duration.between(started, Instant.now())));
-      if (generatedTask) {
-        table +=
-            DemoTask.splitLine(DemoTask.EVAL_PROBLEMS, DemoTask.PROBLEMS - DemoTask.EVAL_PROBLEMS)
-                + "\n";
+  private void handle(Progress p, SseEvent event, int totalSteps) {
+    JsonNode data = json.readTree(event.data());
+    switch (event.type()) {
+      case "step" -> {
+        StepProgress step = StepProgress.of(data);
+        StepProgress previous = p.steps.isEmpty() ? null : p.steps.get(p.steps.size() - 1);
+        if (previous != null
+            && (step.step() < previous.step()
+                || step.step() == previous.step() && previous.done())) {
+          return; // sent again after a reconnection; a failed step may come again done
+        }
+        Instant now = Instant.now();
+        p.firstStep = p.firstStep == null ? now : p.firstStep;
+        p.lastStep = now;
+        p.steps.add(step);
+        double perStep = DemoReport.secondsPerStep(p.steps);
+        String progress = DemoReport.progressLine(step, totalSteps, perStep);
+        if (step.done()) {
+          progress(progress);
+        } else {
+          line(progress);
+        }
       }
-      out.println();
-      out.print(table);
-      if (generatedTask) {
-        printSamples(steps);
+      case "eval" -> {
+        EvalResult eval = EvalResult.of(data);
+        if (p.evals.stream().anyMatch(e -> e.step() == eval.step())) {
+          return;
+        }
+        p.evals.add(eval);
+        if (eval.coldStart() != null) {
+          line(DemoReport.coldStartDone(eval.coldStart()));
+        }
+        line(DemoReport.evalLine(eval));
+      }
+      case "end" -> {
+        p.state = data.path("state").asString();
+        p.error = data.path("error").isString() ? data.path("error").asString() : null;
+      }
+      default -> {
+        // an event this client does not know: newer trainers may send more
       }
     }
-    if (!"SUCCEEDED".equals(state)) {
-      out.printf("run %s %s: %s%n", runId, state, error == null ? "no error recorded" : error);
+  }
+
+  /** The before/after table (printed, with the split and last samples), or null without evals. */
+  private String report(
+      Progress p, Instant created, Duration stackStart, Instant started, boolean generatedTask)
+      throws InterruptedException {
+    Optional<EvalResult> before = p.evals.stream().filter(e -> e.step() == 0).findFirst();
+    Optional<EvalResult> after = p.evals.stream().filter(e -> e.step() > 0).reduce((a, b) -> b);
+    if (before.isEmpty() || after.isEmpty()) {
+      return null;
     }
-    out.flush();
-    return new Result(runId, state, error, List.copyOf(steps), List.copyOf(evals), table);
+    Duration cold = p.firstStep == null ? Duration.ZERO : Duration.between(created, p.firstStep);
+    Duration rl = p.firstStep == null ? Duration.ZERO : Duration.between(p.firstStep, p.lastStep);
+    Double perStep = p.steps.size() > 1 ? rl.toMillis() / 1000.0 / (p.steps.size() - 1) : null;
+    String table =
+        DemoReport.table(
+            before.get(),
+            after.get(),
+            new DemoReport.WallTimes(
+                stackStart, cold, rl, perStep, Duration.between(started, Instant.now())));
+    if (generatedTask) {
+      table +=
+          DemoTask.splitLine(DemoTask.EVAL_PROBLEMS, DemoTask.PROBLEMS - DemoTask.EVAL_PROBLEMS)
+              + "\n";
+    }
+    out.println();
+    out.print(table);
+    if (generatedTask) {
+      printSamples(p.steps);
+    }
+    return table;
   }
 
   /** {@code GRPO_DEMO_SEED}: the run's seed (initial weights, data order, sampling), or null. */

@@ -81,17 +81,27 @@ public final class LocalStack implements AutoCloseable {
       return;
     }
     if (command.equals("soak")) {
-      SoakOptions soak = SoakOptions.parse(options);
-      boolean passed =
-          new Soak(config, System.out).run(stack, soak.duration(), soak.clients()).passed();
-      stack.close();
-      System.exit(passed ? 0 : 1);
+      runSoak(stack, SoakOptions.parse(options));
     }
     if (demo == null) {
       stack.printBanner();
       stack.watch();
       return;
     }
+    runDemo(stack, demo, started, options.contains("--keep"));
+  }
+
+  /** {@code grpo soak}: the traffic, the table, then stop; exits 0 when everything held. */
+  private static void runSoak(LocalStack stack, SoakOptions soak) throws Exception {
+    boolean passed =
+        new Soak(stack.config, System.out).run(stack, soak.duration(), soak.clients()).passed();
+    stack.close();
+    System.exit(passed ? 0 : 1);
+  }
+
+  /** {@code grpo demo}: the demo run on the started stack, then stop (or keep it up). */
+  private static void runDemo(LocalStack stack, Demo demo, Instant started, boolean keep)
+      throws InterruptedException {
     Duration stackStart = Duration.between(started, Instant.now());
     System.out.printf(
         "The GRPO platform is up (%s); starting the demo run ...%n",
@@ -108,7 +118,7 @@ public final class LocalStack implements AutoCloseable {
       System.exit(1);
       return;
     }
-    if (options.contains("--keep")) {
+    if (keep) {
       stack.printBanner();
       stack.watch();
       return;

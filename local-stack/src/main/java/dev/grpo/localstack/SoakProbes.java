@@ -18,8 +18,19 @@ final class SoakProbes {
   static final Predicate<Answer> ANSWERED = a -> a.status() >= 200 && a.status() < 500;
 
   static List<Probe> all(Soak soak, String runId) {
+    List<Probe> all = new java.util.ArrayList<>(scoring(soak));
+    all.addAll(sandbox(soak));
+    all.add(
+        new Probe(
+            "rollout: 2 samples",
+            n -> soak.post("rollout-service", "/api/v1/rollouts", rolloutBody(runId, n)),
+            OK,
+            Duration.ofSeconds(30)));
+    return List.copyOf(all);
+  }
+
+  private static List<Probe> scoring(Soak soak) {
     Duration score = Duration.ofSeconds(10);
-    Duration sandbox = Duration.ofSeconds(20);
     return List.of(
         new Probe(
             "score: math + format",
@@ -55,7 +66,12 @@ final class SoakProbes {
             "score: malformed JSON",
             n -> soak.post("reward-service", "/api/v1/score", "{\"rules\": ["),
             a -> a.status() == 400,
-            score),
+            score));
+  }
+
+  private static List<Probe> sandbox(Soak soak) {
+    Duration sandbox = Duration.ofSeconds(20);
+    return List.of(
         new Probe(
             "sandbox: print(1)",
             n -> soak.post("reward-service", "/api/v1/sandbox/run", sandboxBody("print(1)", 5)),
@@ -87,12 +103,7 @@ final class SoakProbes {
                     "/api/v1/sandbox/run",
                     sandboxBody("import os\\nwhile True:\\n    os.fork()", 2)),
             ANSWERED,
-            sandbox),
-        new Probe(
-            "rollout: 2 samples",
-            n -> soak.post("rollout-service", "/api/v1/rollouts", rolloutBody(runId, n)),
-            OK,
-            Duration.ofSeconds(30)));
+            sandbox));
   }
 
   private static String scoreBody(String rule, String completion, String answer) {

@@ -58,39 +58,46 @@ public record SandboxAvailability(boolean available, String reason) {
       return no(
           "cannot build the seccomp filter (refusing to run code without it): " + e.getMessage());
     }
-    List<String> cmd =
-        SandboxRunner.withSeccomp(
-            config,
-            List.of(
-                config.setpriv().toString(),
-                "--reuid=" + (config.uidBase() + config.uidCount() - 1),
-                "--regid=" + (config.uidBase() + config.uidCount() - 1),
-                "--clear-groups",
-                "--inh-caps=-all",
-                "--",
-                config.bwrap().toString(),
-                "--seccomp",
-                SandboxRunner.SECCOMP_FD,
-                "--unshare-all",
-                "--die-with-parent",
-                "--ro-bind",
-                "/usr",
-                "/usr",
-                "--symlink",
-                "usr/lib",
-                "/lib",
-                "--symlink",
-                "usr/lib64",
-                "/lib64",
-                "--proc",
-                "/proc",
-                "--dev",
-                "/dev",
-                "--tmpfs",
-                "/tmp",
-                "--clearenv",
-                "--",
-                "/usr/bin/true"));
+    return runProbe(probeCommand(config));
+  }
+
+  private static List<String> probeCommand(SandboxConfig config) {
+    return SandboxRunner.withSeccomp(
+        config,
+        List.of(
+            config.setpriv().toString(),
+            "--reuid=" + (config.uidBase() + config.uidCount() - 1),
+            "--regid=" + (config.uidBase() + config.uidCount() - 1),
+            "--clear-groups",
+            "--inh-caps=-all",
+            "--",
+            config.bwrap().toString(),
+            "--seccomp",
+            SandboxRunner.SECCOMP_FD,
+            "--unshare-all",
+            "--die-with-parent",
+            "--ro-bind",
+            "/usr",
+            "/usr",
+            "--symlink",
+            "usr/lib",
+            "/lib",
+            "--symlink",
+            "usr/lib64",
+            "/lib64",
+            "--proc",
+            "/proc",
+            "--dev",
+            "/dev",
+            "--tmpfs",
+            "/tmp",
+            "--clearenv",
+            "--",
+            "/usr/bin/true"));
+  }
+
+  /** Runs {@code /usr/bin/true} in a sandbox built like a real run's: the last check. */
+  private static SandboxAvailability runProbe(List<String> cmd) {
     try {
       Process p =
           new ProcessBuilder(cmd)
