@@ -52,6 +52,7 @@ class DemoIT {
     return JSON.writeValueAsString(spec);
   }
 
+  // Over 80 lines on purpose: one demo run end to end, compared row by row with the ledger.
   @Test
   @Timeout(value = 20, unit = TimeUnit.MINUTES)
   void theDemoTrainsItsRunAndTheTableShowsTheLedgersEvaluations() throws Exception {

@@ -96,6 +96,7 @@ class RemoteRuleStarterIT {
             + "}");
   }
 
+  // Over 80 lines on purpose: one remote rule's life: register, score, stop, score again.
   @Test
   void theExampleRuleScoresThroughTheRewardServiceAndAStoppedOneIsAnErrorNotAZero() {
     ServiceHttp http = new ServiceHttp(port, "test-key");

@@ -58,6 +58,7 @@ class EmbeddedBackendIT {
         .formatted(run, step, version);
   }
 
+  // Over 80 lines on purpose: one sample-recompute-sync sequence whose steps depend on each other.
   @Test
   void sampledLogProbsEqualTheTrainersRecomputationAndSyncSwapsTheWeights() throws Exception {
     ServiceHttp http = new ServiceHttp(port, "test-key");
