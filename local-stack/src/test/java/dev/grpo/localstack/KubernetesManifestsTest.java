@@ -159,7 +159,7 @@ class KubernetesManifestsTest {
         .containsEntry("GRPO_ROLLOUT_URL", "http://rollout-service:8082")
         .containsEntry("GRPO_REWARD_URL", "http://reward-service:8083");
     assertThat(k8s.keys("Secret", "grpo-secrets"))
-        .containsExactlyInAnyOrder("GRPO_API_KEY", "GRPO_DB_PASSWORD");
+        .containsExactlyInAnyOrder("GRPO_API_KEY", "GRPO_API_READ_KEY", "GRPO_DB_PASSWORD");
     for (String name : PORTS.keySet()) {
       Map<String, Object> c = container(k8s.get("Deployment", name), name);
       assertThat(list(c.get("envFrom")))
