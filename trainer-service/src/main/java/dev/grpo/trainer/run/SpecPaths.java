@@ -22,17 +22,22 @@ final class SpecPaths {
   private final List<Path> modelRoots;
 
   SpecPaths(List<Path> dataRoots, List<Path> modelRoots) {
-    this.dataRoots = realRoots(dataRoots);
-    this.modelRoots = realRoots(modelRoots);
+    this.dataRoots = List.copyOf(dataRoots);
+    this.modelRoots = List.copyOf(modelRoots);
   }
 
+  /**
+   * The problems of the spec's paths. Roots are resolved on every call: one may come into being
+   * after the trainer started (the data dir is created by the first run that writes to it).
+   */
   List<FieldProblem> problems(RunSpec spec) {
     List<FieldProblem> problems = new ArrayList<>();
     if (spec.data().path() != null) {
-      check("data.path", spec.data().path(), dataRoots, false).ifPresent(problems::add);
+      check("data.path", spec.data().path(), realRoots(dataRoots), false).ifPresent(problems::add);
     }
     if (spec.model().path() != null) {
-      check("model.path", spec.model().path(), modelRoots, true).ifPresent(problems::add);
+      check("model.path", spec.model().path(), realRoots(modelRoots), true)
+          .ifPresent(problems::add);
     }
     return problems;
   }
