@@ -19,6 +19,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Mixed, partly hostile traffic against a running stack from several clients on loopback: scoring
@@ -42,6 +43,7 @@ final class Soak {
   record Answer(int status, String body, long nanos) {}
 
   private static final Duration CLIENT_TIMEOUT = Duration.ofSeconds(120);
+  private static final JsonMapper JSON = JsonMapper.builder().build();
 
   private final StackConfig config;
   private final PrintStream out;
@@ -145,8 +147,7 @@ final class Soak {
       throw new IllegalStateException(
           "the soak's run was not created: " + created.status() + " " + created.body());
     }
-    int at = created.body().indexOf("\"id\":\"");
-    return UUID.fromString(created.body().substring(at + 6, at + 42)).toString();
+    return UUID.fromString(JSON.readTree(created.body()).path("id").asString()).toString();
   }
 
   private String cancelRun(String runId) {
@@ -158,8 +159,7 @@ final class Soak {
                 .header("Authorization", "Bearer " + config.apiKey())
                 .timeout(CLIENT_TIMEOUT)
                 .build());
-    int at = run.body().indexOf("\"state\":\"");
-    return at < 0 ? "unknown" : run.body().substring(at + 9, run.body().indexOf('"', at + 9));
+    return run.status() == 200 ? JSON.readTree(run.body()).path("state").asString() : "unknown";
   }
 
   private static List<String> logFaults(LocalStack stack) throws IOException {

@@ -10,7 +10,8 @@ import java.util.List;
 /**
  * A dataset item as the policy sees it: the spec's prompt template filled in, rendered through the
  * chat template (the model's, DeepSeek-R1's, or none), then tokenized. The scorer sees the
- * completion behind what the prompt pre-filled ({@code <think>}), as the model wrote it.
+ * completion behind what the prompt pre-filled ({@code <think>}), as the model wrote it. Used by
+ * one run's thread only (it keeps the last rendering).
  */
 final class PromptEncoder {
 
@@ -18,6 +19,9 @@ final class PromptEncoder {
   private final PromptTemplate chat;
   private final boolean addBos;
   private final Tokenizer tokenizer;
+  // the G samples of an item are encoded and scored one after another: one rendering serves them
+  private String lastPrompt;
+  private RenderedPrompt lastRendered;
 
   /**
    * @param addBos lead the ids with the tokenizer's BOS; chat templates write their own special
@@ -40,7 +44,11 @@ final class PromptEncoder {
   }
 
   private RenderedPrompt rendered(Item item) {
-    return chat.render(template.replace("{prompt}", item.prompt()));
+    if (!item.prompt().equals(lastPrompt)) {
+      lastRendered = chat.render(template.replace("{prompt}", item.prompt()));
+      lastPrompt = item.prompt();
+    }
+    return lastRendered;
   }
 
   String text(Item item) {
