@@ -86,9 +86,12 @@ public final class RuleScorer implements AutoCloseable {
     }
   }
 
-  /** Runs at most {@code permits} tasks at once; a task waits for its permit on its own thread. */
+  /**
+   * Runs at most {@code permits} tasks at once; a task waits for its permit on its own thread, and
+   * the permits go first come, first served.
+   */
   private static Executor limited(Executor threads, int permits) {
-    Semaphore limit = new Semaphore(permits);
+    Semaphore limit = new Semaphore(permits, true);
     return task ->
         threads.execute(
             () -> {

@@ -129,7 +129,8 @@ class ScoringEngineTest {
   @Test
   void whenRunawayRulesHoldEveryWorkerTheRestTimeOutInsteadOfHanging() throws Exception {
     RunawayRule runaway = new RunawayRule();
-    try (ScoringEngine engine = new ScoringEngine(1, Duration.ofMillis(50), meters)) {
+    // 250 ms: long enough that the runaway job surely starts first on a loaded machine
+    try (ScoringEngine engine = new ScoringEngine(1, Duration.ofMillis(250), meters)) {
       WeightedRule stuck = new WeightedRule(ConfiguredRule.of(runaway, Map.of()), 1.0);
       WeightedRule format =
           new WeightedRule(BuiltInRules.registry().configure("format", Map.of()), 1.0);
@@ -137,7 +138,7 @@ class ScoringEngineTest {
       List<ScoredItem> scored =
           engine.score(List.of(stuck, format), List.of(item("a", "x"), item("b", "y")));
       long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
-      assertThat(tookMs).isLessThan(3_000);
+      assertThat(tookMs).as("the batch deadline, not a hang").isLessThan(10_000);
       for (ScoredItem s : scored) {
         for (ScoredItem.ScoredRule r : s.rules()) {
           assertThat(r.result().status().name()).isEqualTo("TIMEOUT");
