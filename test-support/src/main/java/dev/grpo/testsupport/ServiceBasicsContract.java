@@ -1,8 +1,11 @@
 package dev.grpo.testsupport;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.grpo.testsupport.ServiceHttp.Response;
+import java.io.IOException;
+import java.net.Socket;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.web.server.LocalServerPort;
@@ -104,5 +107,17 @@ public abstract class ServiceBasicsContract {
     }
     Response right = http().post("/api/v1/anything", "{}");
     assertThat(right.status()).as("past the key check, an unknown path").isEqualTo(404);
+  }
+
+  @Test
+  void aRequestTomcatRefusesBeforeAnyServletIsAProblemDocumentToo() throws IOException {
+    try (Socket socket = new Socket("localhost", port)) {
+      socket.setSoTimeout(10_000);
+      socket.getOutputStream().write("GET /a b c HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(UTF_8));
+      String response = new String(socket.getInputStream().readAllBytes(), UTF_8);
+      assertThat(response).startsWith("HTTP/1.1 400 ");
+      assertThat(response).containsIgnoringCase("content-type: application/problem+json");
+      assertThat(response).doesNotContainIgnoringCase("<html");
+    }
   }
 }

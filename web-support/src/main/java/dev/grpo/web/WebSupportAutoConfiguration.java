@@ -3,9 +3,14 @@ package dev.grpo.web;
 import jakarta.validation.Validator;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.tomcat.TomcatWebServer;
+import org.springframework.boot.web.server.context.WebServerInitializedEvent;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
+import org.springframework.context.ApplicationListener;
 import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Import;
 import org.springframework.core.Ordered;
 import tools.jackson.databind.ObjectMapper;
@@ -24,6 +29,20 @@ public class WebSupportAutoConfiguration {
   @Bean
   RecordBinder recordBinder(ObjectMapper mapper, Validator validator) {
     return new RecordBinder(mapper, validator);
+  }
+
+  /** Tomcat's own error pages (requests refused before any servlet runs) as problem documents. */
+  @Configuration(proxyBeanMethods = false)
+  @ConditionalOnClass(name = "org.springframework.boot.tomcat.TomcatWebServer")
+  static class TomcatErrors {
+    @Bean
+    ApplicationListener<WebServerInitializedEvent> problemReportValve() {
+      return event -> {
+        if (event.getWebServer() instanceof TomcatWebServer tomcat) {
+          ProblemReportValve.install(tomcat.getTomcat().getHost());
+        }
+      };
+    }
   }
 
   @Bean

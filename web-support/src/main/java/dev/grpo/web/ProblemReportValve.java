@@ -1,0 +1,59 @@
+package dev.grpo.web;
+
+import java.io.IOException;
+import java.io.Writer;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.catalina.Host;
+import org.apache.catalina.Valve;
+import org.apache.catalina.connector.Request;
+import org.apache.catalina.connector.Response;
+import org.apache.catalina.valves.ErrorReportValve;
+import org.apache.coyote.ActionCode;
+import org.springframework.http.HttpStatus;
+
+/**
+ * Tomcat's error report for requests it refuses before any servlet runs (a malformed request line
+ * or header, an unsupported HTTP version), as a problem document instead of Tomcat's HTML page.
+ * Like {@link ProblemErrorController} it says only the status; the container's message may name
+ * internals.
+ */
+final class ProblemReportValve extends ErrorReportValve {
+
+  /** Puts this valve in place of the host's {@link ErrorReportValve}. */
+  static void install(Host host) {
+    for (Valve valve : host.getPipeline().getValves()) {
+      if (valve instanceof ErrorReportValve && !(valve instanceof ProblemReportValve)) {
+        host.getPipeline().removeValve(valve);
+      }
+    }
+    host.getPipeline().addValve(new ProblemReportValve());
+  }
+
+  @Override
+  protected void report(Request request, Response response, Throwable throwable) {
+    int status = response.getStatus();
+    if (status < 400 || response.getContentWritten() > 0) {
+      return;
+    }
+    AtomicBoolean ioAllowed = new AtomicBoolean(true);
+    response.getCoyoteResponse().action(ActionCode.IS_IO_ALLOWED, ioAllowed);
+    if (!ioAllowed.get()) {
+      return;
+    }
+    HttpStatus known = HttpStatus.resolve(status);
+    String reason = known == null ? "Error" : known.getReasonPhrase();
+    try {
+      response.setContentType("application/problem+json");
+      response.setCharacterEncoding("utf-8");
+      Writer writer = response.getReporter();
+      if (writer != null) {
+        writer.write(
+            "{\"type\":\"about:blank\",\"title\":\"%s\",\"status\":%d,\"detail\":\"%s\"}"
+                .formatted(reason, status, reason));
+        response.finishResponse();
+      }
+    } catch (IOException | IllegalStateException ignored) {
+      // the connection is gone or the response was committed meanwhile: nothing left to tell
+    }
+  }
+}
