@@ -380,6 +380,36 @@ class EndToEndIT {
     assertThat(dashboard.metricsWithPrefix("grpo_").names()).hasSizeGreaterThan(15);
   }
 
+  @Test
+  @Order(7)
+  void noCompletionOfAnEndedRunIsLeftWithoutARewardOrAnExplicitFailure() throws Exception {
+    // the runs above succeeded, failed with the rule service down, were cancelled mid-way and
+    // dropped groups by dynamic sampling: each completion a rule of its spec never scored would
+    // be a sample whose reward is silently missing
+    String ended = "('SUCCEEDED', 'FAILED', 'CANCELLED')";
+    assertThat(
+            Integer.parseInt(
+                query(
+                    "SELECT count(*) FROM completion c JOIN run r ON r.id = c.run_id"
+                        + " WHERE r.state IN "
+                        + ended)))
+        .as("completions of ended runs")
+        .isGreaterThan(100);
+    String missing =
+        query(
+            """
+            SELECT count(*) FROM completion c
+            JOIN run r ON r.id = c.run_id
+            CROSS JOIN LATERAL (
+                SELECT DISTINCT e->>'rule' AS rule FROM jsonb_array_elements(r.spec->'rewards') e) rules
+            WHERE r.state IN %s
+              AND NOT EXISTS (
+                  SELECT 1 FROM reward w WHERE w.completion_id = c.id AND w.rule_id = rules.rule)
+            """
+                .formatted(ended));
+    assertThat(missing).as("(completion, rule) pairs with no reward row").isEqualTo("0");
+  }
+
   // ------------------------------------------------------------------ helpers
 
   private static String create(String spec) throws Exception {
