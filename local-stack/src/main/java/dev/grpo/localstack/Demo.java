@@ -13,11 +13,14 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Stream;
@@ -88,6 +91,22 @@ final class Demo {
     this.redraw = redraw;
     this.trainer = stack.config().services().get(0).url();
     this.apiKey = stack.config().apiKey();
+  }
+
+  /**
+   * The spec the demo runs: the file {@code GRPO_DEMO_SPEC} names (in which {@code "{demo-task}"}
+   * as {@code data.path} still stands for the generated task), else the shipped one.
+   */
+  static String spec(Map<String, String> env) {
+    String path = env.get("GRPO_DEMO_SPEC");
+    if (path == null || path.isBlank()) {
+      return defaultSpec();
+    }
+    try {
+      return Files.readString(Path.of(path), StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new IllegalArgumentException("GRPO_DEMO_SPEC: cannot read " + path + ": " + e, e);
+    }
   }
 
   /** The spec of the shipped demo run. */
@@ -405,6 +424,9 @@ final class Demo {
       current = get("/api/v1/runs/" + runId);
       if (!explained && "QUEUED".equals(current.path("state").asString())) {
         for (JsonNode other : get("/api/v1/runs?size=200&state=RUNNING").path("items")) {
+          if (other.path("id").asString().equals(runId)) {
+            continue; // claimed between the two reads: it is this run that runs
+          }
           line(
               "queued: the trainer trains one run at a time and is busy with run %s (%s, step %d/%d)"
                   .formatted(

@@ -108,7 +108,7 @@ public final class LocalStack implements AutoCloseable {
         DemoReport.seconds(stackStart));
     Demo.Result result;
     try {
-      result = demo.run(Demo.defaultSpec(), stackStart, started);
+      result = demo.run(Demo.spec(System.getenv()), stackStart, started);
     } catch (Exception e) {
       if (stack.closed.get()) {
         return; // Ctrl-C: the shutdown hook cancels the run and stops the stack
