@@ -12,6 +12,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 /** One service JVM of the local stack, with its log file and its readiness probe. */
@@ -26,6 +27,13 @@ final class ServiceProcess {
     this.log = log;
     this.process = process;
   }
+
+  /**
+   * The services that run the policy in-process (training, embedded sampling). On a 2-core machine
+   * two services of default libtorch threading spin their OpenMP workers against each other; one
+   * thread each is faster there and makes the numbers independent of the core count.
+   */
+  private static final Set<String> POLICY_SERVICES = Set.of("trainer-service", "rollout-service");
 
   static ServiceProcess start(StackConfig config, StackConfig.ServiceSpec spec, String jdbcUrl)
       throws IOException {
@@ -46,10 +54,23 @@ final class ServiceProcess {
         command.add(option);
       }
     }
+    boolean runsPolicy = POLICY_SERVICES.contains(spec.name());
+    if (runsPolicy && !config.javaOptions().contains("ai.djl.pytorch.num_threads")) {
+      command.add("-Dai.djl.pytorch.num_threads=1");
+      command.add("-Dai.djl.pytorch.num_interop_threads=1");
+    }
     command.add("-jar");
     command.add(jar.toString());
     ProcessBuilder builder = new ProcessBuilder(command);
     Map<String, String> env = builder.environment();
+    if (runsPolicy) {
+      // the same numerics on every x86-64 CPU with AVX2 (AVX-512 machines included), as in the
+      // learning tests: libtorch's AVX2 kernels and MKL's AVX2 path; one intra-op thread above;
+      // the caller's environment wins
+      env.putIfAbsent("ATEN_CPU_CAPABILITY", "avx2");
+      env.putIfAbsent("MKL_CBWR", "AVX2");
+      env.putIfAbsent("OMP_WAIT_POLICY", "PASSIVE");
+    }
     env.put("SERVER_PORT", Integer.toString(spec.port()));
     env.put("GRPO_DB_URL", jdbcUrl);
     env.put("GRPO_DB_USER", "postgres");
