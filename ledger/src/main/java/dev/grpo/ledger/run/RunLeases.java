@@ -167,6 +167,27 @@ public class RunLeases {
         == 1;
   }
 
+  /**
+   * Counts a failed setup of a run that {@code owner} holds and answers how many there have been,
+   * on any trainer; 0 when the run is no longer this owner's (its lease was taken over or it
+   * ended).
+   */
+  public int recordSetupFailure(UUID runId, String owner) {
+    List<Integer> count =
+        jdbc.queryForList(
+            """
+            UPDATE run SET setup_failures = setup_failures + 1, updated_at = now(),
+                           version = version + 1
+            WHERE id = ? AND lease_owner = ? AND state = ?
+            RETURNING setup_failures
+            """,
+            Integer.class,
+            runId,
+            owner,
+            RunState.RUNNING.name());
+    return count.isEmpty() ? 0 : count.get(0);
+  }
+
   /** Gives the lease back (the run was paused or cancelled at a step boundary). */
   public void release(UUID runId, String owner) {
     jdbc.update(

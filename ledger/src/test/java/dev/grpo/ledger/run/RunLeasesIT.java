@@ -171,6 +171,22 @@ class RunLeasesIT {
   }
 
   @Test
+  void setupFailuresAreCountedInTheLedgerForTheLeaseHolderOnly() {
+    UUID run = queued("r", 1);
+    leases.claim("a", Duration.ofMinutes(1)).orElseThrow();
+    assertThat(leases.recordSetupFailure(run, "a")).isEqualTo(1);
+    leases.release(run, "a");
+    assertThat(leases.recordSetupFailure(run, "a")).as("released: not a's").isZero();
+    // another trainer claims it and fails too: the count goes on from the first trainer's
+    leases.claim("b", Duration.ofMinutes(1)).orElseThrow();
+    assertThat(leases.recordSetupFailure(run, "b")).isEqualTo(2);
+    assertThat(leases.recordSetupFailure(run, "a")).as("not the holder").isZero();
+    assertThat(
+            jdbc.queryForObject("SELECT setup_failures FROM run WHERE id = ?", Integer.class, run))
+        .isEqualTo(2);
+  }
+
+  @Test
   void theStateIsReadAsTheEnumAndATrainerCannotEndARunAsPausedOrCancelled() {
     UUID run = queued("r", 1);
     assertThat(leases.state(run)).isEqualTo(RunState.QUEUED);

@@ -2,17 +2,15 @@ package dev.grpo.trainer.step;
 
 import dev.grpo.ledger.run.RunLeases;
 import dev.grpo.ledger.run.RunState;
-import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs whose setup failed on this trainer (the model folder vanished, weights or tokenizer
- * unreadable): the lease is given back so the run is tried again at once, and the run fails with
- * the reason at the last of a bounded number of attempts, instead of staying RUNNING and being
- * re-claimed every lease period forever.
+ * Runs whose setup failed (the model folder vanished, weights or tokenizer unreadable): the lease
+ * is given back so the run is tried again at once, and the run fails with the reason at the last of
+ * a bounded number of attempts, instead of staying RUNNING and being re-claimed every lease period
+ * forever. The ledger counts the attempts, so the bound holds across trainers and restarts.
  */
 final class SetupFailures {
 
@@ -21,7 +19,6 @@ final class SetupFailures {
   private final RunLeases leases;
   private final String owner;
   private final int maxAttempts;
-  private final Map<UUID, Integer> attempts = new ConcurrentHashMap<>();
 
   SetupFailures(RunLeases leases, String owner, int maxAttempts) {
     this.leases = leases;
@@ -31,13 +28,17 @@ final class SetupFailures {
 
   /** Records a failed setup of {@code runId}; returns whether the run was failed for good. */
   boolean failed(UUID runId, RuntimeException e) {
-    int attempt = attempts.merge(runId, 1, Integer::sum);
+    int attempt = leases.recordSetupFailure(runId, owner);
+    if (attempt == 0) {
+      log.warn(
+          "run {} could not be set up and is no longer this trainer's: {}", runId, e.toString());
+      return false;
+    }
     if (attempt < maxAttempts) {
       log.warn("run {} could not be set up (attempt {}): {}", runId, attempt, e.toString());
       leases.release(runId, owner);
       return false;
     }
-    attempts.remove(runId);
     log.error("run {} could not be set up; failing it after {} attempts", runId, attempt, e);
     String reason = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
     leases.finish(
