@@ -10,13 +10,21 @@ import java.time.Duration;
  *     remote score of 1e308 never turns a total into Infinity
  * @param maxConcurrentCalls the rule's bulkhead: calls in flight at once, across all requests, so a
  *     hung rule holds at most this many scoring threads
- * @param bulkheadWait how long a call waits for a free slot before it answers TIMEOUT
+ * @param bulkheadWait how long a call waits for a free slot once the rule looks stuck, before it
+ *     answers TIMEOUT
+ * @param stuckAfter when the oldest call in flight has run this long, the rule looks stuck: until
+ *     then a call finding the bulkhead full waits for a slot (up to the rule's timeout), so the
+ *     groups of one request to a slow but healthy rule queue instead of timing out
  */
 record RemoteCallLimits(
-    long maxResponseBytes, double maxAbsScore, int maxConcurrentCalls, Duration bulkheadWait) {
+    long maxResponseBytes,
+    double maxAbsScore,
+    int maxConcurrentCalls,
+    Duration bulkheadWait,
+    Duration stuckAfter) {
 
   static final RemoteCallLimits DEFAULTS =
-      new RemoteCallLimits(4L << 20, 1e6, 1, Duration.ofMillis(50));
+      new RemoteCallLimits(4L << 20, 1e6, 1, Duration.ofMillis(50), Duration.ofSeconds(1));
 
   RemoteCallLimits {
     if (maxResponseBytes < 1 || !(maxAbsScore > 0) || maxConcurrentCalls < 1) {

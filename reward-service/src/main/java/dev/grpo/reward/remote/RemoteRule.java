@@ -20,7 +20,9 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
@@ -41,9 +43,11 @@ import tools.jackson.databind.ObjectMapper;
  * without a finite score, a score beyond the accepted magnitude or an answer over the size limit
  * are {@code ERROR}; a call past the registered timeout (answer included) is {@code TIMEOUT}; a
  * rule whose periodic health check failed answers {@code ERROR} without being called. Each rule has
- * a bulkhead ({@link RemoteCallLimits#maxConcurrentCalls}): a call that finds it full for longer
- * than a short wait answers {@code TIMEOUT} at once, so a hung rule cannot hold every scoring
- * thread and unrelated rules keep answering.
+ * a bulkhead ({@link RemoteCallLimits#maxConcurrentCalls}). A call that finds it full waits its
+ * turn while the calls in flight are young (a slow but healthy rule: the groups of one request
+ * queue); once the oldest has run past {@link RemoteCallLimits#stuckAfter} the rule looks stuck and
+ * a call that cannot get a slot within a short wait answers {@code TIMEOUT}, so a hung rule cannot
+ * hold every scoring thread and unrelated rules keep answering.
  */
 public final class RemoteRule implements ConfigurableRule<ParamSchema.Values> {
 
@@ -64,6 +68,7 @@ public final class RemoteRule implements ConfigurableRule<ParamSchema.Values> {
   private final ObjectMapper mapper;
   private final RemoteCallLimits limits;
   private final Semaphore bulkhead;
+  private final Set<long[]> inFlightSince = ConcurrentHashMap.newKeySet();
   private volatile Health health;
 
   RemoteRule(
@@ -95,6 +100,31 @@ public final class RemoteRule implements ConfigurableRule<ParamSchema.Values> {
     this.health = health;
     this.http = http;
     this.mapper = mapper;
+  }
+
+  /**
+   * Takes a slot of the bulkhead: waits in short slices while the calls in flight are younger than
+   * {@link RemoteCallLimits#stuckAfter}, up to the rule's timeout; gives up after one slice once
+   * the oldest looks stuck.
+   */
+  private boolean admit() throws InterruptedException {
+    long slice = limits.bulkheadWait().toNanos();
+    long giveUpAt = System.nanoTime() + timeout.toNanos();
+    while (!bulkhead.tryAcquire(slice, TimeUnit.NANOSECONDS)) {
+      long now = System.nanoTime();
+      if (now - giveUpAt >= 0 || oldestInFlightNanos(now) >= limits.stuckAfter().toNanos()) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private long oldestInFlightNanos(long now) {
+    long oldest = 0;
+    for (long[] since : inFlightSince) {
+      oldest = Math.max(oldest, now - since[0]);
+    }
+    return oldest;
   }
 
   static String stripSlash(String url) {
@@ -178,7 +208,7 @@ public final class RemoteRule implements ConfigurableRule<ParamSchema.Values> {
             .build();
     boolean admitted;
     try {
-      admitted = bulkhead.tryAcquire(limits.bulkheadWait().toNanos(), TimeUnit.NANOSECONDS);
+      admitted = admit();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return all(group, RuleResult.timeout("the call to remote rule " + name + " was interrupted"));
@@ -194,6 +224,8 @@ public final class RemoteRule implements ConfigurableRule<ParamSchema.Values> {
                   + " calls in flight already (its bulkhead is full)"));
     }
     HttpResponse<String> response;
+    long[] since = {System.nanoTime()};
+    inFlightSince.add(since);
     try {
       response = call(request);
     } catch (TimeoutException | HttpTimeoutException e) {
@@ -209,6 +241,7 @@ public final class RemoteRule implements ConfigurableRule<ParamSchema.Values> {
     } catch (IOException e) {
       return all(group, error("remote rule " + name + " could not be called", Map.of()));
     } finally {
+      inFlightSince.remove(since);
       bulkhead.release();
     }
     if (response.statusCode() / 100 != 2) {

@@ -21,7 +21,10 @@ import org.springframework.validation.annotation.Validated;
  * @param maxAbsScore the largest score magnitude a rule may answer; beyond it the result is ERROR
  * @param maxConcurrentCalls each rule's bulkhead: its calls in flight at once; 0 means one less
  *     than the scoring threads (at least 1), so one hung rule always leaves a thread to the others
- * @param bulkheadWait how long a call waits for a slot of a full bulkhead before it is a TIMEOUT
+ * @param bulkheadWait how long a call waits for a slot of a full bulkhead once the rule looks
+ *     stuck, before it is a TIMEOUT
+ * @param stuckAfter how long the oldest call in flight may run before the rule looks stuck; until
+ *     then calls that find the bulkhead full wait their turn (up to the rule's timeout)
  */
 @Validated
 @ConfigurationProperties("grpo.reward.remote")
@@ -31,4 +34,5 @@ public record RemoteRuleProperties(
     @DefaultValue("4MB") DataSize maxResponseSize,
     @DefaultValue("1000000") double maxAbsScore,
     @DefaultValue("0") @Min(0) int maxConcurrentCalls,
-    @DefaultValue("50ms") Duration bulkheadWait) {}
+    @DefaultValue("50ms") Duration bulkheadWait,
+    @DefaultValue("1s") Duration stuckAfter) {}

@@ -90,7 +90,8 @@ public class RemoteRuleService {
             properties.maxResponseSize().toBytes(),
             properties.maxAbsScore(),
             bulkhead,
-            properties.bulkheadWait());
+            properties.bulkheadWait(),
+            properties.stuckAfter());
   }
 
   @PostConstruct

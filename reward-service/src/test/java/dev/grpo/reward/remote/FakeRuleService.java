@@ -69,6 +69,14 @@ final class FakeRuleService implements AutoCloseable {
           }
           send(exchange, 200, results(items, items.size()));
         }
+        case "sluggish" -> {
+          try {
+            Thread.sleep(300);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+          send(exchange, 200, results(items, items.size()));
+        }
         case "wrongcount" -> send(exchange, 200, results(items, items.size() - 1));
         case "okmissingscore" -> send(exchange, 200, "{\"results\":[{\"status\":\"OK\"}]}");
         case "huge" ->

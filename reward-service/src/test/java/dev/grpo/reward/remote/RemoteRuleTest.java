@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.http.HttpClient;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
@@ -98,7 +99,9 @@ class RemoteRuleTest {
   @Test
   void anAnswerOverTheSizeLimitIsAnErrorWithoutReadingItAll() {
     RemoteRule rule =
-        limited(fake.url("huge"), new RemoteCallLimits(1 << 20, 1e6, 2, Duration.ofMillis(50)));
+        limited(
+            fake.url("huge"),
+            new RemoteCallLimits(1 << 20, 1e6, 2, Duration.ofMillis(50), Duration.ofSeconds(1)));
     RuleResult result = rule.scoreGroup(items("a"), null).get(0);
     assertThat(result.status()).isEqualTo(RuleStatus.ERROR);
     assertThat(result.details().get("problem"))
@@ -115,13 +118,42 @@ class RemoteRuleTest {
   }
 
   /**
-   * A hung rule holds at most its bulkhead: with one slot taken by a call that never answers, the
-   * next call answers TIMEOUT after the short bulkhead wait, not after the 2 s call timeout.
+   * The groups of one request to a slow but healthy rule (300 ms a call) queue for a one-slot
+   * bulkhead instead of timing out: each waiting call sees a call in flight younger than the 1 s
+   * stuck threshold. (With the old fixed 50 ms wait, three of the four were TIMEOUT.)
    */
   @Test
-  void aFullBulkheadAnswersTimeoutAtOnce() throws Exception {
+  void callsToASlowButHealthyRuleWaitTheirTurnAtAFullBulkhead() throws Exception {
     RemoteRule rule =
-        limited(fake.url("hang"), new RemoteCallLimits(1 << 20, 1e6, 1, Duration.ofMillis(50)));
+        limited(
+            fake.url("sluggish"),
+            new RemoteCallLimits(1 << 20, 1e6, 1, Duration.ofMillis(50), Duration.ofSeconds(1)));
+    List<java.util.concurrent.CompletableFuture<List<RuleResult>>> groups = new ArrayList<>();
+    for (String completion : List.of("a", "bb", "ccc", "dddd")) {
+      groups.add(
+          java.util.concurrent.CompletableFuture.supplyAsync(
+              () -> rule.scoreGroup(items(completion), null)));
+    }
+    List<Double> scores = new ArrayList<>();
+    for (var group : groups) {
+      RuleResult r = group.get(20, java.util.concurrent.TimeUnit.SECONDS).get(0);
+      assertThat(r.status()).as(String.valueOf(r.details())).isEqualTo(RuleStatus.OK);
+      scores.add(r.score());
+    }
+    assertThat(scores).containsExactly(1.0, 2.0, 3.0, 4.0);
+  }
+
+  /**
+   * A hung rule holds at most its bulkhead: with one slot taken by a call that never answers, the
+   * next call answers TIMEOUT once the hung call looks stuck (here after 100 ms), not after the 2 s
+   * call timeout.
+   */
+  @Test
+  void aFullBulkheadAnswersTimeoutOnceTheCallInFlightLooksStuck() throws Exception {
+    RemoteRule rule =
+        limited(
+            fake.url("hang"),
+            new RemoteCallLimits(1 << 20, 1e6, 1, Duration.ofMillis(50), Duration.ofMillis(100)));
     int before = fake.hanging.get();
     var first =
         java.util.concurrent.CompletableFuture.supplyAsync(() -> rule.scoreGroup(items("a"), null));
@@ -135,7 +167,7 @@ class RemoteRuleTest {
     assertThat(second.status()).isEqualTo(RuleStatus.TIMEOUT);
     assertThat(second.details().get("reason").toString())
         .isEqualTo("remote rule r has 1 calls in flight already (its bulkhead is full)");
-    assertThat(tookMs).as("the bulkhead wait, not the call timeout").isLessThan(1_500);
+    assertThat(tookMs).as("the stuck check, not the call timeout").isLessThan(1_500);
     RuleResult firstResult = first.get(10, java.util.concurrent.TimeUnit.SECONDS).get(0);
     assertThat(firstResult.status()).isEqualTo(RuleStatus.TIMEOUT);
     assertThat(firstResult.details().get("reason").toString())
