@@ -99,23 +99,50 @@ public final class ModelTokenizer implements Tokenizer {
    * @return the names of the files copied, in {@link #TOKENIZER_FILES} order
    */
   public static List<String> copyFiles(Path sourceDir, Path targetDir) {
+    return placeFiles(sourceDir, targetDir, false);
+  }
+
+  /**
+   * Like {@link #copyFiles}, but hard-links each file where the file system allows it (same device)
+   * and copies it otherwise: for short-lived folders, such as a policy version published at every
+   * step, that should not write the tokenizer (7 MB for Qwen2) again each time. The tokenizer files
+   * are never written in place, so a link shares nothing that changes.
+   */
+  public static List<String> linkOrCopyFiles(Path sourceDir, Path targetDir) {
+    return placeFiles(sourceDir, targetDir, true);
+  }
+
+  private static List<String> placeFiles(Path sourceDir, Path targetDir, boolean link) {
     if (!Files.isRegularFile(sourceDir.resolve("tokenizer.json"))) {
       throw new IllegalArgumentException("no tokenizer.json in " + sourceDir);
     }
-    List<String> copied = new ArrayList<>();
+    List<String> placed = new ArrayList<>();
     try {
       Files.createDirectories(targetDir);
       for (String name : TOKENIZER_FILES) {
         Path source = sourceDir.resolve(name);
         if (Files.isRegularFile(source)) {
-          Files.copy(source, targetDir.resolve(name), StandardCopyOption.REPLACE_EXISTING);
-          copied.add(name);
+          Path target = targetDir.resolve(name);
+          Files.deleteIfExists(target);
+          if (!link || !tryLink(target, source)) {
+            Files.copy(source, target, StandardCopyOption.REPLACE_EXISTING);
+          }
+          placed.add(name);
         }
       }
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot copy tokenizer files to " + targetDir, e);
+      throw new UncheckedIOException("cannot place tokenizer files in " + targetDir, e);
     }
-    return copied;
+    return placed;
+  }
+
+  private static boolean tryLink(Path target, Path source) {
+    try {
+      Files.createLink(target, source.toRealPath());
+      return true;
+    } catch (IOException | UnsupportedOperationException | SecurityException notHere) {
+      return false; // another device, or a file system without hard links: copy instead
+    }
   }
 
   private static String token(

@@ -2,6 +2,7 @@ package dev.grpo.policy.tokenizer;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
@@ -167,6 +168,25 @@ class ModelTokenizerTest {
       assertThat(copy.stopTokenIds()).containsExactly(qwen2.stopTokenIds());
       assertThat(copy.chatTemplate()).isEqualTo(qwen2.chatTemplate());
       assertThat(copy.encode("数学 math")).containsExactly(qwen2.encode("数学 math"));
+    }
+  }
+
+  @Test
+  void linkedFilesShareTheSourcesInodesOnOneDeviceAndLoadAsTheSameTokenizer() throws Exception {
+    Path source = dir.resolve("source");
+    ModelTokenizer.copyFiles(SharedTokenizers.qwen2(), source);
+    Path version = dir.resolve("v7");
+    assertThat(ModelTokenizer.linkOrCopyFiles(source, version))
+        .contains("tokenizer.json", "tokenizer_config.json");
+    Object sourceInode = Files.getAttribute(source.resolve("tokenizer.json"), "unix:ino");
+    assertThat(Files.getAttribute(version.resolve("tokenizer.json"), "unix:ino"))
+        .as("a hard link, not a second copy")
+        .isEqualTo(sourceInode);
+    assertThat(Files.getAttribute(source.resolve("tokenizer.json"), "unix:nlink")).isEqualTo(2);
+    // placing again (a retried publish) replaces the link instead of failing on it
+    ModelTokenizer.linkOrCopyFiles(source, version);
+    try (ModelTokenizer linked = ModelTokenizer.load(version)) {
+      assertThat(linked.encode("数学 math")).containsExactly(qwen2.encode("数学 math"));
     }
   }
 

@@ -57,7 +57,7 @@ final class PolicyPublisher {
     policy.save(tmp);
     if (target.tokenizerDir() != null) {
       // tokenizer.json with tokenizer_config.json: the backend needs the stop tokens too
-      ModelTokenizer.copyFiles(target.tokenizerDir(), tmp);
+      ModelTokenizer.linkOrCopyFiles(target.tokenizerDir(), tmp);
     }
     RunDirectory.deleteRecursively(dir);
     Files.move(tmp, dir, StandardCopyOption.ATOMIC_MOVE);
