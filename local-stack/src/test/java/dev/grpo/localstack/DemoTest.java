@@ -12,6 +12,7 @@ import java.io.OutputStream;
 import java.io.PrintStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -25,6 +26,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The demo's client against a scripted trainer (no stack): what it sends, how it follows a stream
@@ -320,5 +322,20 @@ class DemoTest {
         .contains("step   1/3 failed: rule down\n")
         .endsWith("run r1 FAILED: step 0 failed 3 times: rule down\n");
     assertThat(connections.get()).isEqualTo(1);
+  }
+
+  @Test
+  void grpoDemoSpecNamesTheSpecToRunAndAnUnreadableOneIsAnError(@TempDir Path tmp)
+      throws IOException {
+    Path mine = tmp.resolve("mine.json");
+    Files.writeString(mine, "{\"name\": \"mine\", \"data\": {\"path\": \"{demo-task}\"}}");
+    assertThat(Demo.spec(Map.of("GRPO_DEMO_SPEC", mine.toString())))
+        .isEqualTo("{\"name\": \"mine\", \"data\": {\"path\": \"{demo-task}\"}}");
+    assertThat(Demo.spec(Map.of())).isEqualTo(Demo.defaultSpec()).contains("demo-addition");
+    assertThat(Demo.spec(Map.of("GRPO_DEMO_SPEC", " "))).isEqualTo(Demo.defaultSpec());
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () -> Demo.spec(Map.of("GRPO_DEMO_SPEC", tmp.resolve("absent.json").toString())))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageStartingWith("GRPO_DEMO_SPEC: cannot read " + tmp.resolve("absent.json"));
   }
 }
