@@ -76,7 +76,10 @@ public final class VerifierBench {
     generated(perKind);
   }
 
-  /** verifications per CPU-second of this thread on the MATH solutions, rule and verifier. */
+  /**
+   * Verifications per CPU-second on the MATH solutions: our rule and our verifier on this thread,
+   * and Math-Verify (Python, one process, single-threaded) on the same pairs when it is found.
+   */
   static void mathSolutions(List<MathSolutions.Pair> pairs, int rounds) {
     MathAccuracyRule rule = new MathAccuracyRule();
     MathAccuracyRule.Params params = rule.parseParams(Map.of());
@@ -99,37 +102,148 @@ public final class VerifierBench {
         java.lang.management.ManagementFactory.getThreadMXBean();
     for (int warm = 0; warm < 2; warm++) {
       inputs.forEach(in -> rule.score(in, params));
+      pairs.forEach(p -> verifier.verify(p.gold(), p.solution()));
     }
-    int right = 0;
+    List<Integer> ruleMisses = new ArrayList<>();
     long t0 = cpu.getCurrentThreadCpuTime();
     for (int round = 0; round < rounds; round++) {
-      for (dev.grpo.rule.RuleInput in : inputs) {
-        Double score = rule.score(in, params).score();
-        right += round == 0 && score != null && score == 1.0 ? 1 : 0;
+      for (int i = 0; i < inputs.size(); i++) {
+        Double score = rule.score(inputs.get(i), params).score();
+        if (round == 0 && (score == null || score != 1.0)) {
+          ruleMisses.add(i);
+        }
       }
     }
     double ruleSeconds = (cpu.getCurrentThreadCpuTime() - t0) / 1e9;
-    int verified = 0;
+    List<Integer> verifierMisses = new ArrayList<>();
     t0 = cpu.getCurrentThreadCpuTime();
     for (int round = 0; round < rounds; round++) {
-      for (MathSolutions.Pair p : pairs) {
-        boolean ok = verifier.verify(p.gold(), p.solution()).correct();
-        verified += round == 0 && ok ? 1 : 0;
+      for (int i = 0; i < pairs.size(); i++) {
+        MathSolutions.Pair p = pairs.get(i);
+        if (!verifier.verify(p.gold(), p.solution()).correct() && round == 0) {
+          verifierMisses.add(i);
+        }
       }
     }
     double verifierSeconds = (cpu.getCurrentThreadCpuTime() - t0) / 1e9;
     int n = pairs.size() * rounds;
+    double ruleRate = n / ruleSeconds;
+    double verifierRate = n / verifierSeconds;
+
+    StringBuilder why = new StringBuilder();
+    MathVerifyReference reference = MathVerifyReference.locate(why);
+    MathVerifyReference.PairsRun referenceRun = null;
+    if (reference != null) {
+      try {
+        referenceRun = reference.verifyPairs(pairs, 100);
+      } catch (java.io.IOException e) {
+        why.append("driver failed: ").append(e.getMessage());
+      }
+    }
+    double referenceRate = referenceRun == null ? Double.NaN : referenceRun.perCpuSecond();
+
     System.out.printf(
-        "MATH solutions: %d pairs, mean completion %d chars, %d rounds, one thread%n",
-        pairs.size(), chars / pairs.size(), rounds);
+        "MATH solutions: %d pairs (each solution against its own last box), mean completion %d"
+            + " chars, one thread / one process%n",
+        pairs.size(), chars / pairs.size());
     System.out.printf(
-        "  math_accuracy rule  %8.0f verifications per CPU-s   agree %d/%d%n",
-        n / ruleSeconds, right, pairs.size());
+        "%-34s %12s %14s %10s%n", "verifier", "verif/CPU-s", "× Math-Verify", "agree");
+    row(
+        "math_accuracy rule (ours)",
+        ruleRate,
+        referenceRate,
+        pairs.size() - ruleMisses.size(),
+        pairs);
+    row(
+        "MathVerifier.verify, whole text",
+        verifierRate,
+        referenceRate,
+        pairs.size() - verifierMisses.size(),
+        pairs);
+    if (referenceRun == null) {
+      System.out.println("Math-Verify: not found (" + why + ")");
+      System.out.println("  to measure it: " + MathVerifyReference.HOW_TO_PROVIDE);
+    } else {
+      row(
+          "Math-Verify " + referenceRun.version() + " (Python)",
+          referenceRate,
+          referenceRate,
+          referenceRun.correct(),
+          pairs);
+    }
     System.out.printf(
-        "  MathVerifier.verify %8.0f verifications per CPU-s   agree %d/%d%n",
-        n / verifierSeconds, verified, pairs.size());
-    System.out.println(
-        "  Math-Verify: not measured here (not installable: no PyPI on this machine)");
+        "  (ours: 2 warm-up + %d timed passes, thread CPU time; Math-Verify: 100 pairs warm-up +"
+            + " 1 timed pass, time.process_time)%n",
+        rounds);
+    printMisses("math_accuracy", ruleMisses, pairs);
+    printMisses("MathVerifier.verify", verifierMisses, pairs);
+    if (referenceRun != null) {
+      printMisses("Math-Verify", referenceRun.misses(), pairs);
+      conformance(reference);
+    }
+  }
+
+  private static void row(
+      String name, double rate, double referenceRate, int agree, List<MathSolutions.Pair> pairs) {
+    System.out.printf(
+        "%-34s %12.0f %13s %5d/%d%n",
+        name,
+        rate,
+        Double.isNaN(referenceRate) ? "n/a" : String.format("%.1f×", rate / referenceRate),
+        agree,
+        pairs.size());
+  }
+
+  private static void printMisses(
+      String who, List<Integer> misses, List<MathSolutions.Pair> pairs) {
+    StringBuilder lines = new StringBuilder();
+    for (int i : misses) {
+      lines.append(lines.length() == 0 ? "" : ", ").append(pairs.get(i).line());
+    }
+    System.out.printf("  %s misses (file lines): %s%n", who, misses.isEmpty() ? "none" : lines);
+  }
+
+  /** Ours and Math-Verify on the shared conformance table, when it is present. */
+  private static void conformance(MathVerifyReference reference) {
+    java.nio.file.Path table = null;
+    for (java.nio.file.Path dir = java.nio.file.Path.of("").toAbsolutePath();
+        dir != null && table == null;
+        dir = dir.getParent()) {
+      java.nio.file.Path candidate = dir.resolve(ConformanceTest.TABLE);
+      table = java.nio.file.Files.isRegularFile(candidate) ? candidate : null;
+    }
+    if (table == null) {
+      System.out.println("conformance: " + ConformanceTest.TABLE + " not found");
+      return;
+    }
+    try {
+      MathVerifier verifier = new MathVerifier();
+      int rows = 0;
+      int agree = 0;
+      for (Map<String, String> row : EscapedTsv.read(table)) {
+        if ("yes".equals(row.get("enabled").trim())) {
+          rows++;
+          boolean expected = "1".equals(row.get("expected").trim());
+          boolean got =
+              verifier
+                  .verify(row.get("gold"), row.get("prediction"), ConformanceTest.optionsFor(row))
+                  .correct();
+          agree += expected == got ? 1 : 0;
+        }
+      }
+      MathVerifyReference.ConformanceRun theirs = reference.conformance(table);
+      System.out.printf(
+          "conformance table (expected = Math-Verify's own tests): ours %d/%d, Math-Verify %d/%d%s%n",
+          agree,
+          rows,
+          theirs.agree(),
+          theirs.rows(),
+          theirs.disagreements().isEmpty()
+              ? ""
+              : " (Math-Verify disagrees on lines " + theirs.disagreements() + ")");
+    } catch (java.io.IOException e) {
+      System.out.println("conformance: " + e.getMessage());
+    }
   }
 
   static void generated(int perKind) {
