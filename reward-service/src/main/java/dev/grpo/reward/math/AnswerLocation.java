@@ -19,8 +19,6 @@ final class AnswerLocation {
   private static final String CLOSE = "</answer>";
   private static final Pattern NUMBER = Pattern.compile("-?\\d(?:[\\d,]*\\d)?(?:\\.\\d+)?");
 
-  private static final Pattern MATH_DELIMITERS = Pattern.compile("\\s+|\\$|\\\\[()\\[\\]]");
-
   private AnswerLocation() {}
 
   /**
@@ -82,8 +80,20 @@ final class AnswerLocation {
     return squeeze(prompt).contains(a);
   }
 
-  /** Without whitespace and math delimiters, so "$7 + 0$" compares equal to "7+0". */
-  private static String squeeze(String s) {
-    return MATH_DELIMITERS.matcher(s).replaceAll("");
+  /**
+   * Without whitespace and math delimiters ({@code $ \( \) \[ \]}), so "$7 + 0$" compares equal to
+   * "7+0". A loop rather than a regex: the prompt is squeezed on every call.
+   */
+  static String squeeze(String s) {
+    StringBuilder sb = new StringBuilder(s.length());
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c == '\\' && i + 1 < s.length() && "()[]".indexOf(s.charAt(i + 1)) >= 0) {
+        i++;
+      } else if (c != '$' && " \t\n\u000b\f\r".indexOf(c) < 0) {
+        sb.append(c);
+      }
+    }
+    return sb.toString();
   }
 }
