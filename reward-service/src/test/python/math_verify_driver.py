@@ -8,8 +8,9 @@ and calls it the way its README shows. Two modes, each printing ``key value`` li
                           completion as ``parse(completion)``, both with default settings, then
                           ``verify(gold, answer)``. The first WARMUP pairs (default 100) are run
                           once untimed; then every pair once, timed with time.process_time().
-                          Prints: version, pairs, cpu_seconds, correct, then ``miss INDEX``
-                          (0-based) for each pair not verified.
+                          Prints: version, pairs, cpu_seconds (user + system, as
+                          process_time), user_seconds, correct, then ``miss INDEX`` (0-based)
+                          for each pair not verified.
   conformance FILE        FILE is the shared conformance table (escaped TSV). Each enabled row
                           is parsed with the extraction configs its ``extraction`` column names
                           and verified with its float_rounding / strict / allow_set_relation_comp.
@@ -18,6 +19,7 @@ and calls it the way its README shows. Two modes, each printing ``key value`` li
 
 import json
 import re
+import resource
 import sys
 import time
 from importlib.metadata import PackageNotFoundError, version
@@ -47,13 +49,16 @@ def run_pairs(path, warmup):
     for pair in pairs[:warmup]:
         verify_pair(pair["gold"], pair["completion"])
     verdicts = []
+    user_start = resource.getrusage(resource.RUSAGE_SELF).ru_utime
     start = time.process_time()
     for pair in pairs:
         verdicts.append(verify_pair(pair["gold"], pair["completion"]))
     seconds = time.process_time() - start
+    user_seconds = resource.getrusage(resource.RUSAGE_SELF).ru_utime - user_start
     print("version", library_version())
     print("pairs", len(pairs))
     print("cpu_seconds", f"{seconds:.6f}")
+    print("user_seconds", f"{user_seconds:.6f}")
     print("correct", sum(1 for v in verdicts if v))
     for index, v in enumerate(verdicts):
         if not v:

@@ -85,15 +85,23 @@ final class AnswerLocation {
    * "7+0". A loop rather than a regex: the prompt is squeezed on every call.
    */
   static String squeeze(String s) {
-    StringBuilder sb = new StringBuilder(s.length());
+    char[] kept = new char[s.length()];
+    int n = 0;
     for (int i = 0; i < s.length(); i++) {
       char c = s.charAt(i);
-      if (c == '\\' && i + 1 < s.length() && "()[]".indexOf(s.charAt(i + 1)) >= 0) {
-        i++;
-      } else if (c != '$' && " \t\n\u000b\f\r".indexOf(c) < 0) {
-        sb.append(c);
+      switch (c) {
+        case ' ', '\t', '\n', '\u000b', '\f', '\r', '$' -> {}
+        case '\\' -> {
+          char next = i + 1 < s.length() ? s.charAt(i + 1) : ' ';
+          if (next == '(' || next == ')' || next == '[' || next == ']') {
+            i++;
+          } else {
+            kept[n++] = c;
+          }
+        }
+        default -> kept[n++] = c;
       }
     }
-    return sb.toString();
+    return new String(kept, 0, n);
   }
 }
