@@ -19,8 +19,10 @@ import java.util.function.IntPredicate;
  * each verifies (every pair should: the gold is the solution's own last box).
  *
  * <p>Ours is timed with a warmed JIT, as in a reward service that runs for hours: on this traffic
- * C2 finishes compiling the hot path only after ~15,000–25,000 calls, and before that the rate is
- * about a quarter of the steady one, so the first pass of a fresh JVM is printed as its own row.
+ * C2 finishes compiling the hot path only after ~15,000 calls, and before that the rate is about a
+ * fifth of the steady one, so the first pass of a fresh JVM is printed as its own row. Run with
+ * {@code -XX:-BackgroundCompilation}: compilation then blocks the (uncharged) thread instead of
+ * racing other processes for a core, so the warm-up ends warm whatever the machine's load.
  */
 final class MathSolutionsBench {
 
@@ -161,6 +163,13 @@ final class MathSolutionsBench {
         ruleTiming.fastestPass(n),
         verifierTiming.slowestPass(n),
         verifierTiming.fastestPass(n));
+    if (!ManagementFactory.getRuntimeMXBean()
+        .getInputArguments()
+        .contains("-XX:-BackgroundCompilation")) {
+      System.out.println(
+          "  warning: JIT compiles in the background; on a loaded machine C2 may still be working"
+              + " after the warm-up (see the pass range). Run with -XX:-BackgroundCompilation.");
+    }
     if (theirs != null) {
       System.out.printf(
           "  Math-Verify: %d pairs warm-up, then one timed pass; CPU %.2f s = user %.2f s +"

@@ -8,12 +8,11 @@ import java.util.Map;
 import java.util.SplittableRandom;
 
 /**
- * Single-thread throughput and latency of {@link MathVerifier} on generated answer pairs and, when
- * {@code shared/data/datasets/math/} is present, on realistic traffic: the 1,000 MATH test
- * solutions as completions (about 1,000 characters each) against their own boxed answers, through
- * {@code math_accuracy} (final-answer rules included) and through the verifier on the whole text.
- * Run: {@code java -cp target/classes:target/test-classes:<deps>
- * dev.grpo.reward.math.VerifierBench}.
+ * Single-thread throughput and latency of {@link MathVerifier} on generated answer pairs, after
+ * {@link MathSolutionsBench} (realistic traffic beside Math-Verify) when {@code
+ * shared/data/datasets/math/} is present. Run with {@code -XX:-BackgroundCompilation}: {@code java
+ * -XX:-BackgroundCompilation -cp target/classes:target/test-classes:<deps>
+ * dev.grpo.reward.math.VerifierBench [per kind] [timed passes] [warm-up passes]}.
  */
 public final class VerifierBench {
 
