@@ -2,7 +2,9 @@ package dev.grpo.reward.math;
 
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.Iterator;
 import java.util.List;
+import java.util.NoSuchElementException;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -61,12 +63,84 @@ final class AnswerExtractor {
 
   private AnswerExtractor() {}
 
+  /** Trial order: strongest anchor first, then rightmost, then leftmost start. */
+  private static final Comparator<Candidate> TRIAL_ORDER =
+      Comparator.comparingInt(Candidate::priority)
+          .thenComparing(Comparator.comparingInt(Candidate::end).reversed())
+          .thenComparingInt(Candidate::start);
+
+  /** Every candidate, in trial order. */
   static List<Candidate> candidates(
       String text, Set<AnswerFormat> formats, int boxedPriority, Deadline deadline) {
+    List<int[]> envs = environments(text, formats, deadline);
+    List<Candidate> out = anchored(text, envs, formats, boxedPriority, deadline);
+    out.addAll(bare(text, envs, formats, deadline));
+    out.sort(TRIAL_ORDER);
+    return out;
+  }
+
+  /**
+   * The same candidates in the same order as {@link #candidates}, but the bare ones (every formula
+   * and number of the text, priority {@link #BARE}) are only searched for once the anchored ones
+   * (boxes, "final answer is", "answer:") are used up. A caller that stops at the first candidate
+   * that parses then skips most of the scanning of a long completion that boxes its answer.
+   */
+  static Iterable<Candidate> inTrialOrder(
+      String text, Set<AnswerFormat> formats, int boxedPriority, Deadline deadline) {
+    if (boxedPriority >= BARE) {
+      // Boxes would sort among or after the bare candidates: no tier boundary to stop at.
+      return candidates(text, formats, boxedPriority, deadline);
+    }
+    return () ->
+        new Iterator<>() {
+          private final List<int[]> envs = environments(text, formats, deadline);
+          private List<Candidate> tier =
+              sorted(anchored(text, envs, formats, boxedPriority, deadline));
+          private boolean bareSearched;
+          private int next;
+
+          @Override
+          public boolean hasNext() {
+            if (next == tier.size() && !bareSearched) {
+              tier = sorted(bare(text, envs, formats, deadline));
+              bareSearched = true;
+              next = 0;
+            }
+            return next < tier.size();
+          }
+
+          @Override
+          public Candidate next() {
+            if (!hasNext()) {
+              throw new NoSuchElementException();
+            }
+            return tier.get(next++);
+          }
+        };
+  }
+
+  private static List<Candidate> sorted(List<Candidate> candidates) {
+    candidates.sort(TRIAL_ORDER);
+    return candidates;
+  }
+
+  private static List<int[]> environments(
+      String text, Set<AnswerFormat> formats, Deadline deadline) {
+    boolean latex = formats.contains(AnswerFormat.LATEX);
+    boolean expr = formats.contains(AnswerFormat.EXPRESSION);
+    return latex || expr ? environments(text, deadline) : List.of();
+  }
+
+  /** Boxes and anchored answers: every priority below {@link #BARE} (boxes as configured). */
+  private static List<Candidate> anchored(
+      String text,
+      List<int[]> envs,
+      Set<AnswerFormat> formats,
+      int boxedPriority,
+      Deadline deadline) {
     List<Candidate> out = new ArrayList<>();
     boolean latex = formats.contains(AnswerFormat.LATEX);
     boolean expr = formats.contains(AnswerFormat.EXPRESSION);
-    List<int[]> envs = latex || expr ? environments(text, deadline) : List.of();
     if (latex && boxedPriority >= 0) {
       addBoxed(text, boxedPriority, out, deadline);
     }
@@ -79,7 +153,14 @@ final class AnswerExtractor {
     for (int from : lastMatchEnds(ANSWER_ANCHOR, text, deadline)) {
       addAnchored(text, from, envs, latex, expr, false, ANSWER_WORD, out);
     }
-    if (latex) {
+    return out;
+  }
+
+  /** Formulas, bare fractions and numbers anywhere in the text: priority {@link #BARE}. */
+  private static List<Candidate> bare(
+      String text, List<int[]> envs, Set<AnswerFormat> formats, Deadline deadline) {
+    List<Candidate> out = new ArrayList<>();
+    if (formats.contains(AnswerFormat.LATEX)) {
       addBareEnvironments(text, envs, out, deadline);
       Matcher bf = BARE_FRACTION.matcher(text);
       while (bf.find()) {
@@ -87,13 +168,9 @@ final class AnswerExtractor {
         out.add(new Candidate(bf.group(), BARE, bf.start(), bf.end(), "fraction"));
       }
     }
-    if (expr) {
+    if (formats.contains(AnswerFormat.EXPRESSION)) {
       addNumbers(text, 0, text.length(), BARE, out, deadline, false);
     }
-    out.sort(
-        Comparator.comparingInt(Candidate::priority)
-            .thenComparing(Comparator.comparingInt(Candidate::end).reversed())
-            .thenComparingInt(Candidate::start));
     return out;
   }
 

@@ -19,8 +19,6 @@ final class AnswerLocation {
   private static final String CLOSE = "</answer>";
   private static final Pattern NUMBER = Pattern.compile("-?\\d(?:[\\d,]*\\d)?(?:\\.\\d+)?");
 
-  private static final Pattern MATH_DELIMITERS = Pattern.compile("\\s+|\\$|\\\\[()\\[\\]]");
-
   private AnswerLocation() {}
 
   /**
@@ -82,8 +80,28 @@ final class AnswerLocation {
     return squeeze(prompt).contains(a);
   }
 
-  /** Without whitespace and math delimiters, so "$7 + 0$" compares equal to "7+0". */
-  private static String squeeze(String s) {
-    return MATH_DELIMITERS.matcher(s).replaceAll("");
+  /**
+   * Without whitespace and math delimiters ({@code $ \( \) \[ \]}), so "$7 + 0$" compares equal to
+   * "7+0". A loop rather than a regex: the prompt is squeezed on every call.
+   */
+  static String squeeze(String s) {
+    char[] kept = new char[s.length()];
+    int n = 0;
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      switch (c) {
+        case ' ', '\t', '\n', '\u000b', '\f', '\r', '$' -> {}
+        case '\\' -> {
+          char next = i + 1 < s.length() ? s.charAt(i + 1) : ' ';
+          if (next == '(' || next == ')' || next == '[' || next == ']') {
+            i++;
+          } else {
+            kept[n++] = c;
+          }
+        }
+        default -> kept[n++] = c;
+      }
+    }
+    return new String(kept, 0, n);
   }
 }

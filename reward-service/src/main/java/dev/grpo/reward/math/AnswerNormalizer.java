@@ -103,6 +103,9 @@ final class AnswerNormalizer {
                       "euros?"))
               + ")(?:\\^\\{?[23]\\}?|²|³)?\\s*\\.?\\s*$");
 
+  /** What may follow a unit word: power marks, a full stop, \s and the terminators $ skips. */
+  private static final String UNIT_TRAILER = "^{}23\u00b2\u00b3. \t\n\u000b\f\r\u0085\u2028\u2029";
+
   private AnswerNormalizer() {}
 
   static String normalize(String answer) {
@@ -218,6 +221,27 @@ final class AnswerNormalizer {
     return s.substring(0, end);
   }
 
+  /**
+   * False when {@link #TRAILING_TEXT} cannot match: it needs one of its text commands. The regex is
+   * tried at every position of the answer, so this check saves most of its cost.
+   */
+  private static boolean mayHaveTextCommand(String s) {
+    return s.contains("\\text") || s.contains("\\mbox") || s.contains("\\math");
+  }
+
+  /**
+   * False when {@link #UNIT_WORD} cannot match: every unit word ends in a lower-case letter, and
+   * only a power ({@code ^{2}}, {@code ³}), spaces and a full stop may follow it. The regex tries
+   * its ~50 alternatives at every position of the answer, so this check saves most of its cost.
+   */
+  private static boolean mayEndInUnitWord(String s) {
+    int end = s.length();
+    while (end > 0 && UNIT_TRAILER.indexOf(s.charAt(end - 1)) >= 0) {
+      end--;
+    }
+    return end > 0 && s.charAt(end - 1) >= 'a' && s.charAt(end - 1) <= 'z';
+  }
+
   private static boolean endsLikeNumber(String s) {
     char c = s.charAt(s.length() - 1);
     return Character.isDigit(c) || c == '}' || c == '%';
@@ -239,16 +263,16 @@ final class AnswerNormalizer {
 
   private static String stripUnits(String s) {
     for (int round = 0; round < 3; round++) {
-      Matcher text = TRAILING_TEXT.matcher(s);
-      if (text.find() && text.start() > 0) {
+      Matcher text = mayHaveTextCommand(s) ? TRAILING_TEXT.matcher(s) : null;
+      if (text != null && text.find() && text.start() > 0) {
         String rest = s.substring(0, text.start()).trim();
         if (!rest.isEmpty() && !rest.endsWith("=")) {
           s = rest;
           continue;
         }
       }
-      Matcher unit = UNIT_WORD.matcher(s);
-      if (unit.find() && unit.start() > 0) {
+      Matcher unit = mayEndInUnitWord(s) ? UNIT_WORD.matcher(s) : null;
+      if (unit != null && unit.find() && unit.start() > 0) {
         String rest = s.substring(0, unit.start()).trim();
         String word = s.substring(unit.end(1)).trim();
         boolean separated = !unit.group(1).isEmpty() || word.length() >= 2;

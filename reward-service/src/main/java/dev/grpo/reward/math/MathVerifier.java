@@ -218,7 +218,7 @@ public final class MathVerifier {
       }
     }
     for (AnswerExtractor.Candidate c :
-        AnswerExtractor.candidates(text, options.formats(), options.boxedPriority(), deadline)) {
+        AnswerExtractor.inTrialOrder(text, options.formats(), options.boxedPriority(), deadline)) {
       try {
         return new Extraction(
             LatexParser.parse(c.text(), deadline), false, percentAfterBox(c, text, deadline));

@@ -72,4 +72,28 @@ class AnswerExtractorTest {
   void percentWordAfterABoxBelongsToTheAnswer() {
     assertThat(first("$\\boxed{28}$ pct")).isEqualTo("28\\%");
   }
+
+  @Test
+  void lazyTrialOrderYieldsEveryCandidateInTheSameOrder() {
+    List<String> texts =
+        List.of(
+            "We get $x = 3$ and 7 apples, so the answer is $\\boxed{12}$. Check: 12 - 5 = 7.",
+            "First $\\frac{1}{2}$, then 0.5. The final answer is $4$. I hope it is correct. 9",
+            "Answer: 1,000 \\boxed{\\text{oops}} and \\frac{3}{4} then $5$ or $6$ and 50%",
+            "no numbers at all",
+            "");
+    for (String text : texts) {
+      for (int boxedPriority : new int[] {-1, 0, 50, 300, 400}) {
+        List<AnswerExtractor.Candidate> lazy = new java.util.ArrayList<>();
+        AnswerExtractor.inTrialOrder(text, BOTH, boxedPriority, Deadline.none()).forEach(lazy::add);
+        assertThat(lazy)
+            .as("%s with box priority %d", text, boxedPriority)
+            .isEqualTo(AnswerExtractor.candidates(text, BOTH, boxedPriority, Deadline.none()));
+      }
+    }
+    List<AnswerExtractor.Candidate> all =
+        AnswerExtractor.candidates(texts.get(0), BOTH, 0, Deadline.none());
+    assertThat(all.get(0).text()).isEqualTo("12");
+    assertThat(all).extracting(AnswerExtractor.Candidate::priority).contains(AnswerExtractor.BARE);
+  }
 }

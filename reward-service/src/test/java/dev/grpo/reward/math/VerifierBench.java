@@ -8,12 +8,11 @@ import java.util.Map;
 import java.util.SplittableRandom;
 
 /**
- * Single-thread throughput and latency of {@link MathVerifier} on generated answer pairs and, when
- * {@code shared/data/datasets/math/} is present, on realistic traffic: the 1,000 MATH test
- * solutions as completions (about 1,000 characters each) against their own boxed answers, through
- * {@code math_accuracy} (final-answer rules included) and through the verifier on the whole text.
- * Run: {@code java -cp target/classes:target/test-classes:<deps>
- * dev.grpo.reward.math.VerifierBench}.
+ * Single-thread throughput and latency of {@link MathVerifier} on generated answer pairs, after
+ * {@link MathSolutionsBench} (realistic traffic beside Math-Verify) when {@code
+ * shared/data/datasets/math/} is present. Run with {@code -XX:-BackgroundCompilation}: {@code java
+ * -XX:-BackgroundCompilation -cp target/classes:target/test-classes:<deps>
+ * dev.grpo.reward.math.VerifierBench [per kind] [timed passes] [warm-up passes]}.
  */
 public final class VerifierBench {
 
@@ -71,65 +70,13 @@ public final class VerifierBench {
     if (math == null) {
       System.out.println("MATH solutions: skipped, " + MathSolutions.FILE + " not found");
     } else {
-      mathSolutions(MathSolutions.read(math), args.length > 1 ? Integer.parseInt(args[1]) : 5);
+      new MathSolutionsBench(
+              MathSolutions.read(math),
+              args.length > 1 ? Integer.parseInt(args[1]) : 10,
+              args.length > 2 ? Integer.parseInt(args[2]) : 40)
+          .run();
     }
     generated(perKind);
-  }
-
-  /** verifications per CPU-second of this thread on the MATH solutions, rule and verifier. */
-  static void mathSolutions(List<MathSolutions.Pair> pairs, int rounds) {
-    MathAccuracyRule rule = new MathAccuracyRule();
-    MathAccuracyRule.Params params = rule.parseParams(Map.of());
-    MathVerifier verifier = new MathVerifier();
-    List<dev.grpo.rule.RuleInput> inputs = new ArrayList<>();
-    long chars = 0;
-    for (MathSolutions.Pair p : pairs) {
-      inputs.add(
-          new dev.grpo.rule.RuleInput(
-              "i",
-              p.problem(),
-              p.solution(),
-              new dev.grpo.rule.RuleInput.Reference(p.gold(), null, null),
-              null,
-              null,
-              null));
-      chars += p.solution().length();
-    }
-    java.lang.management.ThreadMXBean cpu =
-        java.lang.management.ManagementFactory.getThreadMXBean();
-    for (int warm = 0; warm < 2; warm++) {
-      inputs.forEach(in -> rule.score(in, params));
-    }
-    int right = 0;
-    long t0 = cpu.getCurrentThreadCpuTime();
-    for (int round = 0; round < rounds; round++) {
-      for (dev.grpo.rule.RuleInput in : inputs) {
-        Double score = rule.score(in, params).score();
-        right += round == 0 && score != null && score == 1.0 ? 1 : 0;
-      }
-    }
-    double ruleSeconds = (cpu.getCurrentThreadCpuTime() - t0) / 1e9;
-    int verified = 0;
-    t0 = cpu.getCurrentThreadCpuTime();
-    for (int round = 0; round < rounds; round++) {
-      for (MathSolutions.Pair p : pairs) {
-        boolean ok = verifier.verify(p.gold(), p.solution()).correct();
-        verified += round == 0 && ok ? 1 : 0;
-      }
-    }
-    double verifierSeconds = (cpu.getCurrentThreadCpuTime() - t0) / 1e9;
-    int n = pairs.size() * rounds;
-    System.out.printf(
-        "MATH solutions: %d pairs, mean completion %d chars, %d rounds, one thread%n",
-        pairs.size(), chars / pairs.size(), rounds);
-    System.out.printf(
-        "  math_accuracy rule  %8.0f verifications per CPU-s   agree %d/%d%n",
-        n / ruleSeconds, right, pairs.size());
-    System.out.printf(
-        "  MathVerifier.verify %8.0f verifications per CPU-s   agree %d/%d%n",
-        n / verifierSeconds, verified, pairs.size());
-    System.out.println(
-        "  Math-Verify: not measured here (not installable: no PyPI on this machine)");
   }
 
   static void generated(int perKind) {
