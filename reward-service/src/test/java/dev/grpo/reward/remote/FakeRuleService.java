@@ -61,22 +61,8 @@ final class FakeRuleService implements AutoCloseable {
       JsonNode items = body.get("items");
       switch (mode) {
         case "fail" -> send(exchange, 500, "{\"error\":\"boom\"}");
-        case "slow" -> {
-          try {
-            Thread.sleep(3000);
-          } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-          }
-          send(exchange, 200, results(items, items.size()));
-        }
-        case "sluggish" -> {
-          try {
-            Thread.sleep(300);
-          } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-          }
-          send(exchange, 200, results(items, items.size()));
-        }
+        case "slow" -> answerAfter(exchange, items, 3000);
+        case "sluggish" -> answerAfter(exchange, items, 300);
         case "wrongcount" -> send(exchange, 200, results(items, items.size() - 1));
         case "okmissingscore" -> send(exchange, 200, "{\"results\":[{\"status\":\"OK\"}]}");
         case "huge" ->
@@ -93,6 +79,16 @@ final class FakeRuleService implements AutoCloseable {
         default -> send(exchange, 200, results(items, items.size()));
       }
     }
+  }
+
+  private static void answerAfter(HttpExchange exchange, JsonNode items, long millis)
+      throws IOException {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    send(exchange, 200, results(items, items.size()));
   }
 
   private static String results(JsonNode items, int count) {
