@@ -17,6 +17,8 @@ import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
@@ -87,25 +89,32 @@ public final class RuleScorer implements AutoCloseable {
   }
 
   /**
-   * Runs at most {@code permits} tasks at once; a task waits for its permit on its own thread, and
-   * the permits go first come, first served.
+   * Runs at most {@code permits} tasks at once, in the order they were submitted: each submission
+   * queues its task and starts a thread that, once it holds a permit, runs the oldest queued task
+   * (not necessarily its own), so which thread reaches the permit first does not reorder the work.
    */
   private static Executor limited(Executor threads, int permits) {
     Semaphore limit = new Semaphore(permits, true);
-    return task ->
-        threads.execute(
-            () -> {
-              try {
-                limit.acquire();
-              } catch (InterruptedException interrupted) {
-                return; // the awaiting side answers TIMEOUT
+    Queue<Runnable> queued = new ConcurrentLinkedQueue<>();
+    return task -> {
+      queued.add(task);
+      threads.execute(
+          () -> {
+            try {
+              limit.acquire();
+            } catch (InterruptedException interrupted) {
+              return; // the awaiting side answers TIMEOUT
+            }
+            try {
+              Runnable oldest = queued.poll();
+              if (oldest != null) {
+                oldest.run();
               }
-              try {
-                task.run();
-              } finally {
-                limit.release();
-              }
-            });
+            } finally {
+              limit.release();
+            }
+          });
+    };
   }
 
   /** Virtual threads exist from Java 21; this library is built for 17. */

@@ -19,20 +19,30 @@ import org.springframework.http.HttpStatus;
  */
 final class ProblemReportValve extends ErrorReportValve {
 
-  /** Puts this valve in place of the host's {@link ErrorReportValve}. */
+  /**
+   * Puts this valve in place of the host's {@link ErrorReportValve}; once per host (a management
+   * server on its own port, or a restarted server, sends its own initialised event).
+   */
   static void install(Host host) {
+    boolean installed = false;
     for (Valve valve : host.getPipeline().getValves()) {
-      if (valve instanceof ErrorReportValve && !(valve instanceof ProblemReportValve)) {
+      if (valve instanceof ProblemReportValve) {
+        installed = true;
+      } else if (valve instanceof ErrorReportValve) {
         host.getPipeline().removeValve(valve);
       }
     }
-    host.getPipeline().addValve(new ProblemReportValve());
+    if (!installed) {
+      host.getPipeline().addValve(new ProblemReportValve());
+    }
   }
 
   @Override
   protected void report(Request request, Response response, Throwable throwable) {
     int status = response.getStatus();
-    if (status < 400 || response.getContentWritten() > 0) {
+    // as Tomcat's own report: only an error raised with sendError, reported once, with no body yet
+    // (an application's empty 409 or a HEAD 404 stays as the application left it)
+    if (status < 400 || response.getContentWritten() > 0 || !response.setErrorReported()) {
       return;
     }
     AtomicBoolean ioAllowed = new AtomicBoolean(true);

@@ -16,6 +16,7 @@ import org.springframework.boot.SpringBootConfiguration;
 import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.RestController;
 
@@ -35,6 +36,11 @@ class ContainerErrorsTest {
     @GetMapping("/hello")
     String hello() {
       return "hi";
+    }
+
+    @GetMapping("/conflict")
+    ResponseEntity<Void> conflict() {
+      return ResponseEntity.status(409).build();
     }
   }
 
@@ -70,6 +76,9 @@ class ContainerErrorsTest {
     String missing = send("GET /nothing HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
     assertThat(missing).startsWith("HTTP/1.1 404 ");
     assertThat(missing).containsIgnoringCase("content-type: application/problem+json");
+    String empty = send("GET /conflict HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    assertThat(empty).as("an application's own empty error answer").startsWith("HTTP/1.1 409 ");
+    assertThat(empty).doesNotContainIgnoringCase("problem+json").endsWith("\r\n\r\n");
   }
 
   private String send(String raw) throws IOException {

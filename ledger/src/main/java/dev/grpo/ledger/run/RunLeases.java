@@ -188,6 +188,17 @@ public class RunLeases {
     return count.isEmpty() ? 0 : count.get(0);
   }
 
+  /** Forgets the failed setups of a run this owner holds (its setup just succeeded). */
+  public void clearSetupFailures(UUID runId, String owner) {
+    jdbc.update(
+        """
+        UPDATE run SET setup_failures = 0, updated_at = now(), version = version + 1
+        WHERE id = ? AND lease_owner = ? AND setup_failures <> 0
+        """,
+        runId,
+        owner);
+  }
+
   /** Gives the lease back (the run was paused or cancelled at a step boundary). */
   public void release(UUID runId, String owner) {
     jdbc.update(

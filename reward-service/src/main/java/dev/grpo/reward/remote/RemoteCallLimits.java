@@ -30,5 +30,14 @@ record RemoteCallLimits(
     if (maxResponseBytes < 1 || !(maxAbsScore > 0) || maxConcurrentCalls < 1) {
       throw new IllegalArgumentException("remote call limits must be positive");
     }
+    if (!positive(bulkheadWait) || !positive(stuckAfter)) {
+      throw new IllegalArgumentException(
+          "bulkhead-wait and stuck-after must be positive, got %s and %s"
+              .formatted(bulkheadWait, stuckAfter));
+    }
+  }
+
+  private static boolean positive(Duration d) {
+    return !d.isNegative() && !d.isZero();
   }
 }

@@ -92,7 +92,8 @@ public final class RemoteRule implements ConfigurableRule<ParamSchema.Values> {
       ObjectMapper mapper,
       RemoteCallLimits limits) {
     this.limits = limits;
-    this.bulkhead = new Semaphore(limits.maxConcurrentCalls());
+    // fair: a call that waits its turn is not overtaken by later ones slice after slice
+    this.bulkhead = new Semaphore(limits.maxConcurrentCalls(), true);
     this.name = name;
     this.version = version;
     this.url = stripSlash(url);

@@ -160,6 +160,7 @@ class RunOrchestrator implements SmartLifecycle {
       setupFailures.failed(claim.runId(), e);
       return;
     }
+    setupFailures.succeeded(claim.runId());
     current.set(execution);
     try {
       RunExecution.Outcome outcome = execution.drive();

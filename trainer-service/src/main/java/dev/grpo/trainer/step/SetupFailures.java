@@ -26,6 +26,14 @@ final class SetupFailures {
     this.maxAttempts = maxAttempts;
   }
 
+  /**
+   * The run was set up: earlier failures were passing ones, and the next bound starts afresh (a run
+   * resumed weeks later is not failed by two hiccups of its first start).
+   */
+  void succeeded(UUID runId) {
+    leases.clearSetupFailures(runId, owner);
+  }
+
   /** Records a failed setup of {@code runId}; returns whether the run was failed for good. */
   boolean failed(UUID runId, RuntimeException e) {
     int attempt = leases.recordSetupFailure(runId, owner);
