@@ -58,6 +58,9 @@ public class RemoteRuleService {
   private final Clock clock = Clock.systemUTC();
   private final HttpClient http =
       HttpClient.newBuilder()
+          // plain HTTP/1.1: no h2c upgrade attempt, which makes the JDK client hold concurrent
+          // calls to a rule until the first call's upgrade is settled
+          .version(HttpClient.Version.HTTP_1_1)
           .connectTimeout(Duration.ofSeconds(5))
           .followRedirects(HttpClient.Redirect.NEVER)
           .build();

@@ -21,7 +21,8 @@ import tools.jackson.databind.json.JsonMapper;
 class RemoteRuleTest {
 
   static FakeRuleService fake;
-  static final HttpClient HTTP = HttpClient.newHttpClient();
+  static final HttpClient HTTP =
+      HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
   @BeforeAll
   static void start() throws IOException {
@@ -119,24 +120,34 @@ class RemoteRuleTest {
 
   /**
    * The groups of one request to a slow but healthy rule (300 ms a call) queue for a one-slot
-   * bulkhead instead of timing out: each waiting call sees a call in flight younger than the 1 s
-   * stuck threshold. (With the old fixed 50 ms wait, three of the four were TIMEOUT.)
+   * bulkhead instead of timing out: each waiting call sees a call in flight younger than the stuck
+   * threshold. (With the old fixed 50 ms wait, three of the four were TIMEOUT.) The threshold and
+   * the rule's timeout are far above 300 ms, so a loaded machine's slow calls cannot look stuck.
    */
   @Test
   void callsToASlowButHealthyRuleWaitTheirTurnAtAFullBulkhead() throws Exception {
     RemoteRule rule =
-        limited(
+        new RemoteRule(
+            "r",
+            "1",
             fake.url("sluggish"),
-            new RemoteCallLimits(1 << 20, 1e6, 1, Duration.ofMillis(50), Duration.ofSeconds(1)));
-    List<java.util.concurrent.CompletableFuture<List<RuleResult>>> groups = new ArrayList<>();
+            Duration.ofSeconds(30),
+            Health.UP,
+            HTTP,
+            JsonMapper.builder().build(),
+            new RemoteCallLimits(1 << 20, 1e6, 1, Duration.ofMillis(50), Duration.ofSeconds(15)));
+    // the groups' own threads, as the scoring engine's: blocking the common pool's only worker (2
+    // cores) would starve the HTTP client's completions, which run there on recent JDKs
+    java.util.concurrent.ExecutorService scoringThreads =
+        java.util.concurrent.Executors.newFixedThreadPool(4);
+    List<java.util.concurrent.Future<List<RuleResult>>> groups = new ArrayList<>();
     for (String completion : List.of("a", "bb", "ccc", "dddd")) {
-      groups.add(
-          java.util.concurrent.CompletableFuture.supplyAsync(
-              () -> rule.scoreGroup(items(completion), null)));
+      groups.add(scoringThreads.submit(() -> rule.scoreGroup(items(completion), null)));
     }
+    scoringThreads.shutdown();
     List<Double> scores = new ArrayList<>();
     for (var group : groups) {
-      RuleResult r = group.get(20, java.util.concurrent.TimeUnit.SECONDS).get(0);
+      RuleResult r = group.get(60, java.util.concurrent.TimeUnit.SECONDS).get(0);
       assertThat(r.status()).as(String.valueOf(r.details())).isEqualTo(RuleStatus.OK);
       scores.add(r.score());
     }
