@@ -2,7 +2,6 @@ package dev.grpo.reward.math;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.grpo.rule.RuleInput;
 import dev.grpo.rule.RuleResult;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -35,17 +34,7 @@ class MathSolutionAgreementTest {
     List<String> ruleMisses = new ArrayList<>();
     List<String> verifierMisses = new ArrayList<>();
     for (MathSolutions.Pair p : pairs) {
-      RuleResult r =
-          rule.score(
-              new RuleInput(
-                  "i",
-                  p.problem(),
-                  p.solution(),
-                  new RuleInput.Reference(p.gold(), null, null),
-                  null,
-                  null,
-                  null),
-              params);
+      RuleResult r = rule.score(p.asRuleInput(), params);
       if (r.score() == null || r.score() != 1.0) {
         ruleMisses.add("line " + p.line() + " gold=" + p.gold() + " " + r.details());
       }

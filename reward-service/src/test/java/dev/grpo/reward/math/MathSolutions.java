@@ -1,5 +1,6 @@
 package dev.grpo.reward.math;
 
+import dev.grpo.rule.RuleInput;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,7 +18,14 @@ final class MathSolutions {
   static final String FILE = "shared/data/datasets/math/math_test_1000.jsonl";
 
   /** One problem's text, its full solution and the solution's last boxed answer. */
-  record Pair(int line, String problem, String solution, String gold) {}
+  record Pair(int line, String problem, String solution, String gold) {
+
+    /** The solution as a completion to {@code math_accuracy}, against its own boxed answer. */
+    RuleInput asRuleInput() {
+      return new RuleInput(
+          "i", problem, solution, new RuleInput.Reference(gold, null, null), null, null, null);
+    }
+  }
 
   private MathSolutions() {}
 

@@ -74,15 +74,7 @@ final class MathSolutionsBench {
     this.warmupPasses = warmupPasses;
     this.inputs = new ArrayList<>();
     for (MathSolutions.Pair p : pairs) {
-      inputs.add(
-          new RuleInput(
-              "i",
-              p.problem(),
-              p.solution(),
-              new RuleInput.Reference(p.gold(), null, null),
-              null,
-              null,
-              null));
+      inputs.add(p.asRuleInput());
     }
   }
 
