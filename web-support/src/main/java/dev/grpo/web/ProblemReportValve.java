@@ -3,8 +3,6 @@ package dev.grpo.web;
 import java.io.IOException;
 import java.io.Writer;
 import java.util.concurrent.atomic.AtomicBoolean;
-import org.apache.catalina.Host;
-import org.apache.catalina.Valve;
 import org.apache.catalina.connector.Request;
 import org.apache.catalina.connector.Response;
 import org.apache.catalina.valves.ErrorReportValve;
@@ -15,27 +13,10 @@ import org.springframework.http.HttpStatus;
  * Tomcat's error report for requests it refuses before any servlet runs (a malformed request line
  * or header, an unsupported HTTP version), as a problem document instead of Tomcat's HTML page.
  * Like {@link ProblemErrorController} it says only the status; the container's message may name
- * internals.
+ * internals. Tomcat's host creates it by name ({@code errorReportValveClass}), set before the host
+ * starts, so it is public with the implicit no-argument constructor.
  */
-final class ProblemReportValve extends ErrorReportValve {
-
-  /**
-   * Puts this valve in place of the host's {@link ErrorReportValve}; once per host (a management
-   * server on its own port, or a restarted server, sends its own initialised event).
-   */
-  static void install(Host host) {
-    boolean installed = false;
-    for (Valve valve : host.getPipeline().getValves()) {
-      if (valve instanceof ProblemReportValve) {
-        installed = true;
-      } else if (valve instanceof ErrorReportValve) {
-        host.getPipeline().removeValve(valve);
-      }
-    }
-    if (!installed) {
-      host.getPipeline().addValve(new ProblemReportValve());
-    }
-  }
+public final class ProblemReportValve extends ErrorReportValve {
 
   @Override
   protected void report(Request request, Response response, Throwable throwable) {

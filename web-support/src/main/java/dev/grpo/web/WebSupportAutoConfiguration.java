@@ -1,14 +1,14 @@
 package dev.grpo.web;
 
 import jakarta.validation.Validator;
+import org.apache.catalina.core.StandardHost;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
-import org.springframework.boot.tomcat.TomcatWebServer;
-import org.springframework.boot.web.server.context.WebServerInitializedEvent;
+import org.springframework.boot.tomcat.ConfigurableTomcatWebServerFactory;
+import org.springframework.boot.web.server.WebServerFactoryCustomizer;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
-import org.springframework.context.ApplicationListener;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Import;
@@ -36,12 +36,15 @@ public class WebSupportAutoConfiguration {
   @ConditionalOnClass(name = "org.springframework.boot.tomcat.TomcatWebServer")
   static class TomcatErrors {
     @Bean
-    ApplicationListener<WebServerInitializedEvent> problemReportValve() {
-      return event -> {
-        if (event.getWebServer() instanceof TomcatWebServer tomcat) {
-          ProblemReportValve.install(tomcat.getTomcat().getHost());
-        }
-      };
+    WebServerFactoryCustomizer<ConfigurableTomcatWebServerFactory> problemReportValve() {
+      // the host adds its error report valve when it starts: name ours before that
+      return factory ->
+          factory.addContextCustomizers(
+              context -> {
+                if (context.getParent() instanceof StandardHost host) {
+                  host.setErrorReportValveClass(ProblemReportValve.class.getName());
+                }
+              });
     }
   }
 
