@@ -17,7 +17,10 @@ class SandboxConfiguration {
 
   @Bean(destroyMethod = "close")
   SandboxService sandboxService(SandboxProperties properties, MeterRegistry meters) {
-    SandboxConfig config = SandboxConfig.defaults().withBwrap(properties.bwrap());
+    SandboxConfig config =
+        SandboxConfig.defaults()
+            .withBwrap(properties.bwrap())
+            .withWarmSpares(properties.warmSpares());
     if (properties.workRoot() != null) {
       config = config.withWorkRoot(properties.workRoot());
     }

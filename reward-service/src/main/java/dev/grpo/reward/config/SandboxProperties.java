@@ -1,5 +1,6 @@
 package dev.grpo.reward.config;
 
+import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -15,6 +16,8 @@ import org.springframework.validation.annotation.Validated;
  * @param bwrap the bubblewrap binary
  * @param workRoot where private work directories are made; empty for the system temp directory
  * @param requestTimeout the longest a {@code /sandbox/run} request waits for its result
+ * @param warmSpares sandboxes started ahead of their runs, per shape of run in use (the same
+ *     command, limits and file names); 0 starts each sandbox when its run comes
  */
 @Validated
 @ConfigurationProperties("grpo.reward.sandbox")
@@ -23,4 +26,5 @@ public record SandboxProperties(
     @DefaultValue("64") @Min(0) int queueLimit,
     @DefaultValue("/usr/bin/bwrap") Path bwrap,
     Path workRoot,
-    @DefaultValue("120s") Duration requestTimeout) {}
+    @DefaultValue("120s") Duration requestTimeout,
+    @DefaultValue("2") @Min(0) @Max(16) int warmSpares) {}

@@ -18,6 +18,7 @@ public final class CodeSandbox implements AutoCloseable {
   private final SandboxAvailability availability;
   private final SandboxMetrics metrics;
   private final RunDirectories runDirs;
+  private final WarmPool warm;
   private final Thread onJvmExit;
 
   private CodeSandbox(
@@ -26,6 +27,8 @@ public final class CodeSandbox implements AutoCloseable {
     this.availability = availability;
     this.metrics = metrics;
     this.runDirs = new RunDirectories(config.workRoot());
+    this.warm = new WarmPool(runner, runDirs, config.warmSpares());
+    runner.onUidShortage(warm::surrender);
     // sandbox workers are daemon threads: a JVM that exits mid-run abandons them, and with them
     // the deletion of their run directories
     this.onJvmExit = new Thread(this::killRunsAndDeleteTheirDirectories, "sandbox-cleanup");
@@ -109,7 +112,7 @@ public final class CodeSandbox implements AutoCloseable {
       String source = language.sourceFile(code);
       Files.writeString(box.resolve(source), code, StandardCharsets.UTF_8);
       Submission submission =
-          new Submission(runner, metrics, dir, box, language, source, runDirs::delete);
+          new Submission(runner, warm, metrics, dir, box, language, source, runDirs::delete);
       if (language.compiled()) {
         submission.compile(compilePolicy);
       }
@@ -147,8 +150,25 @@ public final class CodeSandbox implements AutoCloseable {
     return runDirs.live();
   }
 
+  /**
+   * Kills every sandbox started ahead of its run (see {@link WarmPool}), after the refills asked
+   * for so far; later runs warm their shapes again. For checks that count what is left of runs.
+   */
+  void coolDown() {
+    warm.coolDown();
+  }
+
+  /**
+   * The pids of the sandboxes parked now (see {@link WarmPool}), once the refills asked for so far
+   * have run.
+   */
+  java.util.Set<Long> parkedPids() {
+    return warm.parkedPids();
+  }
+
   /** Kills what still runs as this sandbox's uids, then deletes every run directory left. */
   private void killRunsAndDeleteTheirDirectories() {
+    warm.close();
     runner.killRuns();
     runDirs.deleteAll();
   }

@@ -12,9 +12,17 @@ import java.nio.file.Path;
  * @param workRoot host directory holding one private directory per submission
  * @param uidBase first uid of the slot range; each concurrent run gets its own uid
  * @param uidCount number of slot uids (an upper bound on concurrent runs in this host)
+ * @param warmSpares sandboxes kept started ahead, per shape of run in use (see {@link WarmPool}); 0
+ *     starts every sandbox when its run comes
  */
 public record SandboxConfig(
-    Path bwrap, Path setpriv, Path prlimit, Path workRoot, int uidBase, int uidCount) {
+    Path bwrap,
+    Path setpriv,
+    Path prlimit,
+    Path workRoot,
+    int uidBase,
+    int uidCount,
+    int warmSpares) {
 
   /** Environment variable set inside every sandbox; also appears on bwrap's command line. */
   public static final String MARKER = "GRPO_SANDBOX_RUN";
@@ -22,6 +30,9 @@ public record SandboxConfig(
   public SandboxConfig {
     if (uidBase < 1000 || uidCount <= 0 || (long) uidBase + uidCount > 65534) {
       throw new IllegalArgumentException("uid range must lie within [1000, 65534)");
+    }
+    if (warmSpares < 0 || warmSpares > 16) {
+      throw new IllegalArgumentException("warmSpares must lie within [0, 16]");
     }
   }
 
@@ -34,19 +45,24 @@ public record SandboxConfig(
         Path.of("/usr/bin/prlimit"),
         base.resolve("grpo-sandbox"),
         62000,
-        64);
+        64,
+        2);
   }
 
   public SandboxConfig withBwrap(Path path) {
-    return new SandboxConfig(path, setpriv, prlimit, workRoot, uidBase, uidCount);
+    return new SandboxConfig(path, setpriv, prlimit, workRoot, uidBase, uidCount, warmSpares);
   }
 
   public SandboxConfig withWorkRoot(Path path) {
-    return new SandboxConfig(bwrap, setpriv, prlimit, path, uidBase, uidCount);
+    return new SandboxConfig(bwrap, setpriv, prlimit, path, uidBase, uidCount, warmSpares);
   }
 
   public SandboxConfig withUids(int base, int count) {
-    return new SandboxConfig(bwrap, setpriv, prlimit, workRoot, base, count);
+    return new SandboxConfig(bwrap, setpriv, prlimit, workRoot, base, count, warmSpares);
+  }
+
+  public SandboxConfig withWarmSpares(int spares) {
+    return new SandboxConfig(bwrap, setpriv, prlimit, workRoot, uidBase, uidCount, spares);
   }
 
   /**

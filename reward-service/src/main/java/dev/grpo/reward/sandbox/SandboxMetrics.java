@@ -86,6 +86,18 @@ final class SandboxMetrics {
     return result;
   }
 
+  /**
+   * Counts one program run in {@code sandbox.starts} (tag {@code start}: {@code warm} when it ran
+   * in a sandbox started ahead, see {@link WarmPool}, else {@code cold}).
+   */
+  void started(boolean warm) {
+    Counter.builder("sandbox.starts")
+        .description("program runs, by whether their sandbox was started ahead (warm) or not")
+        .tag("start", warm ? "warm" : "cold")
+        .register(meters)
+        .increment();
+  }
+
   private static String tag(Enum<?> value) {
     return value.name().toLowerCase(Locale.ROOT);
   }

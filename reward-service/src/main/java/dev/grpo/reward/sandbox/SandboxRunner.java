@@ -47,6 +47,9 @@ final class SandboxRunner implements AutoCloseable {
   /** The descriptor bwrap reads the seccomp filter from. */
   static final String SECCOMP_FD = "3";
 
+  /** The descriptor a parked bwrap waits on for its go byte. */
+  static final String BLOCK_FD = "4";
+
   private static final AtomicInteger THREADS = new AtomicInteger();
   private static final long DRAIN_GRACE_MILLIS = 2000;
 
@@ -68,6 +71,11 @@ final class SandboxRunner implements AutoCloseable {
 
   SandboxConfig config() {
     return config;
+  }
+
+  /** See {@link UidPool#onShortage}. */
+  void onUidShortage(Runnable freeOne) {
+    uids.onShortage(freeOne);
   }
 
   /**
@@ -124,7 +132,8 @@ final class SandboxRunner implements AutoCloseable {
       int uid,
       long start)
       throws IOException {
-    List<String> argv = commandLine(box, mount, command, policy, env, extraReadOnlyPaths, uid);
+    List<String> argv =
+        commandLine(box, mount, command, policy, env, extraReadOnlyPaths, uid, null);
     ProcessBuilder pb = new ProcessBuilder(argv);
     pb.environment().clear();
     pb.directory(config.workRoot().toFile());
@@ -138,6 +147,114 @@ final class SandboxRunner implements AutoCloseable {
     } catch (IOException e) {
       return ExecResult.sandboxError("cannot start bubblewrap: " + e.getMessage(), since(start));
     }
+    return finish(process, policy, uid, start);
+  }
+
+  /**
+   * Starts {@code command} in a sandbox on {@code dir} and stops it in bubblewrap right before it
+   * executes the program ({@code --block-fd}): limits, uid, namespaces, mounts and filter are in
+   * place, nothing of the submission has run. {@code /sandbox} holds {@code files}, created empty
+   * now; {@link #go} runs the program after the caller wrote them (into the same inodes: the
+   * sandbox binds the files, not their names) and the program's stdin into {@link Parked#stdin()}.
+   *
+   * @return the parked sandbox, or null when no uid is free right now
+   */
+  Parked park(
+      Path dir,
+      List<String> files,
+      List<String> command,
+      SandboxPolicy policy,
+      Map<String, String> env,
+      List<String> extraReadOnlyPaths)
+      throws IOException {
+    UidPool.Lease lease = uids.tryAcquire();
+    if (lease == null) {
+      return null;
+    }
+    try {
+      Path box = dir.resolve("box");
+      for (String f : files) {
+        Files.createFile(box.resolve(f));
+      }
+      Path stdin = Files.createFile(dir.resolve("stdin"));
+      List<String> argv =
+          commandLine(
+              box,
+              Mount.READ_ONLY_FILES_ON_TMPFS,
+              command,
+              policy,
+              env,
+              extraReadOnlyPaths,
+              lease.uid(),
+              stdin);
+      ProcessBuilder pb = new ProcessBuilder(argv);
+      pb.environment().clear();
+      pb.directory(config.workRoot().toFile());
+      // stdin stays a pipe: the shell moves it to the block descriptor and reads the program's
+      // stdin from the file
+      return new Parked(dir, box, stdin, pb.start(), lease);
+    } catch (IOException | RuntimeException e) {
+      lease.close();
+      throw e;
+    }
+  }
+
+  /**
+   * Lets a parked sandbox run its program and waits for it as {@link #run} does; the wall-clock
+   * deadline counts from the go byte. Gives the uid back.
+   */
+  ExecResult go(Parked parked, SandboxPolicy policy) {
+    try (UidPool.Lease lease = parked.lease()) {
+      long start = System.nanoTime();
+      try (java.io.OutputStream go = parked.process().getOutputStream()) {
+        go.write('g');
+      } catch (IOException diedWhileParked) {
+        // bubblewrap is gone: finish collects its exit status and stderr
+      }
+      return finish(parked.process(), policy, lease.uid(), start);
+    }
+  }
+
+  /**
+   * Kills a parked sandbox that will not run and frees its uid: bubblewrap, then whatever of the
+   * uid started since the sandbox did (its child, which may still have been setting up). Not a
+   * sweep of the whole uid: that would hide something an earlier run left behind.
+   */
+  void discard(Parked parked) {
+    try (UidPool.Lease lease = parked.lease()) {
+      java.time.Instant parkedAt =
+          parked.process().info().startInstant().orElse(java.time.Instant.EPOCH);
+      parked.process().destroyForcibly();
+      parked.process().waitFor();
+      for (long pid : ProcessSweeper.pidsWithUid(u -> u == lease.uid())) {
+        ProcessHandle.of(pid)
+            .filter(h -> !h.info().startInstant().orElse(parkedAt).isBefore(parkedAt))
+            .ifPresent(
+                h -> {
+                  h.destroyForcibly();
+                  try {
+                    h.onExit().get(2, TimeUnit.SECONDS);
+                  } catch (Exception stillDying) {
+                    // the kernel finishes it; its uid is reused only after our lease ends
+                  }
+                });
+      }
+    } catch (InterruptedException e) {
+      parked.process().destroyForcibly();
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /**
+   * A sandbox waiting for its go byte.
+   *
+   * @param dir its run directory
+   * @param box the directory whose files {@code /sandbox} binds
+   * @param stdin the file its program's stdin was opened on
+   */
+  record Parked(Path dir, Path box, Path stdin, Process process, UidPool.Lease lease) {}
+
+  private ExecResult finish(Process process, SandboxPolicy policy, int uid, long start) {
     AtomicBoolean outputExceeded = new AtomicBoolean();
     Runnable onOverflow =
         () -> {
@@ -218,6 +335,12 @@ final class SandboxRunner implements AutoCloseable {
     return ProcessBuilder.Redirect.from(stdin.toFile());
   }
 
+  /**
+   * The full command line of one sandboxed command.
+   *
+   * @param parkedStdin null for a run that starts at once; for a parked sandbox, the file its
+   *     program's stdin is read from (its own stdin pipe becomes the block descriptor)
+   */
   List<String> commandLine(
       Path box,
       Mount mount,
@@ -225,12 +348,21 @@ final class SandboxRunner implements AutoCloseable {
       SandboxPolicy policy,
       Map<String, String> env,
       List<String> extraReadOnlyPaths,
-      int uid)
+      int uid,
+      Path parkedStdin)
       throws IOException {
     List<String> a = new ArrayList<>(64 + command.size());
-    addFilterDescriptor(a, config);
+    if (parkedStdin == null) {
+      addFilterDescriptor(a, config);
+    } else {
+      addParkedDescriptors(a, config, parkedStdin);
+    }
     addLimitsAndUid(a, policy, uid);
     addNamespaces(a);
+    if (parkedStdin != null) {
+      a.add("--block-fd");
+      a.add(BLOCK_FD);
+    }
     addSystemMounts(a, policy, extraReadOnlyPaths);
     addSandboxMount(a, box, mount, policy);
     // bwrap's root is a tmpfs of unbounded size: make it read-only so it cannot fill memory.
@@ -260,6 +392,18 @@ final class SandboxRunner implements AutoCloseable {
     a.add("-c");
     a.add("exec \"$@\" " + SECCOMP_FD + "<\"$0\"");
     a.add(config.seccompFilter().toString());
+  }
+
+  /**
+   * Like {@link #addFilterDescriptor}, and moves the shell's stdin (the service's pipe) to {@link
+   * #BLOCK_FD} and opens the program's stdin on {@code stdin}.
+   */
+  private static void addParkedDescriptors(List<String> a, SandboxConfig config, Path stdin) {
+    a.add("/bin/sh");
+    a.add("-c");
+    a.add("exec " + SECCOMP_FD + "<\"$0\" " + BLOCK_FD + "<&0 0<\"$1\" && shift && exec \"$@\"");
+    a.add(config.seccompFilter().toString());
+    a.add(stdin.toString());
   }
 
   /** prlimit's resource limits, then setpriv to the slot's uid without groups or capabilities. */

@@ -3,7 +3,10 @@ package dev.grpo.reward.sandbox;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 
@@ -11,6 +14,7 @@ import java.util.function.Consumer;
 public final class Submission implements AutoCloseable {
 
   private final SandboxRunner runner;
+  private final WarmPool warm;
   private final SandboxMetrics metrics;
   private final Path dir;
   private final Path box;
@@ -22,6 +26,7 @@ public final class Submission implements AutoCloseable {
 
   Submission(
       SandboxRunner runner,
+      WarmPool warm,
       SandboxMetrics metrics,
       Path dir,
       Path box,
@@ -29,6 +34,7 @@ public final class Submission implements AutoCloseable {
       String sourceFile,
       Consumer<Path> deleteDir) {
     this.runner = runner;
+    this.warm = warm;
     this.metrics = metrics;
     this.dir = dir;
     this.box = box;
@@ -83,6 +89,40 @@ public final class Submission implements AutoCloseable {
         policy
             .withMemoryMb(policy.memoryMb() + language.extraAddressSpaceMb())
             .withMaxProcesses(policy.maxProcesses() + language.extraProcesses());
+    List<String> command = language.runCommand(sourceFile, policy.memoryMb());
+    Map<String, String> env = Map.of("PYTHONDONTWRITEBYTECODE", "1");
+    WarmPool.Shape shape = null;
+    try {
+      if (!language.compiled()) {
+        Optional<List<String>> files = WarmPool.files(box);
+        if (files.isPresent()) {
+          shape =
+              new WarmPool.Shape(
+                  command,
+                  WarmPool.Limits.of(effective),
+                  env,
+                  language.extraReadOnlyPaths(),
+                  files.get());
+          Optional<SandboxRunner.Parked> parked = warm.claim(shape);
+          if (parked.isPresent()) {
+            metrics.started(true);
+            return warm.run(parked.get(), box, stdin, effective);
+          }
+        }
+      }
+      metrics.started(false);
+      return runCold(stdin, effective, command, env);
+    } catch (IOException e) {
+      return ExecResult.sandboxError("cannot list the submission: " + e, Duration.ZERO);
+    } finally {
+      if (shape != null) {
+        warm.replenish(shape);
+      }
+    }
+  }
+
+  private ExecResult runCold(
+      byte[] stdin, SandboxPolicy effective, List<String> command, Map<String, String> env) {
     Path stdinFile = null;
     try {
       if (stdin != null && stdin.length > 0) {
@@ -92,13 +132,13 @@ public final class Submission implements AutoCloseable {
       return runner.run(
           box,
           SandboxRunner.Mount.READ_ONLY_FILES_ON_TMPFS,
-          language.runCommand(sourceFile, policy.memoryMb()),
+          command,
           effective,
           stdinFile,
-          Map.of("PYTHONDONTWRITEBYTECODE", "1"),
+          env,
           language.extraReadOnlyPaths());
     } catch (IOException e) {
-      return ExecResult.sandboxError("cannot write stdin: " + e, java.time.Duration.ZERO);
+      return ExecResult.sandboxError("cannot write stdin: " + e, Duration.ZERO);
     } finally {
       if (stdinFile != null) {
         try {

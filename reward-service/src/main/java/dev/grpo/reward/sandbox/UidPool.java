@@ -24,6 +24,7 @@ final class UidPool implements AutoCloseable {
   private final LinkedBlockingDeque<Integer> free = new LinkedBlockingDeque<>();
   private final Map<Integer, FileLock> claimed = new HashMap<>();
   private final Path lockDir;
+  private volatile Runnable onShortage = () -> {};
 
   UidPool(SandboxConfig config) {
     this.config = config;
@@ -33,8 +34,21 @@ final class UidPool implements AutoCloseable {
     }
   }
 
+  /**
+   * Called when {@link #acquire} finds no free uid; it may free one (the warm pool gives back a
+   * parked sandbox's uid, see {@link WarmPool}) so a run does not wait behind idle sandboxes.
+   */
+  void onShortage(Runnable freeOne) {
+    this.onShortage = freeOne;
+  }
+
   /** A uid, exclusively, until the lease is closed. */
   Lease acquire(long timeoutMillis) throws InterruptedException {
+    Lease now = tryAcquire();
+    if (now != null) {
+      return now;
+    }
+    onShortage.run();
     long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
     int attempts = 0;
     while (true) {
@@ -52,6 +66,21 @@ final class UidPool implements AutoCloseable {
         Thread.sleep(20);
       }
     }
+  }
+
+  /** A uid if one is free right now, else null; never waits. */
+  Lease tryAcquire() {
+    for (int attempts = 0; attempts < config.uidCount(); attempts++) {
+      Integer uid = free.pollFirst();
+      if (uid == null) {
+        return null;
+      }
+      if (claim(uid)) {
+        return new Lease(uid);
+      }
+      free.addLast(uid); // held by another service on this host
+    }
+    return null;
   }
 
   private boolean claim(int uid) {

@@ -63,7 +63,9 @@ class HostileProgramsIT {
     assertThat(ok.outcome()).isEqualTo(Outcome.PASSED);
   }
 
+  /** What is left of runs: processes of the uid range once the parked sandboxes are gone. */
   static List<String> leftoverSandboxProcesses() {
+    SharedSandbox.get().coolDown();
     return ProcessSweeper.pidsWithUid(
             u ->
                 u >= SharedSandbox.UID_BASE && u < SharedSandbox.UID_BASE + SharedSandbox.UID_COUNT)

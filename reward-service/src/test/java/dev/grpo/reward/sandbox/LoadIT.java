@@ -96,6 +96,7 @@ class LoadIT {
   }
 
   static List<Path> submissionDirectories() throws IOException {
+    SharedSandbox.get().coolDown();
     try (Stream<Path> s = Files.list(SharedSandbox.WORK_ROOT)) {
       return s.filter(p -> p.getFileName().toString().startsWith("run-")).toList();
     }

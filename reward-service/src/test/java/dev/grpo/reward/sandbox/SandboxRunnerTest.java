@@ -27,7 +27,8 @@ class SandboxRunnerTest {
               SandboxPolicy.runDefaults(),
               Map.of(),
               List.of(),
-              62005);
+              62005,
+              null);
       String line = String.join(" ", a);
       assertThat(a.subList(0, 5))
           .containsExactly(
