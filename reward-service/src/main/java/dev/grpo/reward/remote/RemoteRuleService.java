@@ -165,10 +165,13 @@ public class RemoteRuleService {
               + request.version());
     }
     Duration timeout = Duration.ofMillis(request.timeoutMs());
+    long checkStarted = System.nanoTime();
     String failure = healthProblem(url, timeout);
     if (failure != null) {
-      // the same words whatever went wrong: a refused connection, a timeout and an HTTP status
-      // would tell open ports from closed ones
+      // the same words whatever went wrong, and the same time: a refused connection, a timeout
+      // and an HTTP status would otherwise tell open ports from closed ones (the refusal is
+      // answered only once the check's whole timeout has passed)
+      sleepUntil(checkStarted + timeout.toNanos());
       log.info("registration of {} refused: GET {}/health {}", request.name(), url, failure);
       throw new ApiException(
           HttpStatus.UNPROCESSABLE_CONTENT,
@@ -314,6 +317,17 @@ public class RemoteRuleService {
           + ")";
     }
     return null;
+  }
+
+  private static void sleepUntil(long nanoTime) {
+    long left = nanoTime - System.nanoTime();
+    if (left > 0) {
+      try {
+        TimeUnit.NANOSECONDS.sleep(left);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
   }
 
   /** Null when {@code GET {url}/health} answers 2xx within the timeout, else what went wrong. */

@@ -1,5 +1,6 @@
 package dev.grpo.reward.remote;
 
+import static java.time.Duration.ofMillis;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
@@ -236,9 +237,16 @@ class RemoteRuleApiIT {
       closed = socket.getLocalPort();
     }
     String closedUrl = "http://127.0.0.1:" + closed + "/sick";
+    long t0 = System.nanoTime();
     Response open = register(unique("sick"), "1", fake.url("sick"), 1000);
+    long t1 = System.nanoTime();
     Response shut = register(unique("sick"), "1", closedUrl, 1000);
+    long t2 = System.nanoTime();
     assertThat(shut.status()).isEqualTo(open.status()).isEqualTo(422);
+    // nor by time: both are answered only after the whole 1000 ms timeout (a refusal would
+    // otherwise come back in about a millisecond, the 503 in a few)
+    assertThat(java.time.Duration.ofNanos(t1 - t0)).isGreaterThanOrEqualTo(ofMillis(1000));
+    assertThat(java.time.Duration.ofNanos(t2 - t1)).isGreaterThanOrEqualTo(ofMillis(1000));
     assertThat(shut.json().get("detail").asString().replace(closedUrl, "U"))
         .isEqualTo(open.json().get("detail").asString().replace(fake.url("sick"), "U"));
   }
