@@ -25,6 +25,7 @@ class LayerRulesTest {
     "dev.grpo.reward.math..",
     "dev.grpo.reward.sandbox..",
     "dev.grpo.reward.judge..",
+    "dev.grpo.reward.llmjudge..",
     "dev.grpo.rule..",
   };
 

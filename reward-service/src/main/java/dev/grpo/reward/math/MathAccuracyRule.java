@@ -6,9 +6,12 @@ import dev.grpo.reward.rule.ParamSpec;
 import dev.grpo.reward.rule.ParamType;
 import dev.grpo.rule.RuleInput;
 import dev.grpo.rule.RuleResult;
+import dev.grpo.rule.RuleStatus;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeoutException;
 
 /**
  * 1 when the completion's final answer is mathematically equivalent to {@code reference.answer}, 0
@@ -60,6 +63,8 @@ public final class MathAccuracyRule implements ConfigurableRule<MathAccuracyRule
 
   /** Typed params; see the schema. */
   public record Params(VerifierOptions options, boolean useAnswerTag, boolean lastNumberFallback) {}
+
+  private static final String GOLD_UNPARSEABLE = "gold answer not parseable: ";
 
   private final MathVerifier verifier = new MathVerifier();
 
@@ -140,10 +145,48 @@ public final class MathAccuracyRule implements ConfigurableRule<MathAccuracyRule
     return switch (r.status()) {
       case OK -> RuleResult.ok(r.correct() ? 1.0 : 0.0, details);
       case PREDICTION_REJECTED -> RuleResult.ok(0.0, details);
-      case NOT_APPLICABLE -> RuleResult.notApplicable("gold answer not parseable: " + r.detail());
+      case NOT_APPLICABLE -> RuleResult.notApplicable(GOLD_UNPARSEABLE + r.detail());
       case TIMEOUT -> RuleResult.timeout(r.detail());
       case INVALID_INPUT -> RuleResult.invalidInput(r.detail());
     };
+  }
+
+  /**
+   * Whether a result of this rule is the verifier saying it cannot decide, as opposed to a verdict
+   * or a fault of the completion: the gold answer does not parse, or the completion's located
+   * answer holds nothing the verifier can read (prose, a word for a number). A judge may decide
+   * those; a missing answer, a copy of the prompt or a hedge stays 0.
+   */
+  public static boolean undecided(RuleResult r) {
+    if (r.status() == RuleStatus.NOT_APPLICABLE) {
+      return String.valueOf(r.details().get("reason")).startsWith(GOLD_UNPARSEABLE);
+    }
+    return r.status() == RuleStatus.OK
+        && r.score() == 0.0
+        && MathVerifier.NO_ANSWER_IN_PREDICTION.equals(r.details().get("detail"))
+        && !"none".equals(r.details().get("source"));
+  }
+
+  /**
+   * The completion's final answer where the format puts it (the last answer block, else the last
+   * boxed group), or empty when it states none.
+   *
+   * @throws TimeoutException when a hostile completion makes the search outlast {@code budget}
+   */
+  public static Optional<String> finalAnswer(
+      String completion, boolean useAnswerTag, Duration budget) throws TimeoutException {
+    try {
+      AnswerLocation.Located a =
+          AnswerLocation.find(completion, useAnswerTag, false, Deadline.after(budget));
+      return a == null ? Optional.empty() : Optional.of(a.text());
+    } catch (Deadline.Exceeded e) {
+      throw new TimeoutException("looking for the answer: " + e.getMessage());
+    }
+  }
+
+  /** Whether an answer only copies (part of) the prompt. */
+  public static boolean restatesPrompt(String answer, String prompt) {
+    return AnswerLocation.restatesPrompt(answer, prompt);
   }
 
   private static RuleResult wrong(String gold, String prediction, String source, String why) {

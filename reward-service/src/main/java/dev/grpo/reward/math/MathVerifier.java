@@ -17,6 +17,9 @@ import java.util.regex.Pattern;
  */
 public final class MathVerifier {
 
+  /** The detail of an OK, incorrect result whose prediction holds nothing the verifier can read. */
+  public static final String NO_ANSWER_IN_PREDICTION = "no answer found in prediction";
+
   static final Pattern CHOICE_GOLD =
       Pattern.compile("^\\s*(?:\\\\text\\{\\s*)?\\(?\\s*([A-E])\\s*\\)?(?:\\s*\\})?\\s*$");
 
@@ -160,7 +163,7 @@ public final class MathVerifier {
     if (p.expr() == null) {
       return p.tooLarge()
           ? forms.result(VerificationStatus.PREDICTION_REJECTED, "prediction beyond input guards")
-          : forms.result(VerificationStatus.OK, "no answer found in prediction");
+          : forms.result(VerificationStatus.OK, NO_ANSWER_IN_PREDICTION);
     }
     forms.prediction = p.expr().render();
     Equivalence equivalence = new Equivalence(options, deadline);
