@@ -41,7 +41,9 @@ import tools.jackson.databind.json.JsonMapper;
  * JVM), driven only through the REST API as a user would: a run whose rewards include a remote rule
  * served by the example rule service (examples/keyword-rule, in this JVM), the same run with that
  * rule service down under each failure policy, pause / resume / cancel at step boundaries, a sweep,
- * and the dashboard's metrics after it all.
+ * and the dashboard's metrics after it all: exposed by the services, and scraped by a real
+ * Prometheus (the repository's scrape configuration and alert rules) that answers every query of
+ * the dashboard.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class EndToEndIT {
@@ -55,6 +57,9 @@ class EndToEndIT {
   private static String trainer;
   private static String reward;
   private static int pgPort;
+  private static PrometheusServer prometheus;
+  private static Exception prometheusFailure;
+  private static boolean sandboxRuns;
 
   /**
    * A short run: 4 prompts × 4 samples per step on the tiny model, an eval at the start and the
@@ -116,10 +121,31 @@ class EndToEndIT {
     stack.start();
     trainer = config.services().get(0).url();
     reward = config.services().get(2).url();
+    // scrapes from the start, so the rates of the dashboard have the runs below in their windows;
+    // without the binary the Prometheus tests fail (or skip) on their own and the rest still runs
+    var binary = PrometheusBinaries.find("prometheus");
+    if (binary.isPresent()) {
+      Map<String, Integer> ports = new HashMap<>();
+      config.services().forEach(s -> ports.put(s.name(), s.port()));
+      try {
+        prometheus =
+            PrometheusServer.start(
+                binary.get(),
+                Path.of("..", "deploy", "prometheus", "prometheus.yml"),
+                ports,
+                Files.createDirectories(state.resolve("prometheus")));
+      } catch (IOException | RuntimeException e) {
+        // reported by the Prometheus tests; the others still run
+        prometheusFailure = e;
+      }
+    }
   }
 
   @AfterAll
   static void stop() {
+    if (prometheus != null) {
+      prometheus.close();
+    }
     if (stack != null) {
       stack.close();
     }
@@ -364,7 +390,7 @@ class EndToEndIT {
                         "{\"language\": \"python\", \"code\": \"print(6*7)\"}"))
                 .build(),
             HttpResponse.BodyHandlers.ofString());
-    boolean sandboxRuns = sandbox.statusCode() == 200 && sandbox.body().contains("42");
+    sandboxRuns = sandbox.statusCode() == 200 && sandbox.body().contains("42");
     StringBuilder exposed = new StringBuilder();
     for (StackConfig.ServiceSpec spec : config.services()) {
       exposed.append(text(spec.url() + "/actuator/prometheus")).append('\n');
@@ -410,7 +436,146 @@ class EndToEndIT {
     assertThat(missing).as("(completion, rule) pairs with no reward row").isEqualTo("0");
   }
 
+  @Test
+  @Order(8)
+  void everyDashboardQueryReturnsSeriesWithItsLegendLabelsFromARealPrometheus() throws Exception {
+    PrometheusServer server = requirePrometheus();
+    DashboardQueries dashboard =
+        DashboardQueries.load(
+            Path.of("..", "deploy", "grafana", "dashboards", "grpo-training.json"));
+    awaitFreshScrapes(server);
+    // the variables take every value Grafana offers for them, as a multi-select of all would
+    Map<String, List<String>> values = new HashMap<>();
+    for (DashboardQueries.Variable v : dashboard.variables()) {
+      List<String> offered = server.labelValues(v.label(), v.match());
+      System.out.printf("dashboard variable $%s = %s (%s)%n", v.name(), offered, v.match());
+      assertThat(offered).as("values of $" + v.name()).isNotEmpty();
+      values.put(v.name(), offered);
+    }
+    assertThat(values.get("run")).as("the runs of this test").hasSizeGreaterThanOrEqualTo(7);
+
+    List<String> report = new ArrayList<>();
+    List<String> failures = new ArrayList<>();
+    int checked = 0;
+    for (DashboardQueries.Target t : dashboard.targets()) {
+      if (!sandboxRuns && t.expr().contains("sandbox_")) {
+        report.add("  -  not checked (the sandbox cannot run here)  " + t.expr());
+        continue;
+      }
+      String promql = t.substituted(values);
+      List<Map<String, String>> series = awaitSeries(server, promql, t.legendLabels());
+      List<String> missing = new ArrayList<>();
+      for (String label : t.legendLabels()) {
+        if (series.isEmpty() || series.stream().anyMatch(s -> !s.containsKey(label))) {
+          missing.add(label);
+        }
+      }
+      report.add(
+          "%4d series  %-34s  %s%s"
+              .formatted(
+                  series.size(),
+                  t.panel(),
+                  t.expr(),
+                  t.legendLabels().isEmpty() ? "" : "  legend " + t.legendLabels()));
+      if (series.isEmpty() || !missing.isEmpty()) {
+        failures.add(
+            t.panel()
+                + ": "
+                + promql
+                + (series.isEmpty() ? " returned no series" : " lacks labels " + missing));
+      }
+      checked++;
+    }
+    System.out.println(
+        "dashboard queries against Prometheus (%d checked):%n%s"
+            .formatted(checked, String.join("\n", report)));
+    assertThat(failures).as(String.join("\n", report)).isEmpty();
+    assertThat(checked).isGreaterThanOrEqualTo(sandboxRuns ? 39 : 37);
+  }
+
+  @Test
+  @Order(9)
+  void theAlertRulesLoadEvaluateWithoutErrorsAndQueryMetricsTheServicesExpose() throws Exception {
+    PrometheusServer server = requirePrometheus();
+    awaitFreshScrapes(server);
+    JsonNode groups = server.rules().get("groups");
+    List<String> report = new ArrayList<>();
+    List<String> failures = new ArrayList<>();
+    for (JsonNode group : groups) {
+      for (JsonNode rule : group.get("rules")) {
+        String name = rule.get("name").asString();
+        report.add(
+            "  %-26s %-8s health %s"
+                .formatted(name, rule.path("state").asString(), rule.get("health").asString()));
+        if (!"ok".equals(rule.get("health").asString())) {
+          failures.add(name + ": " + rule.path("lastError").asString());
+        }
+        // every metric an alert reads is exposed by the running stack
+        for (String metric : DashboardMetrics.metricNames(rule.get("query").asString())) {
+          if (metric.startsWith("sandbox_") && !sandboxRuns) {
+            continue;
+          }
+          if (server.query(metric).isEmpty()) {
+            failures.add(name + " reads " + metric + ", which no service exposes");
+          }
+        }
+      }
+    }
+    System.out.println("alert rules in Prometheus:\n" + String.join("\n", report));
+    // the gauges the run alerts gate on: every run above has ended, so no trainer holds one, and
+    // each run's progress time lies within this test
+    assertThat(server.query("grpo_run_leased == 1")).as("runs still leased").isEmpty();
+    assertThat(server.query("grpo_run_leased == 0")).hasSizeGreaterThanOrEqualTo(7);
+    assertThat(server.query("time() - grpo_run_progress_timestamp_seconds > 900"))
+        .as("progress times older than this test")
+        .isEmpty();
+    assertThat(server.query("rollout_backend_up{backend=\"embedded\"} == 1")).hasSize(1);
+    assertThat(report).hasSize(9);
+    assertThat(failures).as(String.join("\n", report)).isEmpty();
+  }
+
   // ------------------------------------------------------------------ helpers
+
+  private static PrometheusServer requirePrometheus() {
+    if (prometheusFailure != null) {
+      throw new AssertionError("Prometheus did not start", prometheusFailure);
+    }
+    if (prometheus == null) {
+      PrometheusBinaries.require("prometheus");
+    }
+    return prometheus;
+  }
+
+  /** Waits until Prometheus has scraped every service after this moment. */
+  private static void awaitFreshScrapes(PrometheusServer server) throws Exception {
+    double now = System.currentTimeMillis() / 1000.0;
+    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    while (System.nanoTime() < deadline) {
+      List<Map<String, String>> up = server.query("up == 1 and timestamp(up) > " + now);
+      if (up.size() == config.services().size()) {
+        return;
+      }
+      Thread.sleep(500);
+    }
+    throw new AssertionError(
+        "Prometheus does not scrape all three services: "
+            + server.query("up")
+            + "\n"
+            + server.log());
+  }
+
+  /** The query's series once there are some carrying the labels (a fresh scrape may lag). */
+  private static List<Map<String, String>> awaitSeries(
+      PrometheusServer server, String promql, java.util.Set<String> labels) throws Exception {
+    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+    List<Map<String, String>> series = server.query(promql);
+    while (System.nanoTime() < deadline
+        && (series.isEmpty() || series.stream().anyMatch(s -> !s.keySet().containsAll(labels)))) {
+      Thread.sleep(1000);
+      series = server.query(promql);
+    }
+    return series;
+  }
 
   private static String create(String spec) throws Exception {
     return post(trainer + "/api/v1/runs", spec, 201).get("id").asString();

@@ -75,7 +75,8 @@ class KubernetesManifestsTest {
             "Deployment",
             "HorizontalPodAutoscaler",
             "NetworkPolicy",
-            "ServiceMonitor");
+            "ServiceMonitor",
+            "PrometheusRule");
     assertThat(byKind.get("StatefulSet")).containsExactlyInAnyOrder("postgres", "vllm");
     assertThat(byKind.get("Deployment"))
         .containsExactlyInAnyOrder(
@@ -93,6 +94,7 @@ class KubernetesManifestsTest {
     assertThat(byKind.get("HorizontalPodAutoscaler"))
         .containsExactlyInAnyOrder("reward-service", "sandbox-worker");
     assertThat(byKind.get("ServiceMonitor")).containsExactlyInAnyOrder("grpo-services", "vllm");
+    assertThat(byKind.get("PrometheusRule")).containsExactly("grpo-alerts");
   }
 
   @Test

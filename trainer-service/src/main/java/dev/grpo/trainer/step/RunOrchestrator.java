@@ -8,6 +8,7 @@ import dev.grpo.ledger.step.StepLedger;
 import dev.grpo.trainer.checkpoint.CheckpointLedger;
 import dev.grpo.trainer.config.TrainerProperties;
 import java.lang.management.ManagementFactory;
+import java.time.Instant;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.Executors;
@@ -38,6 +39,7 @@ class RunOrchestrator implements SmartLifecycle {
   private final RunExecution.Context context;
   private final ObjectMapper mapper;
   private final String owner;
+  private final TrainingMeters meters;
 
   /** A run whose setup (model, tokenizer, data) fails this often on this trainer fails. */
   static final int MAX_SETUP_ATTEMPTS = 3;
@@ -60,6 +62,7 @@ class RunOrchestrator implements SmartLifecycle {
     this.properties = properties;
     this.leases = leases;
     this.mapper = mapper;
+    this.meters = meters;
     this.owner =
         "trainer-" + ManagementFactory.getRuntimeMXBean().getName() + "-" + UUID.randomUUID();
     this.setupFailures = new SetupFailures(leases, owner, MAX_SETUP_ATTEMPTS);
@@ -153,6 +156,16 @@ class RunOrchestrator implements SmartLifecycle {
       return;
     }
     log.info("claimed run {} at step {}", claim.runId(), claim.currentStep());
+    meters.leased(claim.runId(), true);
+    meters.progressed(claim.runId(), Instant.now());
+    try {
+      drive(claim, spec);
+    } finally {
+      meters.leased(claim.runId(), false);
+    }
+  }
+
+  private void drive(RunLeases.Claim claim, RunSpec spec) {
     RunExecution execution;
     try {
       execution = new RunExecution(claim.runId(), spec, owner, context);

@@ -9,6 +9,7 @@ import dev.grpo.trainer.step.StepRewards.RewardFailureException;
 import dev.grpo.trainer.step.StepRewards.RuleTally;
 import dev.grpo.trainer.train.StepMetrics;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -173,6 +174,7 @@ final class StepRecorder {
     timings.forEach(
         (phase, secs) -> meters.phase(runId, phase, Duration.ofNanos((long) (secs * 1e9))));
     meters.step(runId, "done");
+    meters.progressed(runId, Instant.now());
   }
 
   /** Records an evaluation: its row and the eval gauges. */
@@ -187,6 +189,7 @@ final class StepRecorder {
     if (took != null) {
       meters.phase(runId, "eval", took);
     }
+    meters.progressed(runId, Instant.now());
   }
 
   private dev.grpo.api.run.RewardFailurePolicy policyOf(String rule) {

@@ -6,6 +6,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
@@ -15,7 +16,10 @@ import org.springframework.stereotype.Component;
 /**
  * The training meters of ARCHITECTURE §7, tagged by run: gauges hold the latest step's value (NaN
  * where the step did not measure it, e.g. KL with β = 0), {@code grpo.step.duration} times each
- * phase, counters count steps and reward-failure policy applications.
+ * phase, counters count steps and reward-failure policy applications. Two gauges say whether this
+ * trainer drives the run and when it last moved, for the alerts that must tell a live run from a
+ * finished one and a stalled run from a slow one: {@code grpo.run.leased} and {@code
+ * grpo.run.progress.timestamp}.
  */
 @Component
 class TrainingMeters {
@@ -29,19 +33,37 @@ class TrainingMeters {
 
   /** Sets a gauge (registering it on first use). */
   void set(String name, UUID run, double value, String... tags) {
+    gauge(name, null, run, tags).set(Double.doubleToLongBits(value));
+  }
+
+  /**
+   * {@code grpo.run.leased}: 1 from this trainer's claim of the run until it lets it go, then 0.
+   */
+  void leased(UUID run, boolean held) {
+    set("grpo.run.leased", run, held ? 1 : 0);
+  }
+
+  /**
+   * {@code grpo.run.progress.timestamp} (seconds since the epoch): when this trainer claimed the
+   * run or last finished one of its steps or evaluations, whichever is later.
+   */
+  void progressed(UUID run, Instant at) {
+    gauge("grpo.run.progress.timestamp", "seconds", run)
+        .set(Double.doubleToLongBits(at.toEpochMilli() / 1000.0));
+  }
+
+  private AtomicLong gauge(String name, String baseUnit, UUID run, String... tags) {
     Tags all = Tags.of("run", run.toString()).and(tags);
-    String key = name + all;
-    AtomicLong holder =
-        gauges.computeIfAbsent(
-            key,
-            k -> {
-              AtomicLong h = new AtomicLong(Double.doubleToLongBits(Double.NaN));
-              Gauge.builder(name, h, a -> Double.longBitsToDouble(a.get()))
-                  .tags(all)
-                  .register(registry);
-              return h;
-            });
-    holder.set(Double.doubleToLongBits(value));
+    return gauges.computeIfAbsent(
+        name + all,
+        k -> {
+          AtomicLong h = new AtomicLong(Double.doubleToLongBits(Double.NaN));
+          Gauge.builder(name, h, a -> Double.longBitsToDouble(a.get()))
+              .baseUnit(baseUnit)
+              .tags(all)
+              .register(registry);
+          return h;
+        });
   }
 
   void phase(UUID run, String phase, Duration duration) {
