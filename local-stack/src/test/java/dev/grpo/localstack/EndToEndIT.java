@@ -211,6 +211,15 @@ class EndToEndIT {
                     + run
                     + "'"))
         .isEqualTo("0,2,3");
+
+    // one step can be followed through the three services' logs by its run and step
+    for (String service : List.of("trainer-service", "rollout-service", "reward-service")) {
+      List<String> lines =
+          Files.readAllLines(state.resolve("logs").resolve(service + ".log")).stream()
+              .filter(l -> l.contains("[run=" + run + " step=1 req="))
+              .toList();
+      assertThat(lines).as(service + " log lines of step 1").isNotEmpty();
+    }
   }
 
   @Test

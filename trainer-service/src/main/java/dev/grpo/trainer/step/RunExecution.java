@@ -20,6 +20,7 @@ import dev.grpo.trainer.train.Checkpointer;
 import dev.grpo.trainer.train.GrpoTrainer;
 import dev.grpo.trainer.train.StepMetrics;
 import dev.grpo.trainer.train.TrainingState;
+import dev.grpo.web.Correlation;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -185,7 +186,7 @@ final class RunExecution {
         stopAt(boundary, policy, optimizer, state);
         return new Progress(state, boundary);
       }
-      try {
+      try (var logged = Correlation.step(state.step())) {
         state = step(trainer, policy, optimizer, state);
         attempts = 0;
       } catch (RewardFailureException e) {
