@@ -4,9 +4,11 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
 
 /**
- * Group-relative advantages A = (r − mean_group) / (std + ε), one scalar per completion, for {@code
- * B = prompts × G} rewards laid out group by group (completions of one prompt are contiguous, as
- * TRL's {@code view(-1, G)} assumes).
+ * Advantages, one scalar per completion, by the {@link AdvantageEstimator} of the config: GRPO's
+ * group-relative A = (r − mean_group) / (std + ε) (below), RLOO's leave-one-out ({@link
+ * #leaveOneOut}) or REINFORCE++-baseline's batch-whitened group baseline ({@link
+ * #batchWhitenedGroupBaseline}). The GRPO form, for {@code B = prompts × G} rewards laid out group
+ * by group (completions of one prompt are contiguous, as TRL's {@code view(-1, G)} assumes).
  *
  * <p>Matches TRL's {@code _generate_and_score_completions} with {@code
  * multi_objective_aggregation="sum_then_normalize"}:

@@ -21,8 +21,8 @@ import java.util.Map;
 /**
  * One GRPO step on the policy model: advantages from the group rewards, reference log-probs once
  * (without gradient, skipped when β = 0), then μ updates, each forward → {@link GrpoObjective} →
- * backward → {@link AdamW#step} (which clips) → zero gradients. TRL's {@code num_iterations} loop
- * with one micro-batch per update.
+ * backward → {@link AdamW#step} (which clips) → zero gradients → the {@link ReferenceSync} when one
+ * is due. TRL's {@code num_iterations} loop with one micro-batch per update.
  *
  * <p>Not thread-safe. DJL allows one open {@code GradientCollector} per JVM, so one trainer (or SFT
  * trainer) steps at a time.
