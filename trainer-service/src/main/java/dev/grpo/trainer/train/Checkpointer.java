@@ -84,6 +84,9 @@ public final class Checkpointer {
       ModelConfig config = ModelConfig.fromJson(directory.resolve(DecoderModel.CONFIG_FILE));
       try (NDManager manager = NDManager.newBaseManager(Device.cpu())) {
         Map<String, NDArray> tensors = SafetensorsWeights.readFloat32(file, manager);
+        // Decoded arrays view the decoder's direct buffers, and fromWeights' same-device "copy"
+        // is a view too: clone into memory libtorch owns before the buffers go with this manager.
+        tensors.replaceAll((name, array) -> array.duplicate());
         return Optional.of(DecoderModel.fromWeights(config, tensors, device));
       }
     }

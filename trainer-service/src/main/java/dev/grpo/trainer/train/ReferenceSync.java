@@ -55,7 +55,9 @@ public record ReferenceSync(int everyUpdates, double alpha) {
         throw new IllegalStateException("the policy has no parameter " + e.getKey());
       }
       if (alpha == 1.0) {
-        theta.copyTo(target);
+        // by value into the reference's own storage (DJL's copyTo instead re-points the target
+        // at a byte buffer)
+        target.muli(0.0).addi(theta);
       } else {
         try (NDArray mixed = theta.mul(alpha)) {
           target.muli(1.0 - alpha).addi(mixed);

@@ -154,6 +154,18 @@ class ReferenceSyncTest {
   }
 
   @Test
+  void aResetCopiesValuesNotMemory() {
+    try (DecoderModel policy = DecoderModel.randomInit(ModelConfig.tiny(), 1, Device.cpu());
+        DecoderModel reference = DecoderModel.randomInit(ModelConfig.tiny(), 2, Device.cpu())) {
+      ReferenceSync.reset(1).apply(policy, reference);
+      assertSameWeights(weights(reference), weights(policy));
+      Map<String, float[]> copied = weights(reference);
+      policy.parameters().values().forEach(p -> p.addi(1f));
+      assertSameWeights(weights(reference), copied);
+    }
+  }
+
+  @Test
   void aResumedRunContinuesWithTheMovedReferenceBitForBit() {
     Path base = base();
     ReferenceSync sync = ReferenceSync.ema(3, 0.6);
