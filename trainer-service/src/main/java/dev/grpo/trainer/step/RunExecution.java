@@ -183,7 +183,7 @@ final class RunExecution {
     while (state.step() < spec.schedule().steps()) {
       Outcome boundary = lease.atBoundary();
       if (boundary != null) {
-        stopAt(boundary, policy, optimizer, state);
+        stopAt(boundary, policy, optimizer, state, trainer.syncedReference());
         return new Progress(state, boundary);
       }
       try (var logged = Correlation.step(state.step())) {
@@ -204,12 +204,17 @@ final class RunExecution {
     return new Progress(state, null);
   }
 
-  private void stopAt(Outcome boundary, DecoderModel policy, AdamW optimizer, TrainingState state) {
+  private void stopAt(
+      Outcome boundary,
+      DecoderModel policy,
+      AdamW optimizer,
+      TrainingState state,
+      DecoderModel movingReference) {
     if (boundary != Outcome.PAUSED && boundary != Outcome.CANCELLED) {
       return;
     }
     if (boundary == Outcome.PAUSED) {
-      checkpoints.save(policy, optimizer, state);
+      checkpoints.save(policy, optimizer, state, movingReference);
     }
     lease.release();
     log.info("run {} {} at step {}", runId, boundary.name().toLowerCase(), state.step());
@@ -244,7 +249,7 @@ final class RunExecution {
     Optional<Checkpointer.Checkpoint> written = Optional.empty();
     if (due(next, spec.schedule().checkpointEvery())) {
       long t4 = System.nanoTime();
-      written = checkpoints.writeUnrecorded(policy, optimizer, next);
+      written = checkpoints.writeUnrecorded(policy, optimizer, next, trainer.syncedReference());
       timings.put("checkpoint", seconds(t4));
     }
 
