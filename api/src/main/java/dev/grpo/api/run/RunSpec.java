@@ -30,7 +30,8 @@ public record RunSpec(
     @NotNull @Size(min = 1, max = 32) List<@NotNull @Valid Reward> rewards,
     @NotNull @Valid Schedule schedule,
     @NotNull @PositiveOrZero Long seed,
-    @NotNull @Valid ColdStart coldStart) {
+    @NotNull @Valid ColdStart coldStart,
+    @NotNull @Valid Evaluation evaluation) {
 
   public RunSpec {
     model = model == null ? new Model(null, null) : model;
@@ -56,6 +57,25 @@ public record RunSpec(
     schedule = schedule == null ? new Schedule(null, null, null, null) : schedule;
     seed = seed == null ? 42L : seed;
     coldStart = coldStart == null ? new ColdStart(null, null, null, null, null) : coldStart;
+    evaluation = evaluation == null ? new Evaluation(null, null, null) : evaluation;
+  }
+
+  /**
+   * How each held-out evaluation samples, besides its greedy completion per item: DeepSeek-R1
+   * reports pass@1 averaged over k samples at temperature 0.6 and top-p 0.95, pass@k by the
+   * unbiased estimator, and cons@k (majority vote over the k answers).
+   *
+   * @param samples k samples per eval item; 0 evaluates greedily only
+   */
+  public record Evaluation(
+      @NotNull @Min(0) @Max(64) Integer samples,
+      @NotNull @DecimalMin(value = "0.0", inclusive = false) @DecimalMax("2.0") Double temperature,
+      @NotNull @DecimalMin(value = "0.0", inclusive = false) @DecimalMax("1.0") Double topP) {
+    public Evaluation {
+      samples = samples == null ? 0 : samples;
+      temperature = temperature == null ? 0.6 : temperature;
+      topP = topP == null ? 0.95 : topP;
+    }
   }
 
   /** The policy to train: a built-in preset or a Hugging Face style model directory. */

@@ -111,7 +111,7 @@ final class RunExecution {
         new Rollouts(runId, spec.rollout(), prompts, ctx.calls(), publisher, lease::keepGoing);
     GroupScoring scoring = new GroupScoring(spec, prompts, ctx.calls(), lease::keepGoing);
     this.sampling = new DynamicSampling(spec, trainPrompts(), rollouts, scoring);
-    this.evaluation = new Evaluation(rollouts, scoring);
+    this.evaluation = new Evaluation(rollouts, scoring, spec.evaluation(), spec.seed());
     this.checkpoints = new RunCheckpoints(runId, dir, ctx.checkpoints(), tokenizerDir);
     this.recorder = new StepRecorder(runId, spec, ctx.steps(), ctx.meters(), ctx.mapper());
     ColdStart coldStart = new ColdStart(spec.coldStart(), prompts, lease::keepGoing);
