@@ -41,12 +41,7 @@ class EvaluationTest {
 
   @Test
   void accuracyIsThePassRateOverEveryEvalItem() {
-    Evaluation evaluation =
-        new Evaluation(
-            StepFixtures.rollouts(spec, fake),
-            StepFixtures.scoring(spec, fake),
-            spec.evaluation(),
-            spec.seed());
+    Evaluation evaluation = evaluation(spec, fake);
 
     EvalReport report = evaluation.run(5, 6, StepFixtures.items("eval", "a", "b", "c", "d"));
 
@@ -73,12 +68,7 @@ class EvaluationTest {
     RunSpec keywordOnly = StepFixtures.spec("{\"rewards\": [{\"rule\": \"keyword\"}]}");
     FakeServices half =
         new FakeServices((item, k) -> item, (rule, text) -> ok(rule, text.equals("a") ? 1.0 : 0.0));
-    Evaluation evaluation =
-        new Evaluation(
-            StepFixtures.rollouts(keywordOnly, half),
-            StepFixtures.scoring(keywordOnly, half),
-            keywordOnly.evaluation(),
-            keywordOnly.seed());
+    Evaluation evaluation = evaluation(keywordOnly, half);
 
     EvalReport report = evaluation.run(0, 1, StepFixtures.items("eval", "a", "b"));
     ObjectNode json = report.writeTo(StepFixtures.MAPPER.createObjectNode());
@@ -128,12 +118,7 @@ class EvaluationTest {
                   answer.equals(gold.get(item)) ? 1.0 : 0.0,
                   java.util.Map.of("prediction", answer));
             });
-    Evaluation evaluation =
-        new Evaluation(
-            StepFixtures.rollouts(sampled, services),
-            StepFixtures.scoring(sampled, services),
-            sampled.evaluation(),
-            sampled.seed());
+    Evaluation evaluation = evaluation(sampled, services);
 
     EvalReport report = evaluation.run(2, 3, StepFixtures.items("eval", "a", "b", "c"));
     tools.jackson.databind.JsonNode json =
@@ -177,15 +162,18 @@ class EvaluationTest {
 
   @Test
   void withoutSamplesTheEvaluationStaysGreedyOnly() {
-    Evaluation evaluation =
-        new Evaluation(
-            StepFixtures.rollouts(spec, fake),
-            StepFixtures.scoring(spec, fake),
-            spec.evaluation(),
-            spec.seed());
+    Evaluation evaluation = evaluation(spec, fake);
     EvalReport report = evaluation.run(0, 1, StepFixtures.items("eval", "a"));
     assertThat(report.sampled()).isNull();
     assertThat(report.writeTo(StepFixtures.MAPPER.createObjectNode()).has("sampled")).isFalse();
     assertThat(fake.rollouts).hasSize(1);
+  }
+
+  private static Evaluation evaluation(RunSpec spec, FakeServices services) {
+    return new Evaluation(
+        StepFixtures.rollouts(spec, services),
+        StepFixtures.scoring(spec, services),
+        spec.evaluation(),
+        spec.seed());
   }
 }
