@@ -17,6 +17,8 @@ final class Endpoint {
   private volatile String lastError;
   // the LoRA adapter this server has loaded, as far as this service knows
   private volatile String loadedAdapter;
+  // the checkpoint whose full weights this endpoint was last told to load, or null
+  private volatile String loadedWeights;
 
   Endpoint(URI base, int maxConcurrency) {
     String s = base.toString();
@@ -66,6 +68,14 @@ final class Endpoint {
 
   void noteError(String reason) {
     lastError = reason;
+  }
+
+  String loadedWeights() {
+    return loadedWeights;
+  }
+
+  void loadedWeights(String checkpointUri) {
+    loadedWeights = checkpointUri;
   }
 
   String loadedAdapter() {

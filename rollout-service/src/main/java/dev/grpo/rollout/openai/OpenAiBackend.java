@@ -369,6 +369,12 @@ final class OpenAiBackend implements InferenceBackend {
         if (adapter != null && !adapter.equals(e.loadedAdapter())) {
           // it was down during a sync: give it the current adapter before it takes requests
           problem = loadAdapter(e, adapter, adapterPath);
+        } else if (config.fullWeightSync() != null
+            && checkpointUri != null
+            && !checkpointUri.equals(e.loadedWeights())) {
+          // it was down during a sync, or restarted on its start-up weights: reload the current
+          // version before it takes requests, or it would serve other weights under this label
+          problem = reloadOne(e, checkpointUri);
         }
       }
     }
@@ -379,6 +385,7 @@ final class OpenAiBackend implements InferenceBackend {
       }
     } else {
       e.markDown(problem);
+      e.loadedWeights(null); // it may come back restarted, on its start-up weights
       if (wasHealthy) {
         log.warn("backend {}: dropping endpoint {}: {}", name(), e.base(), problem);
       }
@@ -414,10 +421,19 @@ final class OpenAiBackend implements InferenceBackend {
     if (config.loraAdapter() != null) {
       syncLora(update);
     } else if ("sglang".equals(config.fullWeightSync())) {
+      requireModelDirectory(localPath(update));
       reloadEverywhere(update, this::sglangReload);
     } else if ("vllm".equals(config.fullWeightSync())) {
+      java.nio.file.Path previous = servedTarget();
       pointServedPathAt(localPath(update));
-      reloadEverywhere(update, this::vllmReload);
+      try {
+        reloadEverywhere(update, this::vllmReload);
+      } catch (BackendException e) {
+        if (previous != null) {
+          pointServedPathAt(previous); // a restarting server loads the version the backend serves
+        }
+        throw e;
+      }
     } else if (config.reloadHookUrl() != null) {
       callReloadHook(update);
     } else {
@@ -488,12 +504,30 @@ final class OpenAiBackend implements InferenceBackend {
     for (Endpoint e : live) {
       String problem = reload.on(e, dir);
       if (problem != null) {
+        // it may hold the new weights or the old ones: out of rotation until a health check
+        // reloads the backend's version on it
+        e.loadedWeights(null);
+        e.markDown("reloading policy version " + update.policyVersion() + " failed");
         throw new BackendException(
             Kind.FAILED,
             "backend %s: %s could not reload the weights of policy version %d: %s"
                 .formatted(name(), e.base(), update.policyVersion(), problem));
       }
+      e.loadedWeights(update.checkpointUri());
     }
+  }
+
+  /** Reloads the backend's current version on one endpoint; null on success. */
+  private String reloadOne(Endpoint e, String uri) {
+    java.nio.file.Path dir = localPath(new WeightUpdate(null, policyVersion, uri));
+    String problem =
+        "sglang".equals(config.fullWeightSync())
+            ? sglangReload(e, dir.toString())
+            : vllmReload(e, dir.toString());
+    if (problem == null) {
+      e.loadedWeights(uri);
+    }
+    return problem;
   }
 
   /** SGLang's {@code POST /update_weights_from_disk}: answers {@code success} and a message. */
@@ -536,7 +570,9 @@ final class OpenAiBackend implements InferenceBackend {
       throw new BackendException(
           Kind.UNSUPPORTED, "backend " + name() + ": full-weight-sync vllm needs vllm-served-path");
     }
-    java.nio.file.Path next = link.resolveSibling(link.getFileName() + ".next");
+    requireModelDirectory(dir);
+    java.nio.file.Path next =
+        link.resolveSibling(link.getFileName() + ".next-" + java.util.UUID.randomUUID());
     try {
       java.nio.file.Files.deleteIfExists(next);
       java.nio.file.Files.createSymbolicLink(next, dir);
@@ -549,6 +585,29 @@ final class OpenAiBackend implements InferenceBackend {
       throw new BackendException(
           Kind.FAILED,
           "backend %s: cannot point %s at %s: %s".formatted(name(), link, dir, e.getMessage()));
+    }
+  }
+
+  /** Where the served path points now, or null when it is not a link. */
+  private java.nio.file.Path servedTarget() {
+    java.nio.file.Path link = config.vllmServedPath();
+    try {
+      if (link == null || !java.nio.file.Files.isSymbolicLink(link)) {
+        return null;
+      }
+      java.nio.file.Path target = java.nio.file.Files.readSymbolicLink(link);
+      return target.isAbsolute() ? target : link.toAbsolutePath().getParent().resolve(target);
+    } catch (java.io.IOException e) {
+      return null;
+    }
+  }
+
+  /** A directory the servers can load: it holds {@code config.json}. */
+  private void requireModelDirectory(java.nio.file.Path dir) {
+    if (!java.nio.file.Files.isRegularFile(dir.resolve("config.json"))) {
+      throw new BackendException(
+          Kind.FAILED,
+          "backend %s: %s holds no config.json; nothing was reloaded".formatted(name(), dir));
     }
   }
 

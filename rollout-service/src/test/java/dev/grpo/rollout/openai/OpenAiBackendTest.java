@@ -393,6 +393,55 @@ class OpenAiBackendTest {
   }
 
   @Test
+  void anEndpointDownDuringAFullSyncReloadsTheCurrentVersionBeforeItServesAgain(@TempDir Path tmp) {
+    FakeVllm a = server();
+    FakeVllm b = server();
+    OpenAiBackend backend =
+        backend(List.of(a.url(), b.url()), 2, Duration.ofSeconds(5), 0, null, null, "sglang", null);
+    Path v1 = publish(tmp, 1, 1);
+    b.down(true);
+    backend.checkHealth();
+
+    backend.syncWeights(new WeightUpdate(RUN, 1, v1.toString()));
+    assertThat(b.diskUpdates()).isEmpty();
+
+    b.down(false);
+    backend.checkHealth();
+    assertThat(b.diskUpdates()).hasSize(1);
+    assertThat(b.diskUpdates().get(0).get("model_path").asString()).isEqualTo(v1.toString());
+    assertThat(backend.health().healthy()).isTrue();
+    backend.checkHealth(); // healthy and current: not reloaded again
+    assertThat(b.diskUpdates()).hasSize(1);
+    assertThat(a.diskUpdates()).hasSize(1);
+  }
+
+  @Test
+  void aVllmSyncThatFailsPutsTheServedPathBackAndAMissingVersionIsNeverLinked(@TempDir Path tmp)
+      throws Exception {
+    Path v0 = publish(tmp, 0, 0);
+    Path v1 = publish(tmp, 1, 1);
+    Path served = tmp.resolve("served");
+    java.nio.file.Files.createSymbolicLink(served, v0);
+    FakeVllm a = server();
+    a.servedPath(served);
+    a.reloadStatus(500);
+    OpenAiBackend backend =
+        backend(List.of(a.url()), 2, Duration.ofSeconds(5), 0, null, null, "vllm", served);
+
+    assertThatThrownBy(() -> backend.syncWeights(new WeightUpdate(RUN, 1, v1.toString())))
+        .isInstanceOf(BackendException.class);
+    assertThat(served.toRealPath()).isEqualTo(v0.toRealPath());
+    assertThat(a.reloadsFrom()).containsExactly(v1.toRealPath().toString());
+
+    assertThatThrownBy(
+            () -> backend.syncWeights(new WeightUpdate(RUN, 2, tmp.resolve("v9").toString())))
+        .isInstanceOf(BackendException.class)
+        .hasMessageContaining("config.json");
+    assertThat(served.toRealPath()).isEqualTo(v0.toRealPath());
+    assertThat(backend.policyVersion()).isZero();
+  }
+
+  @Test
   void vllmFullSyncRepointsTheServedPathThenReloadsAndDropsThePrefixCache(@TempDir Path tmp)
       throws Exception {
     Path v1 = publish(tmp, 1, 1);

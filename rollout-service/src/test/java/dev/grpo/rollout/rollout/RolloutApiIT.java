@@ -280,7 +280,8 @@ class RolloutApiIT {
         .isFalse();
     // the sync that moved the backend is timed (an s3-style path has no local bytes to count)
     assertThat(http.get("/actuator/prometheus").raw().body())
-        .containsPattern("rollout_weight_sync_duration_seconds_count\\{backend=\"vllm\"[^}]*\\} [1-9]");
+        .containsPattern(
+            "rollout_weight_sync_duration_seconds_count\\{backend=\"vllm\"[^}]*\\} [1-9]");
 
     JsonNode backends = http.get("/api/v1/backends").json();
     assertThat(backends).hasSize(1);
