@@ -204,8 +204,7 @@ class EndToEndIT {
     double pass1 = sampled.get("pass@1").asDouble();
     assertThat(pass1 * 24).isCloseTo(Math.rint(pass1 * 24), within(1e-9));
     assertThat(sampled.get("pass@2").asDouble()).isBetween(pass1, 1.0);
-    assertThat(sampled.get("pass@4").asDouble())
-        .isBetween(sampled.get("pass@2").asDouble(), 1.0);
+    assertThat(sampled.get("pass@4").asDouble()).isBetween(sampled.get("pass@2").asDouble(), 1.0);
     assertThat(sampled.get("cons@4").asDouble()).isBetween(0.0, 1.0);
 
     // the event stream replays the finished run: 3 steps in order, 2 evals, then the end

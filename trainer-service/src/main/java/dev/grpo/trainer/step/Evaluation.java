@@ -15,12 +15,12 @@ import tools.jackson.databind.node.ObjectNode;
 
 /**
  * Held-out evaluation: one greedy completion per eval item, scored with the run's rules. Accuracy
- * is the pass rate of {@code math_accuracy} (or of the first rule when there is none), format rate
- * that of {@code format}; both are over every eval item, so an item a rule could not score counts
- * as not passed. With {@code evaluation.samples} k > 0, also k samples per item at the spec's
- * temperature and top-p, reported as pass@1, pass@j and cons@k ({@link SampledEvaluation}); the
- * samples' seed follows from the run's seed and the step, so an evaluation repeated after a crash
- * samples the same.
+ * is the pass rate of {@code math_accuracy}, else {@code llm_judge}, else {@code code_execution}
+ * (else of the first rule), format rate that of {@code format}; both are over every eval item, so
+ * an item a rule could not score counts as not passed. With {@code evaluation.samples} k > 0, also
+ * k samples per item at the spec's temperature and top-p, reported as pass@1, pass@j and cons@k
+ * ({@link SampledEvaluation}); the samples' seed follows from the run's seed and the step, so an
+ * evaluation repeated after a crash samples the same.
  */
 final class Evaluation {
 
@@ -84,6 +84,10 @@ final class Evaluation {
     }
   }
 
+  /** Rules that grade correctness, in the order one is taken as the accuracy rule. */
+  static final List<String> ACCURACY_RULES =
+      List.of("math_accuracy", "llm_judge", "code_execution");
+
   private final Rollouts rollouts;
   private final GroupScoring scoring;
   private final RunSpec.Evaluation settings;
@@ -122,12 +126,17 @@ final class Evaluation {
     int k = settings.samples();
     // not a training step's seed: evaluations sample apart from training, the same on a retry
     long seed = runSeed * 1_000_003L + 7919L * (step + 1L);
+    // sample 0 of an eval item at this step is its greedy completion (the ledger keys samples by
+    // run, step, item and index): ask for k + 1 and keep indices 1..k, the sampled ones
     RolloutResponse rollout =
-        rollouts.sampleAt(step, version, items, k, settings.temperature(), settings.topP(), seed);
+        rollouts.sampleAt(
+            step, version, items, k + 1, settings.temperature(), settings.topP(), seed);
     List<ScoreRequest.Item> requests = new ArrayList<>(items.size() * k);
     for (int i = 0; i < items.size(); i++) {
       for (Sample sample : rollout.results().get(i).samples()) {
-        requests.add(scoring.request(items.get(i), sample));
+        if (sample.index() > 0) {
+          requests.add(scoring.request(items.get(i), sample));
+        }
       }
     }
     List<ItemResult> results = scoring.scoreAll(requests);
@@ -161,7 +170,10 @@ final class Evaluation {
     Map<String, RuleScore> rules = new LinkedHashMap<>();
     perRule.forEach((rule, acc) -> rules.put(rule, new RuleScore(acc[0] / acc[2], (int) acc[1])));
     String accuracyRule =
-        rules.containsKey("math_accuracy") ? "math_accuracy" : rules.keySet().iterator().next();
+        ACCURACY_RULES.stream()
+            .filter(rules::containsKey)
+            .findFirst()
+            .orElse(rules.keySet().iterator().next());
     RuleScore format = rules.get("format");
     return new EvalReport(
         results.size(),

@@ -84,7 +84,7 @@ class EvaluationTest {
 
   /**
    * k = 4 samples per item at the spec's temperature and top-p: item a answers 7, 7, 7, 9 (gold 7),
-   * b answers 3, 5, 5, none (gold 3), c never answers right.
+   * b answers 3, 5, 5, none (gold 3), c never answers right; greedily a and b answer right.
    */
   @Test
   void sampledEvaluationReportsPassAtOneAveragedPassAtKAndTheMajorityVote() {
@@ -96,13 +96,13 @@ class EvaluationTest {
             """);
     java.util.Map<String, String[]> answers =
         java.util.Map.of(
-            "a", new String[] {"7", "7", "7", "9"},
-            "b", new String[] {"3", "5", "5", ""},
-            "c", new String[] {"1", "2", "", ""});
+            "a", new String[] {"7", "7", "7", "7", "9"},
+            "b", new String[] {"3", "3", "5", "5", ""},
+            "c", new String[] {"1", "1", "2", "", ""});
     java.util.Map<String, String> gold = java.util.Map.of("a", "7", "b", "3", "c", "4");
     FakeServices services =
         new FakeServices(
-            // the greedy completion is sample 0's; "item:answer" carries both to the scorer
+            // index 0 is the greedy completion, 1..4 the samples; "item:answer" carries both
             (item, k) -> item + ":" + answers.get(item)[k],
             (rule, text) -> {
               String item = text.substring(0, 1);
@@ -126,9 +126,11 @@ class EvaluationTest {
 
     // greedy (sample 0 of each): a right, b right, c wrong
     assertThat(report.accuracy()).isCloseTo(2.0 / 3, within(1e-12));
-    // the sampling request: k = 4 at the evaluation's temperature and top-p, not the run's
+    // the sampling request: k + 1 at the evaluation's temperature and top-p, not the run's;
+    // index 0 (stored for the greedy completion) is left out, 4 samples per item are scored
     RolloutRequest sampling = services.rollouts.get(1);
-    assertThat(sampling.n()).isEqualTo(4);
+    assertThat(sampling.n()).isEqualTo(5);
+    assertThat(services.scores.get(1).items()).hasSize(12);
     assertThat(sampling.sampling().temperature()).isEqualTo(0.6);
     assertThat(sampling.sampling().topP()).isEqualTo(0.95);
     // c = 3, 1, 0 of 4: pass@1 = (3/4 + 1/4 + 0) / 3
