@@ -45,15 +45,21 @@ final class MismatchCorrection {
         correction.weights()
             ? ratio.minimum(GraphConstants.constant(ratio, correction.cap()))
             : null;
-    return new Applied(weights, kept, measure(logRatio, ratio, mask, kept));
+    return new Applied(weights, kept, measure(logRatio, mask, kept));
   }
 
   private static NDArray inBand(NDArray ratio, RolloutCorrection correction) {
     return ratio.gte(correction.lower()).logicalAnd(ratio.lte(correction.upper()));
   }
 
-  private static RolloutMismatch measure(
-      NDArray logRatio, NDArray ratio, NDArray mask, NDArray kept) {
+  /**
+   * In float64 whatever the loss's dtype: r − 1 − log r of ratios within 1e-6 of 1 (what a sampler
+   * that agrees with the trainer gives) would round to noise of either sign in float32.
+   */
+  private static RolloutMismatch measure(NDArray logRatioOfLoss, NDArray maskOfLoss, NDArray kept) {
+    NDArray logRatio = logRatioOfLoss.toType(DataType.FLOAT64, false);
+    NDArray mask = maskOfLoss.toType(DataType.FLOAT64, false);
+    NDArray ratio = logRatio.exp();
     double valid = scalar(mask.sum());
     if (valid == 0) {
       return new RolloutMismatch(Double.NaN, Double.NaN, Double.NaN, Double.NaN, 0);
@@ -63,7 +69,7 @@ final class MismatchCorrection {
     double mean = scalar(ratio.mul(mask).sum()) / valid;
     // every ratio is positive, so a 0 in the place of an invalid token never wins the max
     double max = scalar(NDArrays.where(mask.gt(0.0), ratio, ratio.zerosLike()).max());
-    double maskedFraction = 1.0 - scalar(kept.sum()) / valid;
+    double maskedFraction = 1.0 - scalar(kept.toType(DataType.FLOAT64, false).sum()) / valid;
     return new RolloutMismatch(k1, k3, mean, max, maskedFraction);
   }
 
