@@ -499,7 +499,7 @@ class EndToEndIT {
         "dashboard queries against Prometheus (%d checked):%n%s"
             .formatted(checked, String.join("\n", report)));
     assertThat(failures).as(String.join("\n", report)).isEmpty();
-    assertThat(checked).isGreaterThanOrEqualTo(sandboxRuns ? 39 : 37);
+    assertThat(checked).isGreaterThanOrEqualTo(sandboxRuns ? 42 : 40);
   }
 
   @Test
