@@ -96,6 +96,16 @@ class SamplerMismatchTest {
   }
 
   @Test
+  void atTemperature07BothSidesStillAgreeToFloatPrecision() {
+    List<RolloutMismatch> steps = run(0.7f, 0.7f);
+    print("embedded sampler vs trainer, temperature 0.7 on both sides, truncated_is cap 2", steps);
+    for (RolloutMismatch m : steps) {
+      assertThat(Math.abs(m.klK1())).isLessThan(1e-5);
+      assertThat(m.isWeightMax()).isLessThan(1.001);
+    }
+  }
+
+  @Test
   void aRolloutAtAnotherTemperatureThanTheTrainersShowsUpAsMismatch() {
     List<RolloutMismatch> steps = run(0.7f, 1f);
     print("sampling at temperature 0.7, trainer at 1 (a misconfiguration)", steps);
