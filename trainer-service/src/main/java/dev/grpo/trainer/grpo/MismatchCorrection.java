@@ -24,7 +24,9 @@ final class MismatchCorrection {
   static Applied apply(
       RolloutCorrection correction, NDArray oldLogp, NDArray rolloutLogp, NDArray mask) {
     DataType dtype = mask.getDataType();
-    NDArray logRatio = oldLogp.stopGradient().sub(rolloutLogp.toType(dtype, false));
+    NDArray difference = oldLogp.stopGradient().sub(rolloutLogp.toType(dtype, false));
+    // 0 (r = 1) outside the mask, so whatever padding holds never turns a masked sum into NaN
+    NDArray logRatio = NDArrays.where(mask.gt(0.0), difference, difference.zerosLike());
     NDArray ratio = logRatio.exp();
     NDArray kept =
         switch (correction.mode()) {
