@@ -178,6 +178,9 @@ class DashboardMetricsTest {
             "grpo_kl",
             "grpo_learning_rate",
             "grpo_loss",
+            "grpo_mismatch_is_weight",
+            "grpo_mismatch_kl",
+            "grpo_mismatch_masked_fraction",
             "grpo_policy_version",
             "grpo_reward_failures_total",
             "grpo_reward_mean",
@@ -202,7 +205,7 @@ class DashboardMetricsTest {
             "sandbox_execution_duration_seconds_bucket",
             "sandbox_executions_total");
     assertThat(d.names())
-        .hasSize(23 + 9 + 5)
+        .hasSize(26 + 9 + 5)
         .contains(
             "hikaricp_connections_active",
             "http_server_requests_seconds_count",

@@ -43,7 +43,7 @@ public record RunSpec(
         algorithm == null
             ? new Algorithm(
                 null, null, null, null, null, null, null, null, null, null, null, null, null, null,
-                null, null)
+                null, null, null)
             : algorithm;
     optimizer =
         optimizer == null
@@ -173,6 +173,8 @@ public record RunSpec(
    * @param policyLoss the per-token objective; {@code gspo} defaults ε to 3e-4/4e-4 and the
    *     aggregation to {@code grpo} (sequence mean of token means), the only one it is defined with
    * @param referenceSync whether the KL reference follows the policy during the run
+   * @param rolloutCorrection what the loss does about the rollout backend's log-probs differing
+   *     from the trainer's recomputation of the sampling policy
    */
   public record Algorithm(
       @NotNull @Min(2) @Max(1024) Integer groupSize,
@@ -191,7 +193,8 @@ public record RunSpec(
           Double advantageEpsilon,
       @NotNull AdvantageEstimator advantageEstimator,
       @NotNull PolicyLoss policyLoss,
-      @NotNull @Valid ReferenceSync referenceSync) {
+      @NotNull @Valid ReferenceSync referenceSync,
+      @NotNull @Valid RolloutCorrection rolloutCorrection) {
     public Algorithm {
       groupSize = groupSize == null ? 8 : groupSize;
       beta = beta == null ? 0.04 : beta;
@@ -226,6 +229,41 @@ public record RunSpec(
       entropyCoef = entropyCoef == null ? 0.0 : entropyCoef;
       advantageEpsilon = advantageEpsilon == null ? 1e-4 : advantageEpsilon;
       referenceSync = referenceSync == null ? new ReferenceSync(null, null, null) : referenceSync;
+      rolloutCorrection =
+          rolloutCorrection == null
+              ? new RolloutCorrection(null, null, null, null)
+              : rolloutCorrection;
+    }
+  }
+
+  /**
+   * Correction for the mismatch between the rollout backend's log-probs (π_rollout) and the
+   * trainer's recomputation of the sampling policy (π_old), per token r = π_old/π_rollout.
+   *
+   * @param mode {@code none}, {@code truncated_is} (policy loss × min(r, cap)), {@code mask_token}
+   *     (tokens with r outside [lower, upper] leave the loss and its normaliser) or {@code
+   *     mask_sequence} (sequences whose geometric-mean r is outside [lower, upper] do)
+   * @param cap the truncation of the weight; {@code truncated_is} defaults it to 2 (verl's {@code
+   *     rollout_is_threshold}); with a mask mode it also weights the kept tokens (OpenRLHF's {@code
+   *     seq-mask-tis}), absent otherwise
+   * @param lower the lowest ratio a mask keeps, default 0.5 (OpenRLHF)
+   * @param upper the highest ratio a mask keeps, default 5 (OpenRLHF)
+   */
+  public record RolloutCorrection(
+      @NotNull RolloutCorrectionMode mode,
+      @DecimalMin(value = "1.0", inclusive = false) @DecimalMax("1000000.0") Double cap,
+      @DecimalMin("0.0") @DecimalMax("1.0") Double lower,
+      @DecimalMin("1.0") @DecimalMax("1000000.0") Double upper) {
+    public RolloutCorrection {
+      mode = mode == null ? RolloutCorrectionMode.NONE : mode;
+      switch (mode) {
+        case NONE -> {}
+        case TRUNCATED_IS -> cap = cap == null ? 2.0 : cap;
+        case MASK_TOKEN, MASK_SEQUENCE -> {
+          lower = lower == null ? 0.5 : lower;
+          upper = upper == null ? 5.0 : upper;
+        }
+      }
     }
   }
 
@@ -521,6 +559,7 @@ public record RunSpec(
       }
       case EMA -> {}
     }
+    problems.addAll(rolloutCorrectionProblems(a.rolloutCorrection()));
     if (sync.mode() != ReferenceSyncMode.NONE && a.beta() == 0) {
       problems.add(
           new FieldProblem(
@@ -528,6 +567,40 @@ public record RunSpec(
               "beta is 0, so no reference policy is used and there is nothing to sync"));
     }
     return problems;
+  }
+
+  private static List<FieldProblem> rolloutCorrectionProblems(RolloutCorrection c) {
+    List<FieldProblem> problems = new ArrayList<>();
+    switch (c.mode()) {
+      case NONE -> {
+        String message = "applies only when mode is not none";
+        refuseIfGiven(problems, "cap", c.cap(), message);
+        refuseIfGiven(problems, "lower", c.lower(), message);
+        refuseIfGiven(problems, "upper", c.upper(), message);
+      }
+      case TRUNCATED_IS -> {
+        String message =
+            "bounds the mask modes (mask_token, mask_sequence); truncated_is has only a cap";
+        refuseIfGiven(problems, "lower", c.lower(), message);
+        refuseIfGiven(problems, "upper", c.upper(), message);
+      }
+      case MASK_TOKEN, MASK_SEQUENCE -> {
+        if (c.lower() >= c.upper()) {
+          problems.add(
+              new FieldProblem(
+                  "algorithm.rolloutCorrection.lower",
+                  "must be below upper (" + c.upper() + "): the band keeps nothing"));
+        }
+      }
+    }
+    return problems;
+  }
+
+  private static void refuseIfGiven(
+      List<FieldProblem> problems, String field, Double value, String message) {
+    if (value != null) {
+      problems.add(new FieldProblem("algorithm.rolloutCorrection." + field, message));
+    }
   }
 
   private static String wireName(Enum<?> value) {

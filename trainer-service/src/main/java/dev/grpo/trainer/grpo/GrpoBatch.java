@@ -16,6 +16,9 @@ import ai.djl.ndarray.NDArray;
  * @param globalActiveTokens active tokens over every micro-batch and process of the optimizer step
  *     (after truncation masking, see {@link GrpoObjective#activeTokens}); NaN uses this batch's own
  *     count. Only the DAPO aggregation reads it.
+ * @param rolloutLogp [B,T] the log-probs the rollout backend returned with the tokens (π_rollout),
+ *     or null; with them the mismatch against π_old is measured and {@link
+ *     GrpoConfig#rolloutCorrection()} applied
  */
 public record GrpoBatch(
     NDArray logp,
@@ -25,7 +28,8 @@ public record GrpoBatch(
     NDArray completionMask,
     NDArray truncated,
     NDArray entropy,
-    double globalActiveTokens) {
+    double globalActiveTokens,
+    NDArray rolloutLogp) {
 
   public static GrpoBatch of(
       NDArray logp,
@@ -35,7 +39,7 @@ public record GrpoBatch(
       NDArray completionMask,
       NDArray truncated) {
     return new GrpoBatch(
-        logp, oldLogp, refLogp, advantages, completionMask, truncated, null, Double.NaN);
+        logp, oldLogp, refLogp, advantages, completionMask, truncated, null, Double.NaN, null);
   }
 
   public GrpoBatch withEntropy(NDArray perTokenEntropy) {
@@ -47,11 +51,33 @@ public record GrpoBatch(
         completionMask,
         truncated,
         perTokenEntropy,
-        globalActiveTokens);
+        globalActiveTokens,
+        rolloutLogp);
   }
 
   public GrpoBatch withGlobalActiveTokens(double tokens) {
     return new GrpoBatch(
-        logp, oldLogp, refLogp, advantages, completionMask, truncated, entropy, tokens);
+        logp,
+        oldLogp,
+        refLogp,
+        advantages,
+        completionMask,
+        truncated,
+        entropy,
+        tokens,
+        rolloutLogp);
+  }
+
+  public GrpoBatch withRolloutLogp(NDArray rollout) {
+    return new GrpoBatch(
+        logp,
+        oldLogp,
+        refLogp,
+        advantages,
+        completionMask,
+        truncated,
+        entropy,
+        globalActiveTokens,
+        rollout);
   }
 }

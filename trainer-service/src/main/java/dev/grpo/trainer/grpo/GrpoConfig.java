@@ -30,6 +30,9 @@ package dev.grpo.trainer.grpo;
  *     aggregation, and neither GSPO nor CISPO takes a dual clip or δ
  * @param advantageEstimator how rewards become advantages (verl {@code adv_estimator}); {@code
  *     rewardScaling} and {@code advantageEpsilon} belong to {@link AdvantageEstimator#GRPO}
+ * @param rolloutCorrection what the loss does about the rollout backend's log-probs differing from
+ *     the trainer's (verl {@code algorithm.rollout_correction}); {@link RolloutCorrection#NONE} by
+ *     default
  */
 public record GrpoConfig(
     LossAggregation lossAggregation,
@@ -49,7 +52,8 @@ public record GrpoConfig(
     int gradientAccumulationSteps,
     int numProcesses,
     PolicyLoss policyLoss,
-    AdvantageEstimator advantageEstimator) {
+    AdvantageEstimator advantageEstimator,
+    RolloutCorrection rolloutCorrection) {
 
   public GrpoConfig {
     if (lossAggregation == null
@@ -57,7 +61,8 @@ public record GrpoConfig(
         || klEstimator == null
         || klClamp == null
         || policyLoss == null
-        || advantageEstimator == null) {
+        || advantageEstimator == null
+        || rolloutCorrection == null) {
       throw new IllegalArgumentException("enum options must not be null");
     }
     if (epsilonLow < 0 || epsilonHigh < 0 || advantageEpsilon < 0 || beta < 0) {
@@ -105,6 +110,7 @@ public record GrpoConfig(
     b.numProcesses = numProcesses;
     b.policyLoss = policyLoss;
     b.advantageEstimator = advantageEstimator;
+    b.rolloutCorrection = rolloutCorrection;
     return b;
   }
 
@@ -128,6 +134,7 @@ public record GrpoConfig(
     private int numProcesses = 1;
     private PolicyLoss policyLoss = PolicyLoss.CLIP;
     private AdvantageEstimator advantageEstimator = AdvantageEstimator.GRPO;
+    private RolloutCorrection rolloutCorrection = RolloutCorrection.NONE;
 
     private Builder() {}
 
@@ -138,6 +145,11 @@ public record GrpoConfig(
 
     public Builder advantageEstimator(AdvantageEstimator v) {
       advantageEstimator = v;
+      return this;
+    }
+
+    public Builder rolloutCorrection(RolloutCorrection v) {
+      rolloutCorrection = v;
       return this;
     }
 
@@ -240,7 +252,8 @@ public record GrpoConfig(
           gradientAccumulationSteps,
           numProcesses,
           policyLoss,
-          advantageEstimator);
+          advantageEstimator,
+          rolloutCorrection);
     }
   }
 }

@@ -13,6 +13,7 @@ package dev.grpo.trainer.grpo;
  * @param klMean masked mean of the per-token KL estimate (TRL {@code kl})
  * @param entropyMean masked mean of the per-token entropy (TRL {@code entropy})
  * @param gradNorm global L2 gradient norm before clipping (TRL {@code grad_norm})
+ * @param mismatch the rollout/trainer log-prob mismatch, null without rollout log-probs
  */
 public record GrpoMetrics(
     double loss,
@@ -22,7 +23,30 @@ public record GrpoMetrics(
     double dualClipRatio,
     double klMean,
     double entropyMean,
-    double gradNorm) {
+    double gradNorm,
+    RolloutMismatch mismatch) {
+
+  /** Metrics of an evaluation without rollout log-probs. */
+  public GrpoMetrics(
+      double loss,
+      double clipRatioLow,
+      double clipRatioHigh,
+      double clipRatioRegion,
+      double dualClipRatio,
+      double klMean,
+      double entropyMean,
+      double gradNorm) {
+    this(
+        loss,
+        clipRatioLow,
+        clipRatioHigh,
+        clipRatioRegion,
+        dualClipRatio,
+        klMean,
+        entropyMean,
+        gradNorm,
+        null);
+  }
 
   /** A copy with the grad norm the optimizer step measured. */
   public GrpoMetrics withGradNorm(double norm) {
@@ -34,6 +58,7 @@ public record GrpoMetrics(
         dualClipRatio,
         klMean,
         entropyMean,
-        norm);
+        norm,
+        mismatch);
   }
 }

@@ -8,7 +8,8 @@ import dev.grpo.policy.model.GraphConstants;
 /**
  * The GRPO loss of one micro-batch: per token, the policy loss of {@link GrpoConfig#policyLoss()}
  * (the clipped surrogate {@link ClippedPolicyLoss}, GSPO's {@link SequenceRatioLoss} or CISPO's
- * {@link ClippedWeightLoss}) + β·KL ({@link KlEstimator}) − entropyCoef·entropy, masked and
+ * {@link ClippedWeightLoss}), weighted by the {@link RolloutCorrection} when one is on, + β·KL
+ * ({@link KlEstimator}) − entropyCoef·entropy, masked (less the tokens a correction rejects) and
  * aggregated ({@link LossAggregation}). This is TRL's {@code GRPOTrainer._compute_loss} with verl's
  * and OpenRLHF's extra guards available as options; since the aggregation is linear, adding β·KL
  * per token before aggregating equals verl's separate {@code kl_loss_coef · agg(kl)} term.
@@ -36,6 +37,7 @@ public final class GrpoObjective {
     requireShape("refLogp", batch.refLogp(), shape);
     requireShape("completionMask", batch.completionMask(), shape);
     requireShape("entropy", batch.entropy(), shape);
+    requireShape("rolloutLogp", batch.rolloutLogp(), shape);
     requireShape("advantages", batch.advantages(), new Shape(rows));
     requireShape("truncated", batch.truncated(), new Shape(rows));
     if (config.beta() != 0 && batch.refLogp() == null) {
@@ -50,10 +52,24 @@ public final class GrpoObjective {
     NDArray oldLogp =
         batch.oldLogp() == null ? logp.stopGradient() : batch.oldLogp().toType(dtype, false);
     NDArray advantages = batch.advantages().toType(dtype, false);
-    NDArray mask = effectiveMask(batch.completionMask(), batch.truncated(), config, dtype);
+    NDArray valid = effectiveMask(batch.completionMask(), batch.truncated(), config, dtype);
+    RolloutCorrection correction = config.rolloutCorrection();
+    if (correction.enabled() && batch.rolloutLogp() == null) {
+      throw new IllegalArgumentException(
+          "a rollout correction (" + correction.mode() + ") needs the rollout's log-probs");
+    }
+    MismatchCorrection.Applied corrected =
+        batch.rolloutLogp() == null
+            ? null
+            : MismatchCorrection.apply(correction, oldLogp, batch.rolloutLogp(), valid);
+    // The mask every term and normaliser sees: the valid tokens less those a correction rejected.
+    NDArray mask = corrected == null ? valid : corrected.mask();
 
     ClippedPolicyLoss.Terms policy = ClippedPolicyLoss.of(logp, oldLogp, advantages, mask, config);
     NDArray perToken = policy.perTokenLoss();
+    if (corrected != null && corrected.weights() != null) {
+      perToken = perToken.mul(corrected.weights());
+    }
     NDArray kl = null;
     if (batch.refLogp() != null) {
       kl =
@@ -84,7 +100,8 @@ public final class GrpoObjective {
             maskedMean(policy.dualClipped(), mask),
             kl == null ? Double.NaN : maskedMean(kl, mask),
             entropy == null ? Double.NaN : maskedMean(entropy, mask),
-            Double.NaN);
+            Double.NaN,
+            corrected == null ? null : corrected.mismatch());
     return new Result(loss, metrics);
   }
 

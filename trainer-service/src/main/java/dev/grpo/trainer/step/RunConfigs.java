@@ -16,6 +16,7 @@ import dev.grpo.trainer.grpo.KlEstimator;
 import dev.grpo.trainer.grpo.LossAggregation;
 import dev.grpo.trainer.grpo.PolicyLoss;
 import dev.grpo.trainer.grpo.RewardScaling;
+import dev.grpo.trainer.grpo.RolloutCorrection;
 import dev.grpo.trainer.optim.AdamW;
 import dev.grpo.trainer.optim.LearningRateSchedule;
 import dev.grpo.trainer.train.GrpoTrainer;
@@ -53,7 +54,8 @@ final class RunConfigs {
             .klEstimator(klEstimator(a.klEstimator()))
             .maskTruncatedCompletions(a.maskTruncated())
             .entropyCoef(a.entropyCoef())
-            .maxCompletionLength(spec.rollout().maxTokens());
+            .maxCompletionLength(spec.rollout().maxTokens())
+            .rolloutCorrection(rolloutCorrection(a.rolloutCorrection()));
     if (a.dualClip() != null) {
       b.dualClipC(a.dualClip());
     }
@@ -81,6 +83,21 @@ final class RunConfigs {
       case GSPO -> PolicyLoss.GSPO;
       case CISPO -> PolicyLoss.CISPO;
     };
+  }
+
+  /** The rollout/trainer mismatch correction; an absent cap or bound is NaN. */
+  static RolloutCorrection rolloutCorrection(RunSpec.RolloutCorrection wire) {
+    double cap = orNaN(wire.cap());
+    return switch (wire.mode()) {
+      case NONE -> RolloutCorrection.NONE;
+      case TRUNCATED_IS -> RolloutCorrection.truncated(cap);
+      case MASK_TOKEN -> RolloutCorrection.maskTokens(wire.lower(), wire.upper(), cap);
+      case MASK_SEQUENCE -> RolloutCorrection.maskSequences(wire.lower(), wire.upper(), cap);
+    };
+  }
+
+  private static double orNaN(Double value) {
+    return value == null ? Double.NaN : value;
   }
 
   /** The reference policy's updates; {@link ReferenceSync#NONE} unless the spec asks for them. */

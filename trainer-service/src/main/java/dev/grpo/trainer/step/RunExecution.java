@@ -275,13 +275,16 @@ final class RunExecution {
 
   private void logStep(int s, StepBatch batch, StepMetrics m, double seconds) {
     double[] stats = StepRecorder.meanStd(batch.rewards());
+    var mismatch = m.mismatch();
     log.info(
-        "run {} step {}: reward {} ± {}, kl {}, {} s",
+        "run {} step {}: reward {} ± {}, kl {}, rollout mismatch kl {} (IS weight max {}), {} s",
         runId,
         s,
         "%.3f".formatted(stats[0]),
         "%.3f".formatted(stats[1]),
         "%.4f".formatted(m.kl()),
+        mismatch == null ? "-" : "%.2e".formatted(mismatch.klK1()),
+        mismatch == null ? "-" : "%.6f".formatted(mismatch.isWeightMax()),
         "%.2f".formatted(seconds));
   }
 

@@ -7,7 +7,9 @@ import java.util.List;
 
 /**
  * Lays the kept groups of a step out as the GRPO update's batch (prompt-major, {@code G} samples
- * per prompt; a sample that hit {@code maxTokens} is marked truncated) and measures the batch.
+ * per prompt; a sample that hit {@code maxTokens} is marked truncated) and measures the batch. The
+ * backend's log-probs go along as π_rollout (not as π_old, which the trainer recomputes), unless a
+ * sample came without them.
  */
 final class StepAssembly {
 
@@ -44,6 +46,8 @@ final class StepAssembly {
     List<int[]> completions = new ArrayList<>(groups.size() * g);
     double[] rewards = new double[groups.size() * g];
     boolean[] truncated = new boolean[groups.size() * g];
+    List<float[]> rolloutLogProbs = new ArrayList<>(groups.size() * g);
+    boolean everyLogProb = true;
     long lengthSum = 0;
     int lengthMax = 0;
     int truncatedCount = 0;
@@ -56,6 +60,9 @@ final class StepAssembly {
         Sample sample = group.samples().get(k);
         int at = i * g + k;
         completions.add(sample.tokenIds());
+        float[] logprobs = sample.logprobs();
+        everyLogProb &= logprobs != null && logprobs.length == sample.tokenIds().length;
+        rolloutLogProbs.add(logprobs);
         rewards[at] = group.rewards()[k];
         truncated[at] = "length".equals(sample.finishReason());
         truncatedCount += truncated[at] ? 1 : 0;
@@ -64,7 +71,14 @@ final class StepAssembly {
       }
     }
     return new StepBatch(
-        new RolloutBatch(promptIds, g, completions, null, rewards, truncated),
+        new RolloutBatch(
+            promptIds,
+            g,
+            completions,
+            null,
+            rewards,
+            truncated,
+            everyLogProb ? rolloutLogProbs : null),
         rewards,
         groups.size(),
         completions.size(),

@@ -3,6 +3,7 @@ package dev.grpo.trainer.step;
 import dev.grpo.api.run.RunSpec;
 import dev.grpo.ledger.step.StepLedger;
 import dev.grpo.ledger.step.StepState;
+import dev.grpo.trainer.grpo.RolloutMismatch;
 import dev.grpo.trainer.step.DynamicSampling.SampledGroups;
 import dev.grpo.trainer.step.StepAssembly.StepBatch;
 import dev.grpo.trainer.step.StepRewards.RewardFailureException;
@@ -67,6 +68,7 @@ final class StepRecorder {
     metrics.put("clip_ratio_low", m.last().clipRatioLow());
     metrics.put("clip_ratio_high", m.last().clipRatioHigh());
     metrics.put("clip_ratio_region", m.last().clipRatioRegion());
+    putMismatch(metrics, m.mismatch());
     metrics.put("completion_length_mean", batch.lengthMean());
     metrics.put("completion_length_max", batch.lengthMax());
     metrics.put("clipped_ratio", batch.clippedRatio());
@@ -97,6 +99,26 @@ final class StepRecorder {
               tally.failed().forEach(failed::put);
             });
     return metrics;
+  }
+
+  /**
+   * The rollout/trainer mismatch (null values when the rollout brought no log-probs): the k1 and k3
+   * KL estimates, the ratio π_old/π_rollout's mean and max, the share of tokens a correction
+   * masked.
+   */
+  private static void putMismatch(ObjectNode metrics, RolloutMismatch mismatch) {
+    putFinite(metrics, "mismatch_kl", mismatch == null ? Double.NaN : mismatch.klK1());
+    putFinite(metrics, "mismatch_kl_k3", mismatch == null ? Double.NaN : mismatch.klK3());
+    putFinite(
+        metrics,
+        "mismatch_is_weight_mean",
+        mismatch == null ? Double.NaN : mismatch.isWeightMean());
+    putFinite(
+        metrics, "mismatch_is_weight_max", mismatch == null ? Double.NaN : mismatch.isWeightMax());
+    putFinite(
+        metrics,
+        "mismatch_masked_fraction",
+        mismatch == null ? Double.NaN : mismatch.maskedFraction());
   }
 
   /** The step is DONE: its row gets the metrics and phase timings. */
@@ -156,6 +178,17 @@ final class StepRecorder {
         "stat",
         "max");
     meters.set("grpo.completion.clipped_ratio", runId, metrics.get("clipped_ratio").asDouble());
+    meters.set("grpo.mismatch.kl", runId, number(metrics, "mismatch_kl"), "estimator", "k1");
+    meters.set("grpo.mismatch.kl", runId, number(metrics, "mismatch_kl_k3"), "estimator", "k3");
+    meters.set(
+        "grpo.mismatch.is_weight",
+        runId,
+        number(metrics, "mismatch_is_weight_mean"),
+        "stat",
+        "mean");
+    meters.set(
+        "grpo.mismatch.is_weight", runId, number(metrics, "mismatch_is_weight_max"), "stat", "max");
+    meters.set("grpo.mismatch.masked_fraction", runId, number(metrics, "mismatch_masked_fraction"));
     meters.set(
         "grpo.dynamic_sampling.dropped_fraction",
         runId,
@@ -221,6 +254,11 @@ final class StepRecorder {
       }
     }
     return new double[] {mean, Math.sqrt(sq / n)};
+  }
+
+  /** A metric of the row, NaN when it is null or absent. */
+  private static double number(ObjectNode metrics, String name) {
+    return metrics.hasNonNull(name) ? metrics.get(name).asDouble() : Double.NaN;
   }
 
   static void putFinite(ObjectNode node, String name, double value) {

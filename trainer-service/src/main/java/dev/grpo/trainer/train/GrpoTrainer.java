@@ -24,6 +24,10 @@ import java.util.Map;
  * backward → {@link AdamW#step} (which clips) → zero gradients → the {@link ReferenceSync} when one
  * is due. TRL's {@code num_iterations} loop with one micro-batch per update.
  *
+ * <p>π_old is the trainer's own: the detached log-probs of the one update at μ = 1, else the
+ * policy's before the first update (unless the batch brings {@code oldLogProbs}). The rollout
+ * backend's log-probs, when the batch has them, are only compared with it (and corrected for).
+ *
  * <p>Not thread-safe. DJL allows one open {@code GradientCollector} per JVM, so one trainer (or SFT
  * trainer) steps at a time.
  */
@@ -144,6 +148,12 @@ public final class GrpoTrainer {
                 .logProbs()
                 .stopGradient();
       }
+      NDArray rolloutLogp =
+          batch.rolloutLogProbs() == null ? null : padded(stepScope, batch.rolloutLogProbs());
+      if (config.rolloutCorrection().enabled() && rolloutLogp == null) {
+        throw new IllegalArgumentException(
+            "the rollout correction needs the rollout backend's log-probs");
+      }
       for (int iteration = 0; iteration < options.muIterations(); iteration++) {
         try (NDManager scope = stepScope.newSubManager()) {
           GrpoObjective.Result result;
@@ -152,7 +162,8 @@ public final class GrpoTrainer {
             GrpoBatch grpoBatch =
                 GrpoBatch.of(
                         lp.logProbs(), oldLogp, refLogp, advantageArray, lp.mask(), truncatedArray)
-                    .withEntropy(lp.entropy());
+                    .withEntropy(lp.entropy())
+                    .withRolloutLogp(rolloutLogp);
             result = GrpoObjective.compute(grpoBatch, config);
             collector.backward(result.loss());
           }

@@ -15,6 +15,9 @@ import java.util.List;
  *     on-policy training (the trainer then uses the current policy's detached log-probs)
  * @param rewards one per completion; NaN marks an unscorable completion (advantage 0)
  * @param truncated one per completion: it hit the length limit without EOS
+ * @param rolloutLogProbs per completion, the log-probs the rollout backend returned with its tokens
+ *     (π_rollout), or null. Unlike {@code oldLogProbs} they never stand in for π_old: the trainer
+ *     recomputes π_old and compares the two (the mismatch metrics, the rollout correction).
  */
 public record RolloutBatch(
     List<int[]> prompts,
@@ -22,7 +25,19 @@ public record RolloutBatch(
     List<int[]> completions,
     List<float[]> oldLogProbs,
     double[] rewards,
-    boolean[] truncated) {
+    boolean[] truncated,
+    List<float[]> rolloutLogProbs) {
+
+  /** A batch without the rollout's own log-probs. */
+  public RolloutBatch(
+      List<int[]> prompts,
+      int groupSize,
+      List<int[]> completions,
+      List<float[]> oldLogProbs,
+      double[] rewards,
+      boolean[] truncated) {
+    this(prompts, groupSize, completions, oldLogProbs, rewards, truncated, null);
+  }
 
   public RolloutBatch {
     if (prompts.isEmpty() || groupSize < 1) {
@@ -33,15 +48,22 @@ public record RolloutBatch(
       throw new IllegalArgumentException(
           "need " + n + " completions, rewards and truncated flags (prompts x groupSize)");
     }
-    if (oldLogProbs != null) {
-      if (oldLogProbs.size() != n) {
-        throw new IllegalArgumentException("need " + n + " old log-prob rows");
-      }
-      for (int i = 0; i < n; i++) {
-        if (oldLogProbs.get(i).length != completions.get(i).length) {
-          throw new IllegalArgumentException(
-              "old log-probs of completion " + i + " differ in length");
-        }
+    requireRows("old", oldLogProbs, completions);
+    requireRows("rollout", rolloutLogProbs, completions);
+  }
+
+  private static void requireRows(String what, List<float[]> rows, List<int[]> completions) {
+    if (rows == null) {
+      return;
+    }
+    if (rows.size() != completions.size()) {
+      throw new IllegalArgumentException(
+          "need " + completions.size() + " " + what + " log-prob rows");
+    }
+    for (int i = 0; i < rows.size(); i++) {
+      if (rows.get(i) == null || rows.get(i).length != completions.get(i).length) {
+        throw new IllegalArgumentException(
+            what + " log-probs of completion " + i + " differ in length");
       }
     }
   }

@@ -1,6 +1,7 @@
 package dev.grpo.trainer.train;
 
 import dev.grpo.trainer.grpo.GrpoMetrics;
+import dev.grpo.trainer.grpo.RolloutMismatch;
 import java.util.List;
 
 /**
@@ -48,6 +49,14 @@ public record StepMetrics(
   /** Grad norm (before clipping) of the first update. */
   public double gradNorm() {
     return first().gradNorm();
+  }
+
+  /**
+   * The rollout/trainer mismatch of the first update, against the π_old every update shares; null
+   * without rollout log-probs.
+   */
+  public RolloutMismatch mismatch() {
+    return first().mismatch();
   }
 
   /** Clip-region fraction of the last update (0 at μ = 1). */

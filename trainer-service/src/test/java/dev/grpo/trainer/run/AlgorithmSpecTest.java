@@ -9,6 +9,7 @@ import dev.grpo.api.run.LossAggregation;
 import dev.grpo.api.run.PolicyLoss;
 import dev.grpo.api.run.ReferenceSyncMode;
 import dev.grpo.api.run.RewardScaling;
+import dev.grpo.api.run.RolloutCorrectionMode;
 import dev.grpo.api.run.RunSpec;
 import dev.grpo.web.InvalidRequestException;
 import dev.grpo.web.RecordBinder;
@@ -144,12 +145,65 @@ class AlgorithmSpecTest {
   }
 
   @Test
+  void theRolloutCorrectionIsOffByDefaultAndTakesTheAnchorsThresholds() {
+    RunSpec.RolloutCorrection none = bind("{}").algorithm().rolloutCorrection();
+    assertThat(none.mode()).isEqualTo(RolloutCorrectionMode.NONE);
+    assertThat(none.cap()).isNull();
+    assertThat(none.lower()).isNull();
+    assertThat(none.upper()).isNull();
+
+    RunSpec.RolloutCorrection tis =
+        bind("{\"rolloutCorrection\": {\"mode\": \"truncated_is\"}}")
+            .algorithm()
+            .rolloutCorrection();
+    assertThat(tis.cap()).isEqualTo(2.0);
+    assertThat(tis.lower()).isNull();
+
+    RunSpec.RolloutCorrection mask =
+        bind("{\"rolloutCorrection\": {\"mode\": \"mask_token\", \"upper\": 3}}")
+            .algorithm()
+            .rolloutCorrection();
+    assertThat(mask.lower()).isEqualTo(0.5);
+    assertThat(mask.upper()).isEqualTo(3.0);
+    assertThat(mask.cap()).isNull();
+  }
+
+  @Test
+  void rolloutCorrectionFieldsThatDoNotApplyAreRefusedByName() {
+    assertThat(problems("{\"rolloutCorrection\": {\"cap\": 2, \"upper\": 3}}"))
+        .containsOnlyKeys("algorithm.rolloutCorrection.cap", "algorithm.rolloutCorrection.upper");
+    assertThat(problems("{\"rolloutCorrection\": {\"mode\": \"truncated_is\", \"lower\": 0.5}}"))
+        .containsOnlyKeys("algorithm.rolloutCorrection.lower");
+    assertThat(
+            problems(
+                "{\"rolloutCorrection\": {\"mode\": \"mask_token\", \"lower\": 1,"
+                    + " \"upper\": 1}}"))
+        .containsOnlyKeys("algorithm.rolloutCorrection.lower");
+    assertThat(problems("{\"rolloutCorrection\": {\"mode\": \"truncated_is\", \"cap\": 1}}"))
+        .containsOnlyKeys("algorithm.rolloutCorrection.cap");
+    assertThat(
+            problems(
+                "{\"rolloutCorrection\": {\"mode\": \"mask_sequence\", \"lower\": 1.2,"
+                    + " \"upper\": 0.8}}"))
+        .containsOnlyKeys("algorithm.rolloutCorrection.lower", "algorithm.rolloutCorrection.upper");
+    assertThat(problems("{\"rolloutCorrection\": {\"mode\": \"tis\"}}"))
+        .containsOnlyKeys("algorithm.rolloutCorrection.mode");
+    assertThat(
+            problems(
+                "{\"rolloutCorrection\": {\"mode\": \"mask_sequence\", \"lower\": 0.2,"
+                    + " \"upper\": 8, \"cap\": 4}}"))
+        .isEmpty();
+  }
+
+  @Test
   void aResolvedSpecBindsAgainUnchanged() {
     for (String algorithm :
         List.of(
             "{\"advantageEstimator\": \"rloo\", \"policyLoss\": \"cispo\"}",
             "{\"policyLoss\": \"gspo\", \"referenceSync\": {\"mode\": \"ema\", \"everyUpdates\": 2}}",
-            "{\"rewardScaling\": \"none\"}")) {
+            "{\"rewardScaling\": \"none\"}",
+            "{\"rolloutCorrection\": {\"mode\": \"truncated_is\"}}",
+            "{\"rolloutCorrection\": {\"mode\": \"mask_sequence\", \"cap\": 3}}")) {
       RunSpec spec = bind(algorithm);
       RunSpec again = BINDER.bind(JSON.valueToTree(spec), RunSpec.class);
       assertThat(again).isEqualTo(spec);

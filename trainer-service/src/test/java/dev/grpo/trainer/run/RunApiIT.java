@@ -121,6 +121,37 @@ class RunApiIT {
     assertThat(rangeFields)
         .containsExactlyInAnyOrder(
             "algorithm.referenceSync.everyUpdates", "algorithm.referenceSync.alpha");
+
+    Response correction =
+        http.post(
+            "/api/v1/runs",
+            """
+            {"algorithm": {"rolloutCorrection": {"mode": "none", "cap": 2}}}
+            """);
+    assertThat(correction.status()).isEqualTo(400);
+    assertThat(correction.contentType()).startsWith("application/problem+json");
+    assertThat(correction.json().get("errors").get(0).get("field").asString())
+        .isEqualTo("algorithm.rolloutCorrection.cap");
+
+    Response band =
+        http.post(
+            "/api/v1/runs",
+            """
+            {"algorithm": {"rolloutCorrection": {"mode": "mask_sequence", "lower": 1, "upper": 1}}}
+            """);
+    assertThat(band.status()).isEqualTo(400);
+    assertThat(band.json().get("errors").get(0).get("field").asString())
+        .isEqualTo("algorithm.rolloutCorrection.lower");
+
+    Response cap =
+        http.post(
+            "/api/v1/runs",
+            """
+            {"algorithm": {"rolloutCorrection": {"mode": "truncated_is", "cap": 0.9}}}
+            """);
+    assertThat(cap.status()).isEqualTo(400);
+    assertThat(cap.json().get("errors").get(0).get("field").asString())
+        .isEqualTo("algorithm.rolloutCorrection.cap");
   }
 
   @Test
@@ -140,6 +171,7 @@ class RunApiIT {
     assertThat(a.get("advantageEstimator").asString()).isEqualTo("reinforce_plus_plus_baseline");
     assertThat(a.get("rewardScaling").isNull()).isTrue();
     assertThat(a.get("referenceSync").get("alpha").asDouble()).isEqualTo(0.6);
+    assertThat(a.get("rolloutCorrection").get("mode").asString()).isEqualTo("none");
   }
 
   @Test

@@ -10,6 +10,7 @@ import dev.grpo.trainer.grpo.KlEstimator;
 import dev.grpo.trainer.grpo.LossAggregation;
 import dev.grpo.trainer.grpo.PolicyLoss;
 import dev.grpo.trainer.grpo.RewardScaling;
+import dev.grpo.trainer.grpo.RolloutCorrection;
 import dev.grpo.trainer.optim.LearningRateSchedule;
 import dev.grpo.trainer.train.GrpoTrainer;
 import dev.grpo.trainer.train.ReferenceSync;
@@ -95,6 +96,37 @@ class RunConfigsTest {
     assertThat(drGrpo.rewardScaling()).isEqualTo(RewardScaling.NONE);
     assertThat(RunConfigs.trainerOptions(StepFixtures.spec("{}")).referenceSync())
         .isEqualTo(ReferenceSync.NONE);
+  }
+
+  @Test
+  void theRolloutCorrectionReachesTheObjective() {
+    assertThat(RunConfigs.grpoConfig(StepFixtures.spec("{}")).rolloutCorrection())
+        .isEqualTo(RolloutCorrection.NONE);
+    assertThat(
+            RunConfigs.grpoConfig(
+                    StepFixtures.spec(
+                        """
+                        {"algorithm": {"rolloutCorrection": {"mode": "truncated_is", "cap": 3}}}
+                        """))
+                .rolloutCorrection())
+        .isEqualTo(RolloutCorrection.truncated(3));
+    assertThat(
+            RunConfigs.grpoConfig(
+                    StepFixtures.spec(
+                        """
+                        {"algorithm": {"rolloutCorrection": {"mode": "mask_token"}}}
+                        """))
+                .rolloutCorrection())
+        .isEqualTo(RolloutCorrection.maskTokens(0.5, 5, Double.NaN));
+    assertThat(
+            RunConfigs.grpoConfig(
+                    StepFixtures.spec(
+                        """
+                        {"algorithm": {"rolloutCorrection":
+                            {"mode": "mask_sequence", "lower": 0.8, "upper": 1.25, "cap": 2}}}
+                        """))
+                .rolloutCorrection())
+        .isEqualTo(RolloutCorrection.maskSequences(0.8, 1.25, 2));
   }
 
   @Test

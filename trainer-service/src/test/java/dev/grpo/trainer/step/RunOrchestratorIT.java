@@ -228,6 +228,40 @@ class RunOrchestratorIT {
         .isEmpty();
   }
 
+  @Test
+  void aTokenMaskDropsTheTokensWhoseRolloutLogProbsDisagreeFromTheLoss() throws Exception {
+    Response created =
+        new ServiceHttp(port, "it-key")
+            .post(
+                "/api/v1/runs",
+                """
+                {"name": "mask-token", "seed": 5,
+                 "data": {"source": "generator", "generatorSize": 20, "evalFraction": 0.0},
+                 "algorithm": {"groupSize": 2, "beta": 0.0,
+                               "rolloutCorrection": {"mode": "mask_token"}},
+                 "rollout": {"maxTokens": 8},
+                 "rewards": [{"rule": "math_accuracy"}],
+                 "schedule": {"steps": 1, "promptsPerStep": 2, "checkpointEvery": 0}}
+                """);
+    assertThat(created.status()).as(created.raw().body()).isEqualTo(201);
+    UUID run = UUID.fromString(created.json().get("id").asString());
+
+    assertThat(awaitEnd(run)).containsEntry("state", "SUCCEEDED").containsEntry("current_step", 1);
+
+    JsonNode m =
+        MAPPER.readTree(
+            jdbc.queryForObject(
+                "SELECT metrics::text FROM run_step WHERE run_id = ? AND step_no = 0",
+                String.class,
+                run));
+    // the fake's log-prob 0 puts every ratio π_old/π_rollout = π_old far below the band's 0.5
+    assertThat(m.get("mismatch_is_weight_max").asDouble()).isLessThan(0.5);
+    assertThat(m.get("mismatch_masked_fraction").asDouble()).isEqualTo(1.0);
+    assertThat(m.get("loss").asDouble()).isZero();
+    assertThat(m.get("grad_norm").asDouble()).isZero();
+    assertThat(m.get("reward_std").asDouble()).as("advantages were not zero").isPositive();
+  }
+
   private void assertSteps(UUID run) {
     List<Map<String, Object>> steps =
         jdbc.queryForList(
@@ -250,6 +284,11 @@ class RunOrchestratorIT {
       assertThat(m.get("completion_length_mean").asDouble()).isEqualTo(1.0);
       assertThat(m.get("rules").get("math_accuracy").get("ok").asInt()).isEqualTo(4);
       assertThat(m.get("kl").isNumber()).as("β > 0 measures KL").isTrue();
+      // the fake rollout claims log-prob 0 (probability 1) for every token: the mismatch is the
+      // trainer's own negative log-likelihood, and no correction masks anything
+      assertThat(m.get("mismatch_kl").asDouble()).isPositive();
+      assertThat(m.get("mismatch_is_weight_max").asDouble()).isLessThan(1.0);
+      assertThat(m.get("mismatch_masked_fraction").asDouble()).isZero();
       JsonNode timings = MAPPER.readTree((String) step.get("timings"));
       assertThat(timings.has("rollout") && timings.has("training") && timings.has("total"))
           .isTrue();

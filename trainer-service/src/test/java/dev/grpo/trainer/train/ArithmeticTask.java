@@ -91,6 +91,29 @@ final class ArithmeticTask {
       int maxNewTokens,
       float temperature,
       long seed) {
+    RolloutBatch sampled =
+        rolloutWithLogProbs(policy, problems, groupSize, maxNewTokens, temperature, seed);
+    return new RolloutBatch(
+        sampled.prompts(),
+        groupSize,
+        sampled.completions(),
+        null,
+        sampled.rewards(),
+        sampled.truncated());
+  }
+
+  /**
+   * As {@link #rollout}, with the sampler's own log-probs of the sampled tokens as the rollout
+   * log-probs: what the embedded backend returns (the same {@link BatchSampler}, raw log-probs at
+   * the sampling temperature).
+   */
+  static RolloutBatch rolloutWithLogProbs(
+      DecoderModel policy,
+      List<Problem> problems,
+      int groupSize,
+      int maxNewTokens,
+      float temperature,
+      long seed) {
     List<int[]> prompts = new ArrayList<>();
     for (Problem p : problems) {
       prompts.add(p.promptIds());
@@ -109,13 +132,15 @@ final class ArithmeticTask {
     List<int[]> completions = new ArrayList<>(samples.size());
     double[] rewards = new double[samples.size()];
     boolean[] truncated = new boolean[samples.size()];
+    List<float[]> logProbs = new ArrayList<>(samples.size());
     for (int i = 0; i < samples.size(); i++) {
       int[] c = samples.get(i).tokenIds();
       completions.add(c);
+      logProbs.add(samples.get(i).logProbs());
       rewards[i] = problems.get(i / groupSize).reward(c);
       truncated[i] = samples.get(i).finishReason() == FinishReason.LENGTH;
     }
-    return new RolloutBatch(prompts, groupSize, completions, null, rewards, truncated);
+    return new RolloutBatch(prompts, groupSize, completions, null, rewards, truncated, logProbs);
   }
 
   /** Mean reward of {@code samples} sampled completions per problem over all 100 problems. */
