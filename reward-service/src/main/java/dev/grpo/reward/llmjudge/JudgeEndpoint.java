@@ -120,7 +120,10 @@ public final class JudgeEndpoint {
     for (int attempt = 1; ; attempt++) {
       long left = deadline - System.nanoTime();
       if (left <= 0) {
-        throw new CallFailed("judge gave no answer within the budget; last: " + last, true);
+        // the budget ran out between attempts: the endpoint failed, it was not slow
+        throw new CallFailed(
+            "judge failed " + (attempt - 1) + " times within the budget; last: " + last,
+            attempt == 1);
       }
       HttpRequest.Builder request =
           HttpRequest.newBuilder(chatUri)
@@ -143,6 +146,8 @@ public final class JudgeEndpoint {
           throw new CallFailed("judge endpoint answered " + last + " (not retried)", false);
         }
         retryAfter = retryAfter(response);
+      } catch (java.net.http.HttpConnectTimeoutException e) {
+        last = "connect timeout"; // a dead replica: retried like a refused connection
       } catch (java.net.http.HttpTimeoutException e) {
         throw new CallFailed("judge gave no answer within the budget", true);
       } catch (IOException e) {

@@ -53,7 +53,7 @@ public final class LlmJudgeRule implements ConfigurableRule<LlmJudgeRule.Params>
           new ParamSpec(
               "template",
               ParamType.STRING,
-              JudgeTemplate.ANSWER_EQUIVALENCE_V1.id(),
+              JudgeTemplate.ANSWER_EQUIVALENCE_V2.id(),
               "prompt template, id/version: " + String.join(", ", JudgeTemplate.ids())),
           new ParamSpec(
               "mode",
@@ -197,11 +197,15 @@ public final class LlmJudgeRule implements ConfigurableRule<LlmJudgeRule.Params>
     }
     Optional<String> located;
     try {
-      located = MathAccuracyRule.finalAnswer(input.completion(), p.useAnswerTag(), p.budget());
+      located =
+          MathAccuracyRule.finalAnswer(
+              input.completion(),
+              p.useAnswerTag(),
+              Duration.ofNanos(Math.max(1, deadline - System.nanoTime())));
     } catch (TimeoutException e) {
       return RuleResult.timeout(e.getMessage());
     }
-    String answer = located.map(String::strip).orElse("");
+    String answer = located.map(a -> JudgeTemplate.normalized(a).strip()).orElse("");
     if (answer.isEmpty()) {
       count("no_answer");
       return zero("no answer block and no \\boxed{} in the completion", answer);
@@ -221,22 +225,25 @@ public final class LlmJudgeRule implements ConfigurableRule<LlmJudgeRule.Params>
       return zero("the answer speaks to the grader (verdict words or a closing tag)", answer);
     }
     String question = input.prompt() == null ? "" : input.prompt();
-    String model = p.endpoint().settings().model();
-    String key = VerdictCache.key(p.template().id(), model, question, gold, answer);
+    String key = VerdictCache.key(p.template().id(), endpointIdentity(p), question, gold, answer);
     Boolean cached = cache.get(key);
     if (cached != null) {
       count("cached");
       return judged(cached, p, answer, true);
     }
-    String nonce = HexFormat.of().formatHex(nonce());
-    String reply;
-    try {
-      reply = p.endpoint().complete(p.template().render(nonce, question, gold, answer), deadline);
-    } catch (JudgeEndpoint.CallFailed e) {
-      count(e.timedOut() ? "timeout" : "error");
-      return e.timedOut() ? RuleResult.timeout(e.getMessage()) : RuleResult.error(e.getMessage());
+    String reply = null;
+    Optional<Boolean> verdict = Optional.empty();
+    // a reply without its verdict line is asked again once, with a fresh nonce
+    for (int attempt = 0; attempt < 2 && verdict.isEmpty(); attempt++) {
+      String nonce = HexFormat.of().formatHex(nonce());
+      try {
+        reply = p.endpoint().complete(p.template().render(nonce, question, gold, answer), deadline);
+      } catch (JudgeEndpoint.CallFailed e) {
+        count(e.timedOut() ? "timeout" : "error");
+        return e.timedOut() ? RuleResult.timeout(e.getMessage()) : RuleResult.error(e.getMessage());
+      }
+      verdict = JudgeTemplate.verdict(reply);
     }
-    Optional<Boolean> verdict = JudgeTemplate.verdict(reply);
     if (verdict.isEmpty()) {
       count("unparsable");
       Map<String, Object> d = new LinkedHashMap<>();
@@ -291,10 +298,19 @@ public final class LlmJudgeRule implements ConfigurableRule<LlmJudgeRule.Params>
     return b;
   }
 
+  /** What decides an endpoint's verdicts: its name, URL, model and reply limit. */
+  private static String endpointIdentity(Params p) {
+    return identity(p.endpoint().settings());
+  }
+
+  private static String identity(JudgeEndpoint.Settings s) {
+    return s.name() + "|" + s.url() + "|" + s.model() + "|" + s.maxTokens();
+  }
+
   private String configurationHash(Map<String, JudgeEndpoint> byName) {
     StringBuilder s = new StringBuilder(math.name()).append('@').append(math.version());
-    byName.forEach(
-        (name, e) -> s.append('|').append(name).append('=').append(e.settings().model()));
+    JudgeTemplate.ids().forEach(t -> s.append('|').append(t));
+    byName.values().forEach(e -> s.append('|').append(identity(e.settings())));
     try {
       byte[] h =
           MessageDigest.getInstance("SHA-256")

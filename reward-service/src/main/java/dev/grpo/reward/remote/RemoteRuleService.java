@@ -129,9 +129,74 @@ public class RemoteRuleService {
   /** The registration and whether it was created now (false: it existed with the same body). */
   public record Registered(RemoteRuleInfo info, boolean created) {}
 
-  public synchronized Registered register(RegisterRuleRequest request) {
+  /**
+   * Registers a rule after its health check. The check (and, when it fails, the wait to the end of
+   * its timeout) runs outside the service's lock, so a slow or failing URL never holds up other
+   * registrations and deletions; the conflicts are checked again under the lock before saving.
+   */
+  public Registered register(RegisterRuleRequest request) {
     String url = RemoteRule.stripSlash(request.url().trim());
     validate(request.name(), url);
+    synchronized (this) {
+      Registered same = alreadyRegistered(request, url);
+      if (same != null) {
+        return same;
+      }
+    }
+    Duration timeout = Duration.ofMillis(request.timeoutMs());
+    long checkStarted = System.nanoTime();
+    String failure = healthProblem(url, timeout);
+    if (failure != null) {
+      // the same words whatever went wrong, and the same time: a refused connection, a timeout
+      // and an HTTP status would otherwise tell open ports from closed ones (the refusal is
+      // answered only once the check's whole timeout has passed)
+      sleepUntil(checkStarted + timeout.toNanos());
+      log.info("registration of {} refused: GET {}/health {}", request.name(), url, failure);
+      throw new ApiException(
+          HttpStatus.UNPROCESSABLE_CONTENT,
+          "rule-health-check-failed",
+          "url: GET " + url + "/health did not answer 2xx within " + timeout.toMillis() + " ms");
+    }
+    synchronized (this) {
+      Registered same = alreadyRegistered(request, url);
+      if (same != null) {
+        return same;
+      }
+      Optional<RewardRuleRegistration> existing =
+          repository.findByNameAndVersion(request.name(), request.version());
+      RewardRuleRegistration reg;
+      boolean created;
+      if (existing.isPresent()) {
+        reg = existing.get();
+        reg.setEnabled(true, clock.instant());
+        created = false;
+      } else {
+        reg =
+            new RewardRuleRegistration(
+                request.name(), request.version(), url, request.timeoutMs(), clock.instant());
+        created = true;
+      }
+      try {
+        reg = repository.saveAndFlush(reg);
+      } catch (DataIntegrityViolationException race) {
+        throw ApiException.conflict(
+            "rule-registration-conflict",
+            "rule "
+                + request.name()
+                + " version "
+                + request.version()
+                + " was registered meanwhile");
+      }
+      add(toRule(reg, Health.UP));
+      return new Registered(info(reg), created);
+    }
+  }
+
+  /**
+   * The registration when this exact one is enabled already (an idempotent repeat), null when it
+   * may go ahead; throws 409 when it conflicts with what is registered.
+   */
+  private Registered alreadyRegistered(RegisterRuleRequest request, String url) {
     Optional<RewardRuleRegistration> existing =
         repository.findByNameAndVersion(request.name(), request.version());
     if (existing.isPresent()) {
@@ -164,41 +229,7 @@ public class RemoteRuleService {
               + " is registered; delete it before registering version "
               + request.version());
     }
-    Duration timeout = Duration.ofMillis(request.timeoutMs());
-    long checkStarted = System.nanoTime();
-    String failure = healthProblem(url, timeout);
-    if (failure != null) {
-      // the same words whatever went wrong, and the same time: a refused connection, a timeout
-      // and an HTTP status would otherwise tell open ports from closed ones (the refusal is
-      // answered only once the check's whole timeout has passed)
-      sleepUntil(checkStarted + timeout.toNanos());
-      log.info("registration of {} refused: GET {}/health {}", request.name(), url, failure);
-      throw new ApiException(
-          HttpStatus.UNPROCESSABLE_CONTENT,
-          "rule-health-check-failed",
-          "url: GET " + url + "/health did not answer 2xx within " + timeout.toMillis() + " ms");
-    }
-    RewardRuleRegistration reg;
-    boolean created;
-    if (existing.isPresent()) {
-      reg = existing.get();
-      reg.setEnabled(true, clock.instant());
-      created = false;
-    } else {
-      reg =
-          new RewardRuleRegistration(
-              request.name(), request.version(), url, request.timeoutMs(), clock.instant());
-      created = true;
-    }
-    try {
-      reg = repository.saveAndFlush(reg);
-    } catch (DataIntegrityViolationException race) {
-      throw ApiException.conflict(
-          "rule-registration-conflict",
-          "rule " + request.name() + " version " + request.version() + " was registered meanwhile");
-    }
-    add(toRule(reg, Health.UP));
-    return new Registered(info(reg), created);
+    return null;
   }
 
   public synchronized void delete(String name, String version) {

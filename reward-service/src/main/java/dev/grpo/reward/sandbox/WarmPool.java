@@ -193,11 +193,16 @@ final class WarmPool implements AutoCloseable {
       }
     }
     if (!dead.isEmpty() || !evicted.isEmpty()) {
-      warmer.execute(
-          () -> {
-            dead.forEach(this::discard);
-            evicted.forEach(this::discard);
-          });
+      try {
+        warmer.execute(
+            () -> {
+              dead.forEach(this::discard);
+              evicted.forEach(this::discard);
+            });
+      } catch (java.util.concurrent.RejectedExecutionException closing) {
+        dead.forEach(this::discard);
+        evicted.forEach(this::discard);
+      }
     }
     return Optional.ofNullable(found);
   }
