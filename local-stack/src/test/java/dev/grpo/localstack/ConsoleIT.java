@@ -57,7 +57,8 @@ class ConsoleIT {
   private static final JsonMapper JSON = JsonMapper.builder().build();
   private static final HttpClient HTTP = HttpClient.newHttpClient();
   private static final Path SHOTS = Path.of("target", "console-screenshots");
-  private static final int STEPS = 12;
+  // long enough (0.2-0.3 s a step here) for the test to pause it halfway
+  private static final int STEPS = 60;
 
   private static Path state;
   private static LocalStack stack;
@@ -76,7 +77,7 @@ class ConsoleIT {
         "optimizer": {"learningRate": 0.0005},
         "rollout": {"maxTokens": 12},
         "rewards": [{"rule": "math_accuracy", "weight": 1.0}, {"rule": "format", "weight": 0.2}],
-        "schedule": {"steps": %d, "promptsPerStep": 4, "checkpointEvery": 6},
+        "schedule": {"steps": %d, "promptsPerStep": 4, "checkpointEvery": 30},
         "seed": 5
       }
       """
@@ -376,6 +377,46 @@ class ConsoleIT {
     assertThat(urls).isNotEmpty().noneMatch(u -> u.contains(KEY));
     assertThat(Files.readString(state.resolve("logs").resolve("trainer-service.log")))
         .doesNotContain(KEY);
+  }
+
+  @Test
+  @Order(11)
+  void aSweepCreatedInTheConsoleIsComparedPointByPoint() throws Exception {
+    browser.get(trainer + "/console/new.html");
+    visible(By.cssSelector("input[name=kind][value=sweep]")).click();
+    String base =
+        VALID_SPEC
+            .replace("\"steps\": " + STEPS, "\"steps\": 2")
+            .replace("\"checkpointEvery\": 30", "\"checkpointEvery\": 2")
+            .replace("\"name\": \"console-run\",", "");
+    String sweep =
+        "{\"name\": \"console-sweep\", \"base\": " + base + ", \"grid\": {\"beta\": [0.0, 0.04]}}";
+    js("arguments[0].value = arguments[1];", browser.findElement(By.id("spec")), sweep);
+    browser.findElement(By.id("create")).click();
+    await().until(d -> d.getCurrentUrl().contains("/console/sweep.html?id="));
+    await(Duration.ofMinutes(2))
+        .until(
+            d ->
+                d.findElements(By.cssSelector("#sweep-runs tbody tr .state")).stream()
+                        .filter(e -> e.getText().equals("SUCCEEDED"))
+                        .count()
+                    == 2);
+    await().until(d -> d.findElements(By.cssSelector("#sweep-runs tr.best")).size() == 1);
+    assertThat(browser.findElement(By.id("sweep-best")).getText())
+        .startsWith("Best by eval_accuracy: console-sweep/beta=");
+    assertThat(browser.findElements(By.cssSelector("#sweep-runs thead th")))
+        .extracting(WebElement::getText)
+        .containsExactly(
+            "run",
+            "beta",
+            "state",
+            "step",
+            "reward_mean",
+            "reward_std",
+            "kl",
+            "eval_accuracy",
+            "eval_format_rate");
+    shot("10-sweep");
   }
 
   private static int stepShown(WebDriver d) {
