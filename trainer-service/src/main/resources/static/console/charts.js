@@ -5,6 +5,15 @@
 const Charts = (() => {
   const COLORS = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e', '#8c564b'];
 
+  /** Fractions on [0, 1]; a flat or empty series a unit around its value (not uPlot's 0-100). */
+  function yRange(unit, min, max) {
+    if (min === null || max === null) return [0, 1];
+    if (unit === 'fraction') return [Math.min(0, min), Math.max(1, max)];
+    if (min === max) return [min - 0.5, max + 0.5];
+    const pad = (max - min) * 0.05;
+    return [min - pad, max + pad];
+  }
+
   class StepChart {
     /**
      * @param container where the chart goes
@@ -29,7 +38,7 @@ const Charts = (() => {
       const options = {
         width: 520,
         height: 220,
-        scales: { x: { time: false } },
+        scales: { x: { time: false }, y: { range: (u, min, max) => yRange(spec.unit, min, max) } },
         series,
         axes: [{ label: 'step' }, { label: spec.unit || '' }],
         legend: { live: true }

@@ -157,7 +157,7 @@ const Grpo = (() => {
       if (ended) {
         onEnd();
       } else {
-        onDrop(new ApiError(0, null, 'The live stream of this run was interrupted.'));
+        onDrop(new ApiError(0, null, 'the stream closed before the run ended'));
       }
     })();
     return { close: () => abort.abort() };

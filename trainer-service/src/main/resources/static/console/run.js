@@ -57,6 +57,11 @@
     if (stream) stream.close();
     Object.values(buttons).forEach((b) => { b.disabled = true; });
     live('stopped', 'bad');
+    if (run) {
+      const state = document.getElementById('run-state');
+      state.textContent = 'DELETED';
+      state.className = 'state FAILED';
+    }
     say(run
       ? 'This run no longer exists: it was deleted while the page was open. '
         + 'Its charts show what was received before.'

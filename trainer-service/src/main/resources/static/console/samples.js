@@ -61,16 +61,26 @@ const Samples = (() => {
     return pre;
   }
 
+  /** A rule's details as "key: value" pairs, cut short (they may quote the completion). */
+  function details(value) {
+    if (!value || typeof value !== 'object') return '';
+    const text = Object.entries(value)
+      .map(([k, v]) => k + ': ' + (typeof v === 'string' ? v : JSON.stringify(v)))
+      .join(', ');
+    return text.length > 160 ? text.slice(0, 157) + '…' : text;
+  }
+
   function rewards(sample) {
     if (!sample.rewards.length) return el('p', { class: 'hint', text: 'not scored yet' });
     return el('table', { class: 'rewards' },
       el('thead', {}, el('tr', {}, el('th', { text: 'rule' }), el('th', { text: 'version' }),
-        el('th', { text: 'status' }), el('th', { text: 'score' }))),
+        el('th', { text: 'status' }), el('th', { text: 'score' }), el('th', { text: 'details' }))),
       el('tbody', {}, ...sample.rewards.map((r) => el('tr', { 'data-rule': r.rule },
         el('td', { text: r.rule }),
         el('td', { text: r.version }),
         el('td', {}, el('span', { class: 'status ' + r.status, text: r.status })),
-        el('td', { class: 'score', text: r.score === null ? '–' : number(r.score, 2) })))));
+        el('td', { class: 'score', text: r.score === null ? '–' : number(r.score, 2) }),
+        el('td', { class: 'details', text: details(r.details) })))));
   }
 
   function card(sample) {

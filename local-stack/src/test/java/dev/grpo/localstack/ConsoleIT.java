@@ -31,12 +31,14 @@ import org.junit.jupiter.api.TestMethodOrder;
 import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.OutputType;
+import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.chromium.ChromiumNetworkConditions;
 import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.Select;
 import org.openqa.selenium.support.ui.WebDriverWait;
@@ -349,6 +351,20 @@ class ConsoleIT {
     awaitLedger("SELECT lease_owner IS NULL FROM run WHERE id = '" + doomed + "'", "t");
     browser.get(trainer + "/console/run.html?id=" + doomed);
     await().until(d -> d.findElement(By.id("run-live")).getText().equals("connected"));
+
+    // the network goes away under the open stream: said on the page, then reconnected
+    ChromiumNetworkConditions offline = new ChromiumNetworkConditions();
+    offline.setOffline(true);
+    ((ChromeDriver) browser).setNetworkConditions(offline);
+    await().until(d -> d.findElement(By.id("run-live")).getText().equals("reconnecting"));
+    assertThat(browser.findElement(By.id("message")).getText())
+        .startsWith("Live updates were interrupted (")
+        .endsWith("); reconnecting every 2 s.");
+    shot("09-stream-dropped");
+    ((ChromeDriver) browser).deleteNetworkConditions();
+    await().until(d -> d.findElement(By.id("run-live")).getText().equals("connected"));
+    assertThat(browser.findElement(By.id("message")).isDisplayed()).isFalse();
+
     update("DELETE FROM run WHERE id = '" + doomed + "'");
     // the event stream ends with the run, and the page asks for the run before reconnecting
     await()
@@ -358,9 +374,10 @@ class ConsoleIT {
                     .getText()
                     .startsWith("This run no longer exists: it was deleted while the page"));
     assertThat(browser.findElement(By.id("run-live")).getText()).isEqualTo("stopped");
+    assertThat(state(browser)).isEqualTo("DELETED");
     assertThat(browser.findElement(By.id("cancel")).isEnabled()).isFalse();
     assertThat(pageText()).doesNotContain("Exception");
-    shot("09-run-deleted");
+    shot("10-run-deleted");
   }
 
   @Test
@@ -416,7 +433,7 @@ class ConsoleIT {
             "kl",
             "eval_accuracy",
             "eval_format_rate");
-    shot("10-sweep");
+    shot("11-sweep");
   }
 
   private static int stepShown(WebDriver d) {
@@ -448,6 +465,8 @@ class ConsoleIT {
   private static WebDriverWait await(Duration timeout) {
     WebDriverWait wait = new WebDriverWait(browser, timeout, Duration.ofMillis(200));
     wait.withMessage(() -> "page text:\n" + pageText());
+    // pages that refresh replace their rows: look again
+    wait.ignoring(StaleElementReferenceException.class);
     return wait;
   }
 
