@@ -14,6 +14,7 @@
   let lastStepId = null;
   let poll = null;
   let gone = false;
+  let reconnecting = false;
   let ended = false;
 
   const buttons = {
@@ -86,7 +87,8 @@
       show(await api('/api/v1/runs/' + id));
       if (!gone) poll = setTimeout(refresh, 2000);
     } catch (error) {
-      failed(error);
+      // while the stream reconnects, its message says more than "cannot be reached"
+      if (!(reconnecting && error.status === 0)) failed(error);
       if (error.status !== 401 && error.status !== 404) poll = setTimeout(refresh, 4000);
     }
   }
@@ -96,6 +98,7 @@
     stream = follow('/api/v1/runs/' + id + '/events', {
       lastEventId: lastStepId,
       onOpen() {
+        reconnecting = false;
         live('connected', 'good');
         say(null);
       },
@@ -129,6 +132,7 @@
           failed(error);
           return;
         }
+        reconnecting = true;
         live('reconnecting', 'bad');
         say('Live updates were interrupted (' + error.message.replace(/\.$/, '')
           + '); reconnecting every ' + RECONNECT_MS / 1000 + ' s.', 'warning');
