@@ -67,6 +67,7 @@ class ConsoleIT {
   private static int pgPort;
   private static WebDriver browser;
   private static String runId;
+  private static String idleRun;
 
   /** A short run on the tiny model, as in EndToEndIT: 4 prompts × 4 samples, 12 new tokens. */
   private static final String VALID_SPEC =
@@ -102,6 +103,11 @@ class ConsoleIT {
     // before the stack: without a browser there is nothing to start it for
     ChromiumBinaries.Found chromium = ChromiumBinaries.require();
     Files.createDirectories(SHOTS);
+    try (var old = Files.newDirectoryStream(SHOTS, "*.png")) {
+      for (Path shot : old) {
+        Files.delete(shot);
+      }
+    }
     state = Files.createTempDirectory("grpo-console");
     Map<String, String> env = new HashMap<>();
     env.put("GRPO_HOME", Path.of("..").toAbsolutePath().normalize().toString());
@@ -359,11 +365,17 @@ class ConsoleIT {
   @Test
   @Order(9)
   void aRunDeletedWhileItsPageIsOpenIsSaidInWords() throws Exception {
-    JsonNode created =
-        post("/api/v1/runs", VALID_SPEC.replace("console-run", "console-doomed"), 201);
-    String doomed = created.get("id").asString();
-    post("/api/v1/runs/" + doomed + "/pause", "", 200);
-    awaitLedger("SELECT lease_owner IS NULL FROM run WHERE id = '" + doomed + "'", "t");
+    // two runs held paused: this one, and the one the last test watches (paused together, they
+    // cost one wait for the trainer to let go of whichever it claimed)
+    String doomed = createPaused("console-doomed");
+    idleRun = createPaused("console-idle");
+    awaitLedger(
+        "SELECT bool_and(lease_owner IS NULL) FROM run WHERE id IN ('"
+            + doomed
+            + "', '"
+            + idleRun
+            + "')",
+        "t");
     browser.get(trainer + "/console/run.html?id=" + doomed);
     await().until(d -> d.findElement(By.id("run-live")).getText().equals("connected"));
 
@@ -446,11 +458,7 @@ class ConsoleIT {
   @Test
   @Order(12)
   void aDroppedStreamIsSaidAndRetried() throws Exception {
-    JsonNode created = post("/api/v1/runs", VALID_SPEC.replace("console-run", "console-idle"), 201);
-    String idle = created.get("id").asString();
-    post("/api/v1/runs/" + idle + "/pause", "", 200);
-    awaitLedger("SELECT lease_owner IS NULL FROM run WHERE id = '" + idle + "'", "t");
-    browser.get(trainer + "/console/run.html?id=" + idle);
+    browser.get(trainer + "/console/run.html?id=" + idleRun);
     await().until(d -> d.findElement(By.id("run-live")).getText().equals("connected"));
     stack.kill("trainer-service");
     await().until(d -> d.findElement(By.id("run-live")).getText().equals("reconnecting"));
@@ -467,6 +475,13 @@ class ConsoleIT {
     assertThat(state(browser)).isEqualTo("PAUSED");
     assertThat(pageText()).doesNotContain("Exception");
     shot("11-stream-dropped");
+  }
+
+  private static String createPaused(String name) throws Exception {
+    String id =
+        post("/api/v1/runs", VALID_SPEC.replace("console-run", name), 201).get("id").asString();
+    post("/api/v1/runs/" + id + "/pause", "", 200);
+    return id;
   }
 
   private static int stepShown(WebDriver d) {
