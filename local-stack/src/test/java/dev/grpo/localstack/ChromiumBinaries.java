@@ -2,6 +2,7 @@ package dev.grpo.localstack;
 
 import java.nio.file.Path;
 import java.util.Optional;
+import java.util.function.Function;
 import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.Assumptions;
 
@@ -31,8 +32,13 @@ final class ChromiumBinaries {
 
   /** Both binaries; fails the calling test (or skips it, with the property) when one is absent. */
   static Found require() {
-    Optional<Path> chromium = PrometheusBinaries.find("chromium");
-    Optional<Path> driver = PrometheusBinaries.find("chromedriver");
+    return require(PrometheusBinaries::find);
+  }
+
+  /** As {@link #require()}, looking executables up with {@code find}. */
+  static Found require(Function<String, Optional<Path>> find) {
+    Optional<Path> chromium = find.apply("chromium");
+    Optional<Path> driver = find.apply("chromedriver");
     String absent =
         chromium.isEmpty()
             ? missing("chromium")
