@@ -1,6 +1,7 @@
 package dev.grpo.localstack;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import dev.grpo.examples.keyword.KeywordRuleApplication;
 import dev.grpo.testsupport.DashboardMetrics;
@@ -82,6 +83,7 @@ class EndToEndIT {
          "rewards": [{"rule": "math_accuracy", "weight": 1.0},
                      {"rule": "format", "weight": 0.2}%s],
          "schedule": {"steps": %d, "promptsPerStep": 4, "checkpointEvery": 2, "evalEvery": 0},
+         "evaluation": {"samples": 4},
          "seed": 11}
         """
         .formatted(name, remote, steps);
@@ -194,6 +196,17 @@ class EndToEndIT {
     JsonNode evals = get(trainer + "/api/v1/runs/" + run + "/evals").get("evals");
     assertThat(evals.findValuesAsString("step")).containsExactly("0", "3");
     assertThat(evals.get(1).get("metrics").get("items").asInt()).isEqualTo(6);
+    // R1's held-out metrics from 4 samples per item at T 0.6, top-p 0.95: pass@1 is a mean of
+    // c/4 over the 6 items, and pass@j cannot fall as j grows
+    JsonNode sampled = evals.get(1).get("metrics").get("sampled");
+    assertThat(sampled.get("k").asInt()).isEqualTo(4);
+    assertThat(sampled.get("temperature").asDouble()).isEqualTo(0.6);
+    double pass1 = sampled.get("pass@1").asDouble();
+    assertThat(pass1 * 24).isCloseTo(Math.rint(pass1 * 24), within(1e-9));
+    assertThat(sampled.get("pass@2").asDouble()).isBetween(pass1, 1.0);
+    assertThat(sampled.get("pass@4").asDouble())
+        .isBetween(sampled.get("pass@2").asDouble(), 1.0);
+    assertThat(sampled.get("cons@4").asDouble()).isBetween(0.0, 1.0);
 
     // the event stream replays the finished run: 3 steps in order, 2 evals, then the end
     String events = sse(trainer + "/api/v1/runs/" + run + "/events");
@@ -211,6 +224,15 @@ class EndToEndIT {
                     + run
                     + "'"))
         .isEqualTo("0,2,3");
+
+    // one step can be followed through the three services' logs by its run and step
+    for (String service : List.of("trainer-service", "rollout-service", "reward-service")) {
+      List<String> lines =
+          Files.readAllLines(state.resolve("logs").resolve(service + ".log")).stream()
+              .filter(l -> l.contains("[run=" + run + " step=1 req="))
+              .toList();
+      assertThat(lines).as(service + " log lines of step 1").isNotEmpty();
+    }
   }
 
   @Test

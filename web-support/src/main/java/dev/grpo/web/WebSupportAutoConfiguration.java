@@ -17,8 +17,9 @@ import tools.jackson.databind.ObjectMapper;
 
 /**
  * The HTTP edge every service shares: problem details (the servlet container's error page
- * included), all-fields request binding and the API-key filter (the write key from the service's
- * {@link ApiKeySource}, the optional read-only key from {@link ReadKeyProperties}).
+ * included), all-fields request binding, run/step/request-id log correlation and the API-key filter
+ * (the write key from the service's {@link ApiKeySource}, the optional read-only key from {@link
+ * ReadKeyProperties}).
  */
 @AutoConfiguration(
     beforeName = "org.springframework.boot.webmvc.autoconfigure.error.ErrorMvcAutoConfiguration")
@@ -46,6 +47,16 @@ public class WebSupportAutoConfiguration {
                 }
               });
     }
+  }
+
+  /** Run, step and request id on every request's log lines (see {@link Correlation}). */
+  @Bean
+  FilterRegistrationBean<CorrelationFilter> correlationFilter() {
+    FilterRegistrationBean<CorrelationFilter> registration =
+        new FilterRegistrationBean<>(new CorrelationFilter());
+    registration.addUrlPatterns("/*");
+    registration.setOrder(Ordered.HIGHEST_PRECEDENCE);
+    return registration;
   }
 
   @Bean

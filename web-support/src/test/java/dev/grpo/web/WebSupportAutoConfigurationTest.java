@@ -38,18 +38,24 @@ class WebSupportAutoConfigurationTest {
               assertThat(context).hasSingleBean(ApiExceptionHandler.class);
               assertThat(context).hasSingleBean(RecordBinder.class);
               FilterRegistrationBean<?> registration =
-                  context.getBean(FilterRegistrationBean.class);
+                  context.getBean("apiKeyFilter", FilterRegistrationBean.class);
               assertThat(registration.getFilter()).isInstanceOf(ApiKeyFilter.class);
               assertThat(registration.getUrlPatterns()).containsExactly("/*");
+              // log correlation runs first, so a refused request still logs under its id
+              FilterRegistrationBean<?> correlation =
+                  context.getBean("correlationFilter", FilterRegistrationBean.class);
+              assertThat(correlation.getFilter()).isInstanceOf(CorrelationFilter.class);
+              assertThat(correlation.getOrder()).isLessThan(registration.getOrder());
             });
   }
 
   @Test
-  void withoutAnApiKeySourceThereIsNoFilter() {
+  void withoutAnApiKeySourceThereIsNoKeyFilter() {
     runner.run(
         context -> {
           assertThat(context).hasSingleBean(ApiExceptionHandler.class);
-          assertThat(context).doesNotHaveBean(FilterRegistrationBean.class);
+          assertThat(context).doesNotHaveBean("apiKeyFilter");
+          assertThat(context).hasBean("correlationFilter");
         });
   }
 }

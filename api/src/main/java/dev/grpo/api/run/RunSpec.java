@@ -30,7 +30,8 @@ public record RunSpec(
     @NotNull @Size(min = 1, max = 32) List<@NotNull @Valid Reward> rewards,
     @NotNull @Valid Schedule schedule,
     @NotNull @PositiveOrZero Long seed,
-    @NotNull @Valid ColdStart coldStart) {
+    @NotNull @Valid ColdStart coldStart,
+    @NotNull @Valid Evaluation evaluation) {
 
   public RunSpec {
     model = model == null ? new Model(null, null) : model;
@@ -41,7 +42,8 @@ public record RunSpec(
     algorithm =
         algorithm == null
             ? new Algorithm(
-                null, null, null, null, null, null, null, null, null, null, null, null, null)
+                null, null, null, null, null, null, null, null, null, null, null, null, null, null,
+                null, null)
             : algorithm;
     optimizer =
         optimizer == null
@@ -55,6 +57,25 @@ public record RunSpec(
     schedule = schedule == null ? new Schedule(null, null, null, null) : schedule;
     seed = seed == null ? 42L : seed;
     coldStart = coldStart == null ? new ColdStart(null, null, null, null, null) : coldStart;
+    evaluation = evaluation == null ? new Evaluation(null, null, null) : evaluation;
+  }
+
+  /**
+   * How each held-out evaluation samples, besides its greedy completion per item: DeepSeek-R1
+   * reports pass@1 averaged over k samples at temperature 0.6 and top-p 0.95, pass@k by the
+   * unbiased estimator, and cons@k (majority vote over the k answers).
+   *
+   * @param samples k samples per eval item; 0 evaluates greedily only
+   */
+  public record Evaluation(
+      @NotNull @Min(0) @Max(64) Integer samples,
+      @NotNull @DecimalMin(value = "0.0", inclusive = false) @DecimalMax("2.0") Double temperature,
+      @NotNull @DecimalMin(value = "0.0", inclusive = false) @DecimalMax("1.0") Double topP) {
+    public Evaluation {
+      samples = samples == null ? 0 : samples;
+      temperature = temperature == null ? 0.6 : temperature;
+      topP = topP == null ? 0.95 : topP;
+    }
   }
 
   /** The policy to train: a built-in preset or a Hugging Face style model directory. */
@@ -141,7 +162,18 @@ public record RunSpec(
       @Pattern(regexp = "[a-z]{2,3}", message = "must be an ISO 639 language code")
           String language) {}
 
-  /** The GRPO objective and its variants. */
+  /**
+   * The GRPO objective and its variants.
+   *
+   * @param rewardScaling the std that divides the centred rewards of the {@code grpo} estimator;
+   *     {@code none} for {@code dr_grpo}; absent (null) for the estimators that scale themselves
+   * @param advantageEstimator how rewards become advantages; absent means {@code dr_grpo} when
+   *     {@code rewardScaling} is {@code none} (how Dr. GRPO was asked for before this field) and
+   *     {@code grpo} otherwise
+   * @param policyLoss the per-token objective; {@code gspo} defaults ε to 3e-4/4e-4 and the
+   *     aggregation to {@code grpo} (sequence mean of token means), the only one it is defined with
+   * @param referenceSync whether the KL reference follows the policy during the run
+   */
   public record Algorithm(
       @NotNull @Min(2) @Max(1024) Integer groupSize,
       @NotNull @DecimalMin("0.0") @DecimalMax("10.0") Double beta,
@@ -149,27 +181,75 @@ public record RunSpec(
       @NotNull @DecimalMin(value = "0.0", inclusive = false) @DecimalMax("10.0") Double epsilonHigh,
       @DecimalMin(value = "1.0", inclusive = false) @DecimalMax("100.0") Double dualClip,
       @NotNull LossAggregation lossAggregation,
-      @NotNull RewardScaling rewardScaling,
+      RewardScaling rewardScaling,
       @NotNull @Min(1) @Max(16) Integer muIterations,
       @NotNull KlEstimator klEstimator,
       @NotNull Boolean maskTruncated,
       @NotNull @Valid DynamicSampling dynamicSampling,
       @NotNull @DecimalMin("0.0") @DecimalMax("1.0") Double entropyCoef,
       @NotNull @DecimalMin(value = "0.0", inclusive = false) @DecimalMax("1.0")
-          Double advantageEpsilon) {
+          Double advantageEpsilon,
+      @NotNull AdvantageEstimator advantageEstimator,
+      @NotNull PolicyLoss policyLoss,
+      @NotNull @Valid ReferenceSync referenceSync) {
     public Algorithm {
       groupSize = groupSize == null ? 8 : groupSize;
       beta = beta == null ? 0.04 : beta;
-      epsilonLow = epsilonLow == null ? 0.2 : epsilonLow;
-      epsilonHigh = epsilonHigh == null ? epsilonLow : epsilonHigh;
-      lossAggregation = lossAggregation == null ? LossAggregation.DAPO : lossAggregation;
-      rewardScaling = rewardScaling == null ? RewardScaling.GROUP : rewardScaling;
+      policyLoss = policyLoss == null ? PolicyLoss.CLIP : policyLoss;
+      boolean gspo = policyLoss == PolicyLoss.GSPO;
+      boolean lowGiven = epsilonLow != null;
+      // GSPO's ratios are geometric means over a sequence, so its paper clips them far tighter
+      epsilonLow = lowGiven ? epsilonLow : gspo ? 3e-4 : 0.2;
+      epsilonHigh = epsilonHigh != null ? epsilonHigh : gspo && !lowGiven ? 4e-4 : epsilonLow;
+      lossAggregation =
+          lossAggregation != null
+              ? lossAggregation
+              : gspo ? LossAggregation.GRPO : LossAggregation.DAPO;
+      advantageEstimator =
+          advantageEstimator != null
+              ? advantageEstimator
+              : rewardScaling == RewardScaling.NONE
+                  ? AdvantageEstimator.DR_GRPO
+                  : AdvantageEstimator.GRPO;
+      if (rewardScaling == null) {
+        rewardScaling =
+            switch (advantageEstimator) {
+              case GRPO -> RewardScaling.GROUP;
+              case DR_GRPO -> RewardScaling.NONE;
+              case RLOO, REINFORCE_PLUS_PLUS_BASELINE -> null;
+            };
+      }
       muIterations = muIterations == null ? 1 : muIterations;
       klEstimator = klEstimator == null ? KlEstimator.K3 : klEstimator;
       maskTruncated = maskTruncated == null ? Boolean.FALSE : maskTruncated;
       dynamicSampling = dynamicSampling == null ? new DynamicSampling(null, null) : dynamicSampling;
       entropyCoef = entropyCoef == null ? 0.0 : entropyCoef;
       advantageEpsilon = advantageEpsilon == null ? 1e-4 : advantageEpsilon;
+      referenceSync = referenceSync == null ? new ReferenceSync(null, null, null) : referenceSync;
+    }
+  }
+
+  /**
+   * Reference-policy updates during a run (TRL's {@code sync_ref_model}, {@code
+   * ref_model_sync_steps}, {@code ref_model_mixup_alpha}). They count optimizer updates, TRL's
+   * {@code global_step}: a run step makes {@code muIterations} of them.
+   *
+   * @param mode none, reset (copy the policy) or ema (mix it in)
+   * @param everyUpdates the period in optimizer updates; defaults to TRL's 512 when mode is not
+   *     none
+   * @param alpha the weight of the policy in the mix, in (0, 1]; ema defaults to TRL's 0.6, reset
+   *     is 1
+   */
+  public record ReferenceSync(
+      @NotNull ReferenceSyncMode mode,
+      @Min(1) @Max(1_000_000_000) Integer everyUpdates,
+      @DecimalMin(value = "0.0", inclusive = false) @DecimalMax("1.0") Double alpha) {
+    public ReferenceSync {
+      mode = mode == null ? ReferenceSyncMode.NONE : mode;
+      if (mode != ReferenceSyncMode.NONE) {
+        everyUpdates = everyUpdates == null ? Integer.valueOf(512) : everyUpdates;
+        alpha = alpha == null ? (mode == ReferenceSyncMode.EMA ? 0.6 : 1.0) : alpha;
+      }
     }
   }
 
@@ -344,6 +424,7 @@ public record RunSpec(
               "algorithm.epsilonHigh",
               "must be at least algorithm.epsilonLow (" + algorithm.epsilonLow() + ")"));
     }
+    problems.addAll(algorithmProblems(algorithm));
     if (schedule.checkpointEvery() > schedule.steps()) {
       problems.add(
           new FieldProblem(
@@ -368,5 +449,88 @@ public record RunSpec(
       }
     }
     return problems;
+  }
+
+  /** The combinations of algorithm knobs that no anchor trainer defines. */
+  private static List<FieldProblem> algorithmProblems(Algorithm a) {
+    List<FieldProblem> problems = new ArrayList<>();
+    switch (a.advantageEstimator()) {
+      case GRPO -> {
+        if (a.rewardScaling() == null) {
+          problems.add(
+              new FieldProblem(
+                  "algorithm.rewardScaling",
+                  "must be group, batch or none for the grpo estimator"));
+        }
+      }
+      case DR_GRPO -> {
+        if (a.rewardScaling() != RewardScaling.NONE) {
+          problems.add(
+              new FieldProblem(
+                  "algorithm.rewardScaling",
+                  "dr_grpo divides by no std; leave rewardScaling out or set it to none"));
+        }
+      }
+      case RLOO, REINFORCE_PLUS_PLUS_BASELINE -> {
+        if (a.rewardScaling() != null) {
+          problems.add(
+              new FieldProblem(
+                  "algorithm.rewardScaling",
+                  "applies to the grpo estimator only; "
+                      + wireName(a.advantageEstimator())
+                      + " fixes its own scaling"));
+        }
+      }
+    }
+    if (a.policyLoss() == PolicyLoss.GSPO && a.lossAggregation() != LossAggregation.GRPO) {
+      problems.add(
+          new FieldProblem(
+              "algorithm.lossAggregation",
+              "gspo is defined with the sequence mean of token means (grpo); leave"
+                  + " lossAggregation out or set it to grpo"));
+    }
+    if (a.policyLoss() != PolicyLoss.CLIP && a.dualClip() != null) {
+      problems.add(
+          new FieldProblem(
+              "algorithm.dualClip",
+              "the dual clip is defined for the clip policy loss only, not "
+                  + wireName(a.policyLoss())));
+    }
+    ReferenceSync sync = a.referenceSync();
+    switch (sync.mode()) {
+      case NONE -> {
+        if (sync.everyUpdates() != null) {
+          problems.add(
+              new FieldProblem(
+                  "algorithm.referenceSync.everyUpdates",
+                  "applies only when mode is reset or ema"));
+        }
+        if (sync.alpha() != null) {
+          problems.add(
+              new FieldProblem(
+                  "algorithm.referenceSync.alpha", "applies only when mode is reset or ema"));
+        }
+      }
+      case RESET -> {
+        if (sync.alpha() != null && sync.alpha() != 1.0) {
+          problems.add(
+              new FieldProblem(
+                  "algorithm.referenceSync.alpha",
+                  "a reset copies the policy (alpha 1); use mode ema to mix"));
+        }
+      }
+      case EMA -> {}
+    }
+    if (sync.mode() != ReferenceSyncMode.NONE && a.beta() == 0) {
+      problems.add(
+          new FieldProblem(
+              "algorithm.referenceSync.mode",
+              "beta is 0, so no reference policy is used and there is nothing to sync"));
+    }
+    return problems;
+  }
+
+  private static String wireName(Enum<?> value) {
+    return value.name().toLowerCase(java.util.Locale.ROOT);
   }
 }

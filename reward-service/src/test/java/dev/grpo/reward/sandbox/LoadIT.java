@@ -83,12 +83,18 @@ class LoadIT {
     executor.close();
   }
 
-  /** Processes of the sandbox uid range, or carrying the sandbox marker on their command line. */
+  /**
+   * Processes of the sandbox uid range, or carrying the sandbox marker and this sandbox's work root
+   * on their command line (other sandboxes of this JVM, e.g. of cached Spring test contexts, keep
+   * sandboxes parked under their own work root).
+   */
   static List<String> markedProcesses() {
     List<String> found = new ArrayList<>(HostileProgramsIT.leftoverSandboxProcesses());
     for (long pid : ProcessSweeper.pidsWithUid(u -> true)) {
       String cmd = ProcessSweeper.cmdline(pid);
-      if (cmd.contains(SandboxConfig.MARKER) && pid != ProcessHandle.current().pid()) {
+      if (cmd.contains(SandboxConfig.MARKER)
+          && cmd.contains(SharedSandbox.WORK_ROOT + "/")
+          && pid != ProcessHandle.current().pid()) {
         found.add(pid + " " + cmd);
       }
     }

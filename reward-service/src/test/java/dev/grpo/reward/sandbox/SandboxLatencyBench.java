@@ -18,8 +18,9 @@ import java.util.concurrent.TimeUnit;
  * {@code bwrap} + python3 (namespaces and mounts, no limits, no uid drop, no filter), and the
  * service's run_code path (facade + executor + sandbox, what {@code POST /api/v1/sandbox/run} calls
  * minus the HTTP exchange) and, given a running reward service's URL, that endpoint itself over
- * HTTP. The rows run in turn, round after round, so load changes hit them alike. Prints a table;
- * asserts nothing about time.
+ * HTTP, with the service's liveness probe as the floor of what any HTTP request costs there. The
+ * rows run in turn, round after round, so load changes hit them alike. Prints a table; asserts
+ * nothing about time.
  *
  * <p>Run: {@code java -cp target/classes:target/test-classes:<deps>
  * dev.grpo.reward.sandbox.SandboxLatencyBench [iterations [reward-url]]}, as root with bubblewrap;
@@ -89,6 +90,8 @@ public final class SandboxLatencyBench {
     if (url != null && !url.isBlank()) {
       names.add("service over HTTP (POST /api/v1/sandbox/run)");
       jobs.add(overHttp(url, System.getenv("GRPO_API_KEY")));
+      names.add("  HTTP floor: GET /actuator/health/liveness");
+      jobs.add(liveness(url));
     }
     Latency[] rows = interleaved(jobs, n);
     System.out.printf(
@@ -130,6 +133,21 @@ public final class SandboxLatencyBench {
       HttpResponse<String> r = client.send(built, HttpResponse.BodyHandlers.ofString());
       if (r.statusCode() != 200 || !r.body().contains("\"stdout\":\"1\\n\"")) {
         throw new IllegalStateException("unexpected answer " + r.statusCode() + " " + r.body());
+      }
+    };
+  }
+
+  /** The same service's cheapest request: what HTTP itself costs on this machine now. */
+  private static Job liveness(String url) {
+    HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    HttpRequest built =
+        HttpRequest.newBuilder(URI.create(url.replaceAll("/+$", "") + "/actuator/health/liveness"))
+            .GET()
+            .build();
+    return () -> {
+      HttpResponse<String> r = client.send(built, HttpResponse.BodyHandlers.ofString());
+      if (r.statusCode() != 200) {
+        throw new IllegalStateException("liveness answered " + r.statusCode());
       }
     };
   }

@@ -62,6 +62,14 @@ public record RolloutProperties(
    *     <loraAdapter>-v<policyVersion>} on every endpoint and unloads the previous one
    * @param reloadHookUrl when set (and no LoRA adapter), weight sync POSTs {@code {runId,
    *     policyVersion, checkpointUri}} here
+   * @param fullWeightSync when set (and no LoRA adapter), weight sync has every endpoint reload the
+   *     published version's full weights from the shared volume through its own API: {@code sglang}
+   *     ({@code POST /update_weights_from_disk}) or {@code vllm} (the served path is pointed at the
+   *     version, then {@code POST /collective_rpc} {@code reload_weights} and {@code POST
+   *     /reset_prefix_cache}; needs {@code VLLM_SERVER_DEV_MODE=1})
+   * @param vllmServedPath for {@code fullWeightSync: vllm}: the path the vLLM servers were started
+   *     on ({@code --model}), a symbolic link on the shared volume this service repoints at each
+   *     version
    * @param initialPolicyVersion the policy version the servers hold when this service starts
    */
   public record Backend(
@@ -80,5 +88,7 @@ public record RolloutProperties(
       @Pattern(regexp = "[A-Za-z0-9_.-]{1,64}", message = "must be a LoRA adapter name")
           String loraAdapter,
       URI reloadHookUrl,
+      @Pattern(regexp = "sglang|vllm", message = "must be sglang or vllm") String fullWeightSync,
+      java.nio.file.Path vllmServedPath,
       @DefaultValue("0") @Min(0) long initialPolicyVersion) {}
 }

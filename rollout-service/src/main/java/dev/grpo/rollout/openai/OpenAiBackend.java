@@ -413,12 +413,19 @@ final class OpenAiBackend implements InferenceBackend {
     }
     if (config.loraAdapter() != null) {
       syncLora(update);
+    } else if ("sglang".equals(config.fullWeightSync())) {
+      reloadEverywhere(update, this::sglangReload);
+    } else if ("vllm".equals(config.fullWeightSync())) {
+      pointServedPathAt(localPath(update));
+      reloadEverywhere(update, this::vllmReload);
     } else if (config.reloadHookUrl() != null) {
       callReloadHook(update);
     } else {
       throw new BackendException(
           Kind.UNSUPPORTED,
-          "backend " + name() + " has neither lora-adapter nor reload-hook-url configured");
+          "backend "
+              + name()
+              + " has none of lora-adapter, full-weight-sync and reload-hook-url configured");
     }
     policyVersion = update.policyVersion();
     checkpointUri = update.checkpointUri();
@@ -461,6 +468,114 @@ final class OpenAiBackend implements InferenceBackend {
     }
   }
 
+  /** One endpoint's reload of full weights from a directory: null on success, else the problem. */
+  private interface Reload {
+    String on(Endpoint e, String dir);
+  }
+
+  /**
+   * Has every healthy endpoint reload the version's full weights; the backend moves to the new
+   * version only when all of them did (a sync that failed part-way is repeated whole: a reload of
+   * the weights an endpoint already holds is harmless).
+   */
+  private void reloadEverywhere(WeightUpdate update, Reload reload) {
+    String dir = localPath(update).toString();
+    List<Endpoint> live = endpoints.stream().filter(Endpoint::healthy).toList();
+    if (live.isEmpty()) {
+      throw new BackendException(
+          Kind.UNAVAILABLE, "backend " + name() + " has no healthy endpoint to load weights on");
+    }
+    for (Endpoint e : live) {
+      String problem = reload.on(e, dir);
+      if (problem != null) {
+        throw new BackendException(
+            Kind.FAILED,
+            "backend %s: %s could not reload the weights of policy version %d: %s"
+                .formatted(name(), e.base(), update.policyVersion(), problem));
+      }
+    }
+  }
+
+  /** SGLang's {@code POST /update_weights_from_disk}: answers {@code success} and a message. */
+  private String sglangReload(Endpoint e, String dir) {
+    ObjectNode body = mapper.createObjectNode();
+    body.put("model_path", dir);
+    Answer a =
+        postForAnswer(e.resolve("/update_weights_from_disk"), mapper.writeValueAsString(body));
+    if (a.problem() != null) {
+      return a.problem();
+    }
+    JsonNode answer = tryParse(a.body());
+    if (answer == null || !answer.path("success").asBoolean(false)) {
+      return "update_weights_from_disk did not succeed: "
+          + (answer == null ? a.body() : answer.path("message").asString(a.body()));
+    }
+    return null;
+  }
+
+  /**
+   * vLLM's development endpoints: {@code reload_weights} on every worker reads the served path
+   * again, and the prefix cache, filled with the old weights' keys and values, is dropped.
+   */
+  private String vllmReload(Endpoint e, String dir) {
+    String problem = post(e.resolve("/collective_rpc"), json("method", "reload_weights"));
+    if (problem != null) {
+      return "collective_rpc reload_weights: " + problem;
+    }
+    problem = post(e.resolve("/reset_prefix_cache"), "{}");
+    return problem == null ? null : "reset_prefix_cache: " + problem;
+  }
+
+  /**
+   * Repoints the served path (a symbolic link) at {@code dir} in one rename, so a vLLM worker that
+   * reads it sees the old version or the new one, never a mix.
+   */
+  private void pointServedPathAt(java.nio.file.Path dir) {
+    java.nio.file.Path link = config.vllmServedPath();
+    if (link == null) {
+      throw new BackendException(
+          Kind.UNSUPPORTED, "backend " + name() + ": full-weight-sync vllm needs vllm-served-path");
+    }
+    java.nio.file.Path next = link.resolveSibling(link.getFileName() + ".next");
+    try {
+      java.nio.file.Files.deleteIfExists(next);
+      java.nio.file.Files.createSymbolicLink(next, dir);
+      java.nio.file.Files.move(
+          next,
+          link,
+          java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+          java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    } catch (java.io.IOException e) {
+      throw new BackendException(
+          Kind.FAILED,
+          "backend %s: cannot point %s at %s: %s".formatted(name(), link, dir, e.getMessage()));
+    }
+  }
+
+  /**
+   * The published version's directory on the shared volume; a URL the servers cannot read is
+   * refused.
+   */
+  private java.nio.file.Path localPath(WeightUpdate update) {
+    String uri = update.checkpointUri();
+    java.nio.file.Path dir;
+    try {
+      dir =
+          uri.startsWith("file:")
+              ? java.nio.file.Path.of(URI.create(uri))
+              : java.nio.file.Path.of(uri);
+    } catch (RuntimeException e) {
+      dir = null;
+    }
+    if (dir == null || !dir.isAbsolute()) {
+      throw new BackendException(
+          Kind.UNSUPPORTED,
+          "backend %s: full-weight sync needs a directory on the shared volume, got %s"
+              .formatted(name(), uri));
+    }
+    return dir;
+  }
+
   /** Loads a LoRA adapter on one endpoint; null on success, else the problem. */
   private String loadAdapter(Endpoint e, String adapter, String path) {
     String problem =
@@ -498,8 +613,15 @@ final class OpenAiBackend implements InferenceBackend {
     return mapper.writeValueAsString(node);
   }
 
+  /** A POST's outcome: {@code problem} null on 2xx, with the body either way. */
+  private record Answer(String problem, String body) {}
+
   /** POSTs JSON; null on 2xx, else the problem. */
   private String post(URI uri, String json) {
+    return postForAnswer(uri, json).problem();
+  }
+
+  private Answer postForAnswer(URI uri, String json) {
     try {
       HttpResponse<String> r =
           http.send(
@@ -510,14 +632,16 @@ final class OpenAiBackend implements InferenceBackend {
                   .build(),
               HttpResponse.BodyHandlers.ofString());
       if (r.statusCode() >= 200 && r.statusCode() < 300) {
-        return null;
+        return new Answer(null, r.body());
       }
-      return r.statusCode() + ": " + CompletionsResponse.errorMessage(tryParse(r.body()), r.body());
+      return new Answer(
+          r.statusCode() + ": " + CompletionsResponse.errorMessage(tryParse(r.body()), r.body()),
+          r.body());
     } catch (IOException e) {
-      return describe(e);
+      return new Answer(describe(e), "");
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      return "interrupted";
+      return new Answer("interrupted", "");
     }
   }
 

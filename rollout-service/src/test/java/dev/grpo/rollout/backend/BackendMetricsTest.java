@@ -74,6 +74,8 @@ class BackendMetricsTest {
         Duration.ofSeconds(5),
         null,
         null,
+        null,
+        null,
         0);
   }
 

@@ -75,6 +75,8 @@ class BackendRegistryTest {
         Duration.ofSeconds(5),
         null,
         null,
+        null,
+        null,
         0);
   }
 

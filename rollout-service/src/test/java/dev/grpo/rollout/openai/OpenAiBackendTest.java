@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import dev.grpo.api.rollout.RolloutRequest.Sampling;
+import dev.grpo.policy.model.DecoderModel;
+import dev.grpo.policy.model.ModelConfig;
 import dev.grpo.rollout.backend.BackendException;
 import dev.grpo.rollout.backend.BackendException.Kind;
 import dev.grpo.rollout.backend.GeneratedSample;
@@ -18,6 +20,7 @@ import dev.grpo.rollout.testing.FakeVllm.Reply;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -25,6 +28,7 @@ import java.util.UUID;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -52,6 +56,18 @@ class OpenAiBackendTest {
 
   private OpenAiBackend backend(
       List<URI> endpoints, int concurrency, Duration timeout, int retries, String lora, URI hook) {
+    return backend(endpoints, concurrency, timeout, retries, lora, hook, null, null);
+  }
+
+  private OpenAiBackend backend(
+      List<URI> endpoints,
+      int concurrency,
+      Duration timeout,
+      int retries,
+      String lora,
+      URI hook,
+      String fullSync,
+      Path servedPath) {
     RolloutProperties.Backend config =
         new RolloutProperties.Backend(
             "vllm",
@@ -67,6 +83,8 @@ class OpenAiBackendTest {
             Duration.ofSeconds(2),
             lora,
             hook,
+            fullSync,
+            servedPath,
             0);
     OpenAiBackend b =
         new OpenAiBackend(config, Duration.ofSeconds(10), JsonMapper.builder().build());
@@ -310,6 +328,105 @@ class OpenAiBackendTest {
         .extracting(e -> ((BackendException) e).kind())
         .isEqualTo(Kind.BAD_RESPONSE);
     assertThat(vllm.completionRequests()).as("a bad 200 is not retried").hasSize(1);
+  }
+
+  /** A published policy version as the trainer writes it: config.json and model.safetensors. */
+  private static Path publish(Path root, long version, long seed) {
+    Path dir = root.resolve("v" + version);
+    try (DecoderModel m = DecoderModel.randomInit(ModelConfig.tiny(), seed)) {
+      m.save(dir);
+    }
+    return dir;
+  }
+
+  /** The first weight of a model directory, read with the policy's own loader. */
+  private static float firstWeight(Path dir) {
+    try (DecoderModel m = DecoderModel.load(dir)) {
+      return m.parameters().values().iterator().next().toFloatArray()[0];
+    }
+  }
+
+  @Test
+  void sglangFullSyncHasEveryEndpointReloadTheVersionFromDisk(@TempDir Path tmp) {
+    FakeVllm a = server();
+    FakeVllm b = server();
+    OpenAiBackend backend =
+        backend(List.of(a.url(), b.url()), 2, Duration.ofSeconds(5), 0, null, null, "sglang", null);
+    Path v1 = publish(tmp, 1, 1);
+    Path v2 = publish(tmp, 2, 2);
+
+    assertThat(backend.syncWeights(new WeightUpdate(RUN, 1, v1.toUri().toString()))).isTrue();
+    assertThat(backend.syncWeights(new WeightUpdate(RUN, 2, v2.toString()))).isTrue();
+
+    for (FakeVllm s : List.of(a, b)) {
+      assertThat(s.diskUpdates()).hasSize(2);
+      assertThat(s.diskUpdates().get(0).get("model_path").asString()).isEqualTo(v1.toString());
+      assertThat(s.diskUpdates().get(1).get("model_path").asString()).isEqualTo(v2.toString());
+    }
+    // what the servers were pointed at loads with the policy's own loader, and is that version
+    Path told = Path.of(a.diskUpdates().get(1).get("model_path").asString());
+    assertThat(firstWeight(told)).isEqualTo(firstWeight(v2)).isNotEqualTo(firstWeight(v1));
+    assertThat(backend.policyVersion()).isEqualTo(2);
+    assertThat(backend.checkpointUri()).isEqualTo(v2.toString());
+  }
+
+  @Test
+  void aFullSyncThatOneEndpointRefusesLeavesTheBackendOnItsVersionAndCanBeRepeated(
+      @TempDir Path tmp) {
+    FakeVllm a = server();
+    FakeVllm b = server();
+    OpenAiBackend backend =
+        backend(List.of(a.url(), b.url()), 2, Duration.ofSeconds(5), 0, null, null, "sglang", null);
+    Path v1 = publish(tmp, 1, 1);
+    b.reloadStatus(500); // SGLang answers 200 with success false
+
+    assertThatThrownBy(() -> backend.syncWeights(new WeightUpdate(RUN, 1, v1.toString())))
+        .isInstanceOf(BackendException.class)
+        .hasMessageContaining("shape mismatch")
+        .extracting(e -> ((BackendException) e).kind())
+        .isEqualTo(Kind.FAILED);
+    assertThat(backend.policyVersion()).isZero();
+
+    b.reloadStatus(200);
+    assertThat(backend.syncWeights(new WeightUpdate(RUN, 1, v1.toString()))).isTrue();
+    assertThat(backend.policyVersion()).isEqualTo(1);
+  }
+
+  @Test
+  void vllmFullSyncRepointsTheServedPathThenReloadsAndDropsThePrefixCache(@TempDir Path tmp)
+      throws Exception {
+    Path v1 = publish(tmp, 1, 1);
+    Path v2 = publish(tmp, 2, 2);
+    Path served = tmp.resolve("served");
+    java.nio.file.Files.createSymbolicLink(served, publish(tmp, 0, 0));
+    FakeVllm a = server();
+    a.servedPath(served);
+    OpenAiBackend backend =
+        backend(List.of(a.url()), 2, Duration.ofSeconds(5), 0, null, null, "vllm", served);
+
+    backend.syncWeights(new WeightUpdate(RUN, 1, v1.toString()));
+    backend.syncWeights(new WeightUpdate(RUN, 2, v2.toUri().toString()));
+
+    assertThat(a.rpcCalls()).hasSize(2);
+    assertThat(a.rpcCalls().get(0).get("method").asString()).isEqualTo("reload_weights");
+    // at each reload the served path already led to the new version
+    assertThat(a.reloadsFrom())
+        .containsExactly(v1.toRealPath().toString(), v2.toRealPath().toString());
+    assertThat(a.prefixResets()).isEqualTo(2);
+    assertThat(firstWeight(served)).isEqualTo(firstWeight(v2));
+    assertThat(java.nio.file.Files.isSymbolicLink(served)).isTrue();
+  }
+
+  @Test
+  void aFullSyncToAUrlTheServersCannotReadIsRefused(@TempDir Path tmp) {
+    FakeVllm a = server();
+    OpenAiBackend backend =
+        backend(List.of(a.url()), 2, Duration.ofSeconds(5), 0, null, null, "sglang", null);
+    assertThatThrownBy(() -> backend.syncWeights(new WeightUpdate(RUN, 1, "s3://bucket/policy/v1")))
+        .isInstanceOf(BackendException.class)
+        .extracting(e -> ((BackendException) e).kind())
+        .isEqualTo(Kind.UNSUPPORTED);
+    assertThat(a.diskUpdates()).isEmpty();
   }
 
   @Test

@@ -278,6 +278,9 @@ class RolloutApiIT {
     assertThat(http.post("/api/v1/policies/sync", sync).json().get("changed").asBoolean())
         .as("a repeated sync is a no-op")
         .isFalse();
+    // the sync that moved the backend is timed (an s3-style path has no local bytes to count)
+    assertThat(http.get("/actuator/prometheus").raw().body())
+        .containsPattern("rollout_weight_sync_duration_seconds_count\\{backend=\"vllm\"[^}]*\\} [1-9]");
 
     JsonNode backends = http.get("/api/v1/backends").json();
     assertThat(backends).hasSize(1);

@@ -8,6 +8,7 @@ import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -52,6 +53,12 @@ public final class FakeVllm implements AutoCloseable {
   private final List<JsonNode> loraLoads = Collections.synchronizedList(new ArrayList<>());
   private final List<JsonNode> loraUnloads = Collections.synchronizedList(new ArrayList<>());
   private final List<JsonNode> hookCalls = Collections.synchronizedList(new ArrayList<>());
+  private final List<JsonNode> diskUpdates = Collections.synchronizedList(new ArrayList<>());
+  private final List<JsonNode> rpcCalls = Collections.synchronizedList(new ArrayList<>());
+  private final List<String> reloadsFrom = Collections.synchronizedList(new ArrayList<>());
+  private final AtomicInteger prefixResets = new AtomicInteger();
+  private volatile Path servedPath;
+  private volatile int reloadStatus = 200;
   private final AtomicInteger inFlight = new AtomicInteger();
   private final AtomicInteger maxInFlight = new AtomicInteger();
   private final AtomicInteger healthChecks = new AtomicInteger();
@@ -75,7 +82,74 @@ public final class FakeVllm implements AutoCloseable {
           hookCalls.add(read(ex));
           send(ex, 200, "{\"status\":\"reloaded\"}");
         });
+    server.createContext("/update_weights_from_disk", this::sglangUpdate);
+    server.createContext(
+        "/collective_rpc",
+        ex -> {
+          JsonNode body = read(ex);
+          Path served = servedPath;
+          // what a vLLM worker's reload_weights reads: the served path as it resolves now
+          reloadsFrom.add(served == null ? "" : served.toRealPath().toString());
+          rpcCalls.add(body);
+          send(ex, reloadStatus, "{\"results\":[null]}");
+        });
+    server.createContext(
+        "/reset_prefix_cache",
+        ex -> {
+          read(ex);
+          prefixResets.incrementAndGet();
+          send(ex, 200, "");
+        });
     server.start();
+  }
+
+  private void sglangUpdate(HttpExchange ex) throws IOException {
+    JsonNode body = read(ex);
+    diskUpdates.add(body);
+    boolean ok = reloadStatus == 200;
+    send(
+        ex,
+        200,
+        ok
+            ? "{\"success\":true,\"message\":\"Succeeded to update model weights.\","
+                + "\"num_paused_requests\":0}"
+            : "{\"success\":false,\"message\":\"Failed to get weights iterator: shape"
+                + " mismatch\",\"num_paused_requests\":0}");
+  }
+
+  /** SGLang's update_weights_from_disk requests, in order. */
+  public List<JsonNode> diskUpdates() {
+    synchronized (diskUpdates) {
+      return List.copyOf(diskUpdates);
+    }
+  }
+
+  /** vLLM's collective_rpc requests, in order. */
+  public List<JsonNode> rpcCalls() {
+    synchronized (rpcCalls) {
+      return List.copyOf(rpcCalls);
+    }
+  }
+
+  /** Where each reload_weights read from (the served path's target at the time). */
+  public List<String> reloadsFrom() {
+    synchronized (reloadsFrom) {
+      return List.copyOf(reloadsFrom);
+    }
+  }
+
+  public int prefixResets() {
+    return prefixResets.get();
+  }
+
+  /** The path this fake vLLM was "started" on (its --model). */
+  public void servedPath(Path path) {
+    servedPath = path;
+  }
+
+  /** 200 makes reloads succeed; anything else makes them fail (SGLang: success false). */
+  public void reloadStatus(int status) {
+    reloadStatus = status;
   }
 
   public static FakeVllm start() {
@@ -120,6 +194,11 @@ public final class FakeVllm implements AutoCloseable {
     loraLoads.clear();
     loraUnloads.clear();
     hookCalls.clear();
+    diskUpdates.clear();
+    rpcCalls.clear();
+    reloadsFrom.clear();
+    prefixResets.set(0);
+    reloadStatus = 200;
     maxInFlight.set(0);
   }
 

@@ -24,11 +24,37 @@ final class ClippedPolicyLoss {
   private ClippedPolicyLoss() {}
 
   /**
+   * What a policy loss hands to {@link GrpoObjective}.
+   *
    * @param perTokenLoss [B,T] loss, differentiable w.r.t. logp
-   * @param ratio [B,T] ρ after the δ cap (the one TRL's clip metrics look at), no gradient needed
+   * @param clippedLow boolean, where the lower clip bound bites ([B,T], or [B] when {@code
+   *     perSequence})
+   * @param clippedHigh boolean, where the upper clip bound bites (same shape)
    * @param dualClipped [B,T] boolean, where the dual clip replaced the loss (all false when off)
+   * @param perSequence the clip flags are one per sequence (GSPO): their fractions are over
+   *     sequences, as TRL logs them for {@code importance_sampling_level="sequence"}
    */
-  record Terms(NDArray perTokenLoss, NDArray ratio, NDArray dualClipped) {}
+  record Terms(
+      NDArray perTokenLoss,
+      NDArray clippedLow,
+      NDArray clippedHigh,
+      NDArray dualClipped,
+      boolean perSequence) {}
+
+  /** The loss of {@code config.policyLoss()}; {@code mask} is the effective completion mask. */
+  static Terms of(
+      NDArray logp, NDArray oldLogp, NDArray advantages, NDArray mask, GrpoConfig config) {
+    return switch (config.policyLoss()) {
+      case CLIP -> perToken(logp, oldLogp, advantages, config);
+      case GSPO -> SequenceRatioLoss.perToken(logp, oldLogp, advantages, mask, config);
+      case CISPO -> ClippedWeightLoss.perToken(logp, oldLogp, advantages, config);
+    };
+  }
+
+  /** No token replaced by the dual clip: the flags of losses that have none. */
+  static NDArray noneDualClipped(NDArray loss) {
+    return loss.zerosLike().toType(DataType.BOOLEAN, false);
+  }
 
   static Terms perToken(NDArray logp, NDArray oldLogp, NDArray advantages, GrpoConfig config) {
     NDArray logRatio = logp.sub(oldLogp);
@@ -42,7 +68,7 @@ final class ClippedPolicyLoss {
     }
     NDArray a = advantages.expandDims(1);
     NDArray loss = ratio.mul(a).minimum(clipped.mul(a)).neg();
-    NDArray dualClipped = loss.zerosLike().toType(DataType.BOOLEAN, false);
+    NDArray dualClipped = noneDualClipped(loss);
     if (config.dualClipC() > 0) {
       NDArray cap = a.mul(-config.dualClipC());
       // DJL's where does not broadcast the condition, so widen it to [B,T] explicitly.
@@ -50,6 +76,9 @@ final class ClippedPolicyLoss {
       dualClipped = negative.logicalAnd(loss.gt(cap));
       loss = NDArrays.where(negative, loss.minimum(cap), loss);
     }
-    return new Terms(loss, ratio, dualClipped);
+    // TRL's clip metrics look at ρ after the δ cap
+    NDArray low = ratio.lt(1.0 - config.epsilonLow()).logicalAnd(a.lt(0.0));
+    NDArray high = ratio.gt(1.0 + config.epsilonHigh()).logicalAnd(a.gt(0.0));
+    return new Terms(loss, low, high, dualClipped, false);
   }
 }

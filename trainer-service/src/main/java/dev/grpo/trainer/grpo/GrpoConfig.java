@@ -26,6 +26,10 @@ package dev.grpo.trainer.grpo;
  *     uses the padded width T
  * @param gradientAccumulationSteps micro-batches per optimizer step (divides GRPO/BNPO/DR_GRPO)
  * @param numProcesses data-parallel processes whose gradients are averaged (DAPO normaliser)
+ * @param policyLoss the per-token objective (verl {@code loss_mode}); GSPO needs the GRPO
+ *     aggregation, and neither GSPO nor CISPO takes a dual clip or δ
+ * @param advantageEstimator how rewards become advantages (verl {@code adv_estimator}); {@code
+ *     rewardScaling} and {@code advantageEpsilon} belong to {@link AdvantageEstimator#GRPO}
  */
 public record GrpoConfig(
     LossAggregation lossAggregation,
@@ -43,13 +47,17 @@ public record GrpoConfig(
     double entropyCoef,
     int maxCompletionLength,
     int gradientAccumulationSteps,
-    int numProcesses) {
+    int numProcesses,
+    PolicyLoss policyLoss,
+    AdvantageEstimator advantageEstimator) {
 
   public GrpoConfig {
     if (lossAggregation == null
         || rewardScaling == null
         || klEstimator == null
-        || klClamp == null) {
+        || klClamp == null
+        || policyLoss == null
+        || advantageEstimator == null) {
       throw new IllegalArgumentException("enum options must not be null");
     }
     if (epsilonLow < 0 || epsilonHigh < 0 || advantageEpsilon < 0 || beta < 0) {
@@ -61,6 +69,15 @@ public record GrpoConfig(
     }
     if (gradientAccumulationSteps < 1 || numProcesses < 1) {
       throw new IllegalArgumentException("gradientAccumulationSteps and numProcesses must be >= 1");
+    }
+    if (policyLoss == PolicyLoss.GSPO && lossAggregation != LossAggregation.GRPO) {
+      throw new IllegalArgumentException(
+          "GSPO is defined with the GRPO (sequence-mean-token-mean) aggregation, not "
+              + lossAggregation);
+    }
+    if (policyLoss != PolicyLoss.CLIP && (dualClipC > 0 || delta > 0)) {
+      throw new IllegalArgumentException(
+          "the dual clip and delta are defined for the CLIP policy loss only, not " + policyLoss);
     }
   }
 
@@ -86,6 +103,8 @@ public record GrpoConfig(
     b.maxCompletionLength = maxCompletionLength;
     b.gradientAccumulationSteps = gradientAccumulationSteps;
     b.numProcesses = numProcesses;
+    b.policyLoss = policyLoss;
+    b.advantageEstimator = advantageEstimator;
     return b;
   }
 
@@ -107,8 +126,20 @@ public record GrpoConfig(
     private int maxCompletionLength = 0;
     private int gradientAccumulationSteps = 1;
     private int numProcesses = 1;
+    private PolicyLoss policyLoss = PolicyLoss.CLIP;
+    private AdvantageEstimator advantageEstimator = AdvantageEstimator.GRPO;
 
     private Builder() {}
+
+    public Builder policyLoss(PolicyLoss v) {
+      policyLoss = v;
+      return this;
+    }
+
+    public Builder advantageEstimator(AdvantageEstimator v) {
+      advantageEstimator = v;
+      return this;
+    }
 
     public Builder lossAggregation(LossAggregation v) {
       lossAggregation = v;
@@ -207,7 +238,9 @@ public record GrpoConfig(
           entropyCoef,
           maxCompletionLength,
           gradientAccumulationSteps,
-          numProcesses);
+          numProcesses,
+          policyLoss,
+          advantageEstimator);
     }
   }
 }

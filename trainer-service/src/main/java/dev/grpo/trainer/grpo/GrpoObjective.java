@@ -6,11 +6,12 @@ import ai.djl.ndarray.types.Shape;
 import dev.grpo.policy.model.GraphConstants;
 
 /**
- * The GRPO loss of one micro-batch: per token, the clipped surrogate ({@link ClippedPolicyLoss}) +
- * β·KL ({@link KlEstimator}) − entropyCoef·entropy, masked and aggregated ({@link
- * LossAggregation}). This is TRL's {@code GRPOTrainer._compute_loss} with verl's and OpenRLHF's
- * extra guards available as options; since the aggregation is linear, adding β·KL per token before
- * aggregating equals verl's separate {@code kl_loss_coef · agg(kl)} term.
+ * The GRPO loss of one micro-batch: per token, the policy loss of {@link GrpoConfig#policyLoss()}
+ * (the clipped surrogate {@link ClippedPolicyLoss}, GSPO's {@link SequenceRatioLoss} or CISPO's
+ * {@link ClippedWeightLoss}) + β·KL ({@link KlEstimator}) − entropyCoef·entropy, masked and
+ * aggregated ({@link LossAggregation}). This is TRL's {@code GRPOTrainer._compute_loss} with verl's
+ * and OpenRLHF's extra guards available as options; since the aggregation is linear, adding β·KL
+ * per token before aggregating equals verl's separate {@code kl_loss_coef · agg(kl)} term.
  *
  * <p>Call it inside a {@code GradientCollector}; every intermediate array is created in the manager
  * of {@code logp}, so open a sub-manager per step for the inputs and close it after the backward
@@ -51,7 +52,7 @@ public final class GrpoObjective {
     NDArray advantages = batch.advantages().toType(dtype, false);
     NDArray mask = effectiveMask(batch.completionMask(), batch.truncated(), config, dtype);
 
-    ClippedPolicyLoss.Terms policy = ClippedPolicyLoss.perToken(logp, oldLogp, advantages, config);
+    ClippedPolicyLoss.Terms policy = ClippedPolicyLoss.of(logp, oldLogp, advantages, mask, config);
     NDArray perToken = policy.perTokenLoss();
     NDArray kl = null;
     if (batch.refLogp() != null) {
@@ -71,16 +72,15 @@ public final class GrpoObjective {
     NDArray loss =
         config.lossAggregation().aggregate(perToken, mask, config, batch.globalActiveTokens());
 
-    NDArray a = advantages.expandDims(1);
-    NDArray ratio = policy.ratio();
-    NDArray low = ratio.lt(1.0 - config.epsilonLow()).logicalAnd(a.lt(0.0));
-    NDArray high = ratio.gt(1.0 + config.epsilonHigh()).logicalAnd(a.gt(0.0));
+    NDArray low = policy.clippedLow();
+    NDArray high = policy.clippedHigh();
+    NDArray region = low.logicalOr(high);
     GrpoMetrics metrics =
         new GrpoMetrics(
             scalar(loss),
-            maskedMean(low, mask),
-            maskedMean(high, mask),
-            maskedMean(low.logicalOr(high), mask),
+            clipFraction(low, mask, policy.perSequence()),
+            clipFraction(high, mask, policy.perSequence()),
+            clipFraction(region, mask, policy.perSequence()),
             maskedMean(policy.dualClipped(), mask),
             kl == null ? Double.NaN : maskedMean(kl, mask),
             entropy == null ? Double.NaN : maskedMean(entropy, mask),
@@ -110,6 +110,18 @@ public final class GrpoObjective {
    */
   public static double activeTokens(NDArray completionMask, NDArray truncated, GrpoConfig config) {
     return scalar(effectiveMask(completionMask, truncated, config, DataType.FLOAT64).sum());
+  }
+
+  /**
+   * Token flags: their masked mean. Sequence flags (GSPO): their mean over all B sequences, as TRL
+   * logs them ({@code global_masked_mean} of a [B,1] tensor counts every row).
+   */
+  private static double clipFraction(NDArray flags, NDArray mask, boolean perSequence) {
+    if (!perSequence) {
+      return maskedMean(flags, mask);
+    }
+    NDArray f = flags.toType(mask.getDataType(), false);
+    return scalar(f.sum()) / Math.max(1.0, f.getShape().get(0));
   }
 
   private static double maskedMean(NDArray values, NDArray mask) {

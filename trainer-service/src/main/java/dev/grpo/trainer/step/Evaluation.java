@@ -5,6 +5,7 @@ import dev.grpo.api.reward.ScoreResponse.ItemResult;
 import dev.grpo.api.reward.ScoreResponse.RuleOutcome;
 import dev.grpo.api.rollout.RolloutResponse;
 import dev.grpo.api.rollout.RolloutResponse.Sample;
+import dev.grpo.api.run.RunSpec;
 import dev.grpo.ledger.dataset.DatasetItems.Item;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -16,7 +17,10 @@ import tools.jackson.databind.node.ObjectNode;
  * Held-out evaluation: one greedy completion per eval item, scored with the run's rules. Accuracy
  * is the pass rate of {@code math_accuracy} (or of the first rule when there is none), format rate
  * that of {@code format}; both are over every eval item, so an item a rule could not score counts
- * as not passed.
+ * as not passed. With {@code evaluation.samples} k > 0, also k samples per item at the spec's
+ * temperature and top-p, reported as pass@1, pass@j and cons@k ({@link SampledEvaluation}); the
+ * samples' seed follows from the run's seed and the step, so an evaluation repeated after a crash
+ * samples the same.
  */
 final class Evaluation {
 
@@ -38,7 +42,21 @@ final class Evaluation {
       String accuracyRule,
       double accuracy,
       Double formatRate,
-      double seconds) {
+      double seconds,
+      SampledEvaluation.Report sampled) {
+
+    EvalReport withSampled(SampledEvaluation.Report s) {
+      return new EvalReport(
+          items,
+          rewardMean,
+          lengthMean,
+          rules,
+          accuracyRule,
+          accuracy,
+          formatRate,
+          seconds + s.seconds(),
+          s);
+    }
 
     /** Writes the report into {@code metrics} (the eval row's JSON). */
     ObjectNode writeTo(ObjectNode metrics) {
@@ -59,16 +77,23 @@ final class Evaluation {
         metrics.put("format_rate", formatRate);
       }
       metrics.put("seconds", seconds);
+      if (sampled != null) {
+        sampled.writeTo(metrics);
+      }
       return metrics;
     }
   }
 
   private final Rollouts rollouts;
   private final GroupScoring scoring;
+  private final RunSpec.Evaluation settings;
+  private final long runSeed;
 
-  Evaluation(Rollouts rollouts, GroupScoring scoring) {
+  Evaluation(Rollouts rollouts, GroupScoring scoring, RunSpec.Evaluation settings, long runSeed) {
     this.rollouts = rollouts;
     this.scoring = scoring;
+    this.settings = settings;
+    this.runSeed = runSeed;
   }
 
   /** Evaluates the policy of {@code version} (after {@code step} steps) on {@code items}. */
@@ -83,7 +108,35 @@ final class Evaluation {
       requests.add(scoring.request(items.get(i), sample));
     }
     List<ItemResult> results = scoring.scoreAll(requests);
-    return report(results, (double) length / items.size(), (System.nanoTime() - t0) / 1e9);
+    EvalReport greedy =
+        report(results, (double) length / items.size(), (System.nanoTime() - t0) / 1e9);
+    return settings.samples() > 0
+        ? greedy.withSampled(sampled(step, version, items, greedy.accuracyRule()))
+        : greedy;
+  }
+
+  /** k samples per item, scored, as R1 reports them. */
+  private SampledEvaluation.Report sampled(
+      int step, long version, List<Item> items, String accuracyRule) {
+    long t0 = System.nanoTime();
+    int k = settings.samples();
+    // not a training step's seed: evaluations sample apart from training, the same on a retry
+    long seed = runSeed * 1_000_003L + 7919L * (step + 1L);
+    RolloutResponse rollout =
+        rollouts.sampleAt(step, version, items, k, settings.temperature(), settings.topP(), seed);
+    List<ScoreRequest.Item> requests = new ArrayList<>(items.size() * k);
+    for (int i = 0; i < items.size(); i++) {
+      for (Sample sample : rollout.results().get(i).samples()) {
+        requests.add(scoring.request(items.get(i), sample));
+      }
+    }
+    List<ItemResult> results = scoring.scoreAll(requests);
+    List<SampledEvaluation.ItemSamples> perItem = new ArrayList<>(items.size());
+    for (int i = 0; i < items.size(); i++) {
+      perItem.add(SampledEvaluation.of(results.subList(i * k, (i + 1) * k), accuracyRule));
+    }
+    return SampledEvaluation.report(
+        perItem, k, settings.temperature(), settings.topP(), (System.nanoTime() - t0) / 1e9);
   }
 
   /** The report over the scored greedy completions of every eval item. */
@@ -118,6 +171,7 @@ final class Evaluation {
         accuracyRule,
         rules.get(accuracyRule).mean(),
         format == null ? null : format.mean(),
-        seconds);
+        seconds,
+        null);
   }
 }

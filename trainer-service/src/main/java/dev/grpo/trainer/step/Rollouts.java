@@ -56,6 +56,20 @@ final class Rollouts {
         version);
   }
 
+  /** {@code n} samples per item at {@code temperature} and {@code topP} (evaluation's settings). */
+  RolloutResponse sampleAt(
+      int step, long version, List<Item> items, int n, double temperature, double topP, long seed) {
+    return call(
+        request(
+            step,
+            version,
+            items,
+            n,
+            new RolloutRequest.Sampling(
+                temperature, topP, 0, sampling.maxTokens(), sampling.stop(), seed)),
+        version);
+  }
+
   /** One greedy completion per item. */
   RolloutResponse greedy(int step, long version, List<Item> items) {
     return call(

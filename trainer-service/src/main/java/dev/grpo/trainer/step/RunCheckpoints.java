@@ -42,14 +42,22 @@ final class RunCheckpoints {
     return ledger.latest(runId);
   }
 
-  /** The frozen reference policy: the weights of step 0. */
+  /**
+   * The reference policy to resume with: the one the newest checkpoint carries when the run moves
+   * its reference, else the weights of step 0.
+   */
   DecoderModel reference() {
-    return Checkpointer.open(dir.checkpoint(0)).loadModel(Device.cpu());
+    return latest()
+        .flatMap(c -> c.loadReference(Device.cpu()))
+        .orElseGet(() -> Checkpointer.open(dir.checkpoint(0)).loadModel(Device.cpu()));
   }
 
-  /** Writes and records the checkpoint of {@code state} unless the ledger has it already. */
-  void save(DecoderModel policy, AdamW optimizer, TrainingState state) {
-    Checkpointer.Checkpoint written = write(policy, optimizer, state);
+  /**
+   * Writes and records the checkpoint of {@code state} unless the ledger has it already; {@code
+   * reference} is the moving reference policy, or null when it stays the initial one.
+   */
+  void save(DecoderModel policy, AdamW optimizer, TrainingState state, DecoderModel reference) {
+    Checkpointer.Checkpoint written = write(policy, optimizer, state, reference);
     if (written != null) {
       record(state.step() + 1, written);
     }
@@ -60,21 +68,22 @@ final class RunCheckpoints {
    * uses it only once it is {@link #record recorded}.
    */
   Optional<Checkpointer.Checkpoint> writeUnrecorded(
-      DecoderModel policy, AdamW optimizer, TrainingState state) {
-    return Optional.ofNullable(write(policy, optimizer, state));
+      DecoderModel policy, AdamW optimizer, TrainingState state, DecoderModel reference) {
+    return Optional.ofNullable(write(policy, optimizer, state, reference));
   }
 
   void record(long policyVersion, Checkpointer.Checkpoint written) {
     ledger.record(runId, policyVersion, written);
   }
 
-  private Checkpointer.Checkpoint write(DecoderModel policy, AdamW optimizer, TrainingState state) {
+  private Checkpointer.Checkpoint write(
+      DecoderModel policy, AdamW optimizer, TrainingState state, DecoderModel reference) {
     int step = (int) state.step();
     if (ledger.recorded(runId, step)) {
       return null;
     }
     Path target = dir.checkpoint(step);
     RunDirectory.deleteRecursively(target);
-    return Checkpointer.save(target, policy, optimizer, state, tokenizerDir);
+    return Checkpointer.save(target, policy, optimizer, state, tokenizerDir, reference);
   }
 }

@@ -10,13 +10,16 @@ import dev.grpo.policy.model.ModelPreset;
 import dev.grpo.policy.tokenizer.CharTokenizer;
 import dev.grpo.policy.tokenizer.ModelTokenizer;
 import dev.grpo.policy.tokenizer.Tokenizer;
+import dev.grpo.trainer.grpo.AdvantageEstimator;
 import dev.grpo.trainer.grpo.GrpoConfig;
 import dev.grpo.trainer.grpo.KlEstimator;
 import dev.grpo.trainer.grpo.LossAggregation;
+import dev.grpo.trainer.grpo.PolicyLoss;
 import dev.grpo.trainer.grpo.RewardScaling;
 import dev.grpo.trainer.optim.AdamW;
 import dev.grpo.trainer.optim.LearningRateSchedule;
 import dev.grpo.trainer.train.GrpoTrainer;
+import dev.grpo.trainer.train.ReferenceSync;
 import java.nio.file.Path;
 
 /**
@@ -32,7 +35,8 @@ final class RunConfigs {
     return new GrpoTrainer.Options(
         grpoConfig(spec),
         spec.algorithm().muIterations(),
-        spec.rollout().temperature().floatValue());
+        spec.rollout().temperature().floatValue(),
+        referenceSync(spec));
   }
 
   static GrpoConfig grpoConfig(RunSpec spec) {
@@ -40,7 +44,8 @@ final class RunConfigs {
     GrpoConfig.Builder b =
         GrpoConfig.builder()
             .lossAggregation(lossAggregation(a.lossAggregation()))
-            .rewardScaling(rewardScaling(a.rewardScaling()))
+            .advantageEstimator(advantageEstimator(a.advantageEstimator()))
+            .policyLoss(policyLoss(a.policyLoss()))
             .advantageEpsilon(a.advantageEpsilon())
             .epsilonLow(a.epsilonLow())
             .epsilonHigh(a.epsilonHigh())
@@ -52,7 +57,40 @@ final class RunConfigs {
     if (a.dualClip() != null) {
       b.dualClipC(a.dualClip());
     }
+    if (a.rewardScaling() != null) {
+      // Dr. GRPO is the grpo estimator without the std division
+      b.rewardScaling(
+          a.advantageEstimator() == dev.grpo.api.run.AdvantageEstimator.DR_GRPO
+              ? RewardScaling.NONE
+              : rewardScaling(a.rewardScaling()));
+    }
     return b.build();
+  }
+
+  static AdvantageEstimator advantageEstimator(dev.grpo.api.run.AdvantageEstimator wire) {
+    return switch (wire) {
+      case GRPO, DR_GRPO -> AdvantageEstimator.GRPO;
+      case RLOO -> AdvantageEstimator.RLOO;
+      case REINFORCE_PLUS_PLUS_BASELINE -> AdvantageEstimator.REINFORCE_PLUS_PLUS_BASELINE;
+    };
+  }
+
+  static PolicyLoss policyLoss(dev.grpo.api.run.PolicyLoss wire) {
+    return switch (wire) {
+      case CLIP -> PolicyLoss.CLIP;
+      case GSPO -> PolicyLoss.GSPO;
+      case CISPO -> PolicyLoss.CISPO;
+    };
+  }
+
+  /** The reference policy's updates; {@link ReferenceSync#NONE} unless the spec asks for them. */
+  static ReferenceSync referenceSync(RunSpec spec) {
+    RunSpec.ReferenceSync wire = spec.algorithm().referenceSync();
+    return switch (wire.mode()) {
+      case NONE -> ReferenceSync.NONE;
+      case RESET -> ReferenceSync.reset(wire.everyUpdates());
+      case EMA -> ReferenceSync.ema(wire.everyUpdates(), wire.alpha());
+    };
   }
 
   /** The run's optimizer; its schedule spans every update (steps × μ). */

@@ -20,6 +20,7 @@ import dev.grpo.trainer.train.Checkpointer;
 import dev.grpo.trainer.train.GrpoTrainer;
 import dev.grpo.trainer.train.StepMetrics;
 import dev.grpo.trainer.train.TrainingState;
+import dev.grpo.web.Correlation;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -110,7 +111,7 @@ final class RunExecution {
         new Rollouts(runId, spec.rollout(), prompts, ctx.calls(), publisher, lease::keepGoing);
     GroupScoring scoring = new GroupScoring(spec, prompts, ctx.calls(), lease::keepGoing);
     this.sampling = new DynamicSampling(spec, trainPrompts(), rollouts, scoring);
-    this.evaluation = new Evaluation(rollouts, scoring);
+    this.evaluation = new Evaluation(rollouts, scoring, spec.evaluation(), spec.seed());
     this.checkpoints = new RunCheckpoints(runId, dir, ctx.checkpoints(), tokenizerDir);
     this.recorder = new StepRecorder(runId, spec, ctx.steps(), ctx.meters(), ctx.mapper());
     ColdStart coldStart = new ColdStart(spec.coldStart(), prompts, lease::keepGoing);
@@ -182,10 +183,10 @@ final class RunExecution {
     while (state.step() < spec.schedule().steps()) {
       Outcome boundary = lease.atBoundary();
       if (boundary != null) {
-        stopAt(boundary, policy, optimizer, state);
+        stopAt(boundary, policy, optimizer, state, trainer.syncedReference());
         return new Progress(state, boundary);
       }
-      try {
+      try (var logged = Correlation.step(state.step())) {
         state = step(trainer, policy, optimizer, state);
         attempts = 0;
       } catch (RewardFailureException e) {
@@ -203,12 +204,17 @@ final class RunExecution {
     return new Progress(state, null);
   }
 
-  private void stopAt(Outcome boundary, DecoderModel policy, AdamW optimizer, TrainingState state) {
+  private void stopAt(
+      Outcome boundary,
+      DecoderModel policy,
+      AdamW optimizer,
+      TrainingState state,
+      DecoderModel movingReference) {
     if (boundary != Outcome.PAUSED && boundary != Outcome.CANCELLED) {
       return;
     }
     if (boundary == Outcome.PAUSED) {
-      checkpoints.save(policy, optimizer, state);
+      checkpoints.save(policy, optimizer, state, movingReference);
     }
     lease.release();
     log.info("run {} {} at step {}", runId, boundary.name().toLowerCase(), state.step());
@@ -243,7 +249,7 @@ final class RunExecution {
     Optional<Checkpointer.Checkpoint> written = Optional.empty();
     if (due(next, spec.schedule().checkpointEvery())) {
       long t4 = System.nanoTime();
-      written = checkpoints.writeUnrecorded(policy, optimizer, next);
+      written = checkpoints.writeUnrecorded(policy, optimizer, next, trainer.syncedReference());
       timings.put("checkpoint", seconds(t4));
     }
 

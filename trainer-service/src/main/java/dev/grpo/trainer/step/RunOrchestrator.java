@@ -7,6 +7,7 @@ import dev.grpo.ledger.run.RunState;
 import dev.grpo.ledger.step.StepLedger;
 import dev.grpo.trainer.checkpoint.CheckpointLedger;
 import dev.grpo.trainer.config.TrainerProperties;
+import dev.grpo.web.Correlation;
 import java.lang.management.ManagementFactory;
 import java.time.Instant;
 import java.util.Optional;
@@ -155,6 +156,12 @@ class RunOrchestrator implements SmartLifecycle {
       leases.finish(claim.runId(), owner, RunState.FAILED, "the stored spec cannot be read: " + e);
       return;
     }
+    try (var logged = Correlation.run(claim.runId())) {
+      executeLogged(claim, spec);
+    }
+  }
+
+  private void executeLogged(RunLeases.Claim claim, RunSpec spec) {
     log.info("claimed run {} at step {}", claim.runId(), claim.currentStep());
     meters.leased(claim.runId(), true);
     meters.progressed(claim.runId(), Instant.now());

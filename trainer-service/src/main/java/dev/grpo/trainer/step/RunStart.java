@@ -84,7 +84,8 @@ final class RunStart {
             report.finalLoss());
       }
       TrainingState state = TrainingState.start(spec.seed());
-      parts.checkpoints().save(policy, optimizer, state);
+      // step 0: the reference is the initial policy, which this checkpoint is
+      parts.checkpoints().save(policy, optimizer, state, null);
       if (report != null) {
         evaluateColdStart(policy, report);
       }

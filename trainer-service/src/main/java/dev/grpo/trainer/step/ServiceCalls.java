@@ -3,6 +3,7 @@ package dev.grpo.trainer.step;
 import dev.grpo.api.reward.RewardClient;
 import dev.grpo.api.rollout.RolloutClient;
 import dev.grpo.trainer.config.TrainerProperties;
+import dev.grpo.web.Correlation;
 import java.net.http.HttpClient;
 import java.time.Duration;
 import java.util.function.BooleanSupplier;
@@ -142,6 +143,7 @@ class ServiceCalls {
             .baseUrl(baseUrl)
             .requestFactory(factory)
             .defaultHeader(HttpHeaders.AUTHORIZATION, "Bearer " + properties.apiKey())
+            .requestInterceptor(Correlation.propagating())
             .build();
     return HttpServiceProxyFactory.builderFor(RestClientAdapter.create(rest)).build();
   }

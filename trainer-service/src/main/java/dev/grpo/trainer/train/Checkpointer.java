@@ -7,6 +7,7 @@ import com.google.gson.GsonBuilder;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.grpo.policy.model.DecoderModel;
+import dev.grpo.policy.model.ModelConfig;
 import dev.grpo.policy.tokenizer.ModelTokenizer;
 import dev.grpo.policy.weights.SafetensorsWeights;
 import dev.grpo.trainer.optim.AdamW;
@@ -26,6 +27,7 @@ import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.stream.Stream;
@@ -38,6 +40,8 @@ import java.util.stream.Stream;
  *       by {@link DecoderModel#load} and by transformers)
  *   <li>{@code optimizer.safetensors}: {@link AdamW#exportState}
  *   <li>{@code trainer_state.json}: {@link TrainingState} (step, seed, data cursor)
+ *   <li>{@code reference.safetensors}, only when the reference policy moves during training ({@link
+ *       ReferenceSync}): its weights, Hugging Face names
  *   <li>{@code manifest.json}: every other file with its size and sha256
  * </ul>
  *
@@ -51,6 +55,7 @@ public final class Checkpointer {
   public static final String MANIFEST = "manifest.json";
   public static final String OPTIMIZER_FILE = "optimizer.safetensors";
   public static final String STATE_FILE = "trainer_state.json";
+  public static final String REFERENCE_FILE = "reference.safetensors";
   private static final int FORMAT = 1;
 
   /**
@@ -65,6 +70,25 @@ public final class Checkpointer {
     /** Loads the policy weights (config and safetensors). */
     public DecoderModel loadModel(Device device) {
       return DecoderModel.load(directory, device);
+    }
+
+    /**
+     * The reference policy saved with this checkpoint, when the run moves its reference; empty
+     * means the reference is still the initial policy.
+     */
+    public Optional<DecoderModel> loadReference(Device device) {
+      Path file = directory.resolve(REFERENCE_FILE);
+      if (!Files.isRegularFile(file)) {
+        return Optional.empty();
+      }
+      ModelConfig config = ModelConfig.fromJson(directory.resolve(DecoderModel.CONFIG_FILE));
+      try (NDManager manager = NDManager.newBaseManager(Device.cpu())) {
+        Map<String, NDArray> tensors = SafetensorsWeights.readFloat32(file, manager);
+        // Decoded arrays view the decoder's direct buffers, and fromWeights' same-device "copy"
+        // is a view too: clone into memory libtorch owns before the buffers go with this manager.
+        tensors.replaceAll((name, array) -> array.duplicate());
+        return Optional.of(DecoderModel.fromWeights(config, tensors, device));
+      }
     }
 
     /** Replaces the optimizer's state with the saved one. */
@@ -100,6 +124,20 @@ public final class Checkpointer {
       AdamW optimizer,
       TrainingState state,
       Path tokenizerDir) {
+    return save(directory, policy, optimizer, state, tokenizerDir, null);
+  }
+
+  /**
+   * Writes a checkpoint that also holds {@code reference} (when not null): the reference policy of
+   * a run whose reference moves, without which a resumed run could not continue exactly.
+   */
+  public static Checkpoint save(
+      Path directory,
+      DecoderModel policy,
+      AdamW optimizer,
+      TrainingState state,
+      Path tokenizerDir,
+      DecoderModel reference) {
     Path target = directory.toAbsolutePath().normalize();
     if (Files.exists(target)) {
       throw new CheckpointException("checkpoint directory already exists: " + target);
@@ -114,6 +152,9 @@ public final class Checkpointer {
         SafetensorsWeights.write(optimizer.exportState(manager), tmp.resolve(OPTIMIZER_FILE));
       }
       Files.writeString(tmp.resolve(STATE_FILE), state.toJson() + "\n", StandardCharsets.UTF_8);
+      if (reference != null) {
+        SafetensorsWeights.write(reference.parameters(), tmp.resolve(REFERENCE_FILE));
+      }
       if (tokenizerDir != null) {
         ModelTokenizer.copyFiles(tokenizerDir, tmp);
       }

@@ -21,8 +21,8 @@ import java.util.Map;
 /**
  * One GRPO step on the policy model: advantages from the group rewards, reference log-probs once
  * (without gradient, skipped when β = 0), then μ updates, each forward → {@link GrpoObjective} →
- * backward → {@link AdamW#step} (which clips) → zero gradients. TRL's {@code num_iterations} loop
- * with one micro-batch per update.
+ * backward → {@link AdamW#step} (which clips) → zero gradients → the {@link ReferenceSync} when one
+ * is due. TRL's {@code num_iterations} loop with one micro-batch per update.
  *
  * <p>Not thread-safe. DJL allows one open {@code GradientCollector} per JVM, so one trainer (or SFT
  * trainer) steps at a time.
@@ -34,12 +34,20 @@ public final class GrpoTrainer {
    * @param muIterations updates per batch of rollouts (TRL {@code num_iterations}, μ)
    * @param temperature the sampling temperature; logits are divided by it before the log-softmax,
    *     so the log-probs are those of the distribution the completions were drawn from (TRL)
+   * @param referenceSync whether the reference follows the policy (TRL {@code sync_ref_model})
    */
-  public record Options(GrpoConfig objective, int muIterations, float temperature) {
+  public record Options(
+      GrpoConfig objective, int muIterations, float temperature, ReferenceSync referenceSync) {
     public Options {
-      if (objective == null || muIterations < 1 || !(temperature > 0)) {
-        throw new IllegalArgumentException("need an objective, μ >= 1 and a positive temperature");
+      if (objective == null || muIterations < 1 || !(temperature > 0) || referenceSync == null) {
+        throw new IllegalArgumentException(
+            "need an objective, μ >= 1, a positive temperature and a reference sync");
       }
+    }
+
+    /** Options with a fixed reference. */
+    public Options(GrpoConfig objective, int muIterations, float temperature) {
+      this(objective, muIterations, temperature, ReferenceSync.NONE);
     }
   }
 
@@ -58,6 +66,9 @@ public final class GrpoTrainer {
       DecoderModel policy, DecoderModel reference, AdamW optimizer, Options options) {
     if (options.objective().beta() != 0 && reference == null) {
       throw new IllegalArgumentException("beta != 0 needs a reference model");
+    }
+    if (options.referenceSync().enabled() && reference == null) {
+      throw new IllegalArgumentException("a reference sync needs a reference model");
     }
     this.policy = policy;
     this.reference = reference;
@@ -83,11 +94,21 @@ public final class GrpoTrainer {
     return options;
   }
 
+  /**
+   * The reference when it moves during training (then it is training state a checkpoint must
+   * carry); null when it stays the initial policy.
+   */
+  public DecoderModel syncedReference() {
+    return options.referenceSync().enabled() ? reference : null;
+  }
+
   /** Runs μ updates on one batch of rollouts. */
   public StepMetrics step(RolloutBatch batch) {
     GradMode.off();
     GrpoConfig config = options.objective();
-    double[] advantages = GroupAdvantages.compute(batch.rewards(), batch.groupSize(), config);
+    double[] advantages =
+        GroupAdvantages.compute(
+            batch.rewards(), batch.groupSize(), config, activeTokens(batch, config));
     int zero = 0;
     float[] advantageValues = new float[advantages.length];
     float[] truncatedValues = new float[advantages.length];
@@ -139,6 +160,10 @@ public final class GrpoTrainer {
           AdamW.StepReport report = optimizer.step(parameters);
           AdamW.zeroGradients(parameters);
           updates.add(result.metrics().withGradNorm(report.gradNorm()));
+          if (options.referenceSync().dueAfter(optimizer.stepCount())) {
+            // after the update, as TRL's on_step_end; this batch's reference log-probs stay
+            options.referenceSync().apply(policy, reference);
+          }
         }
       }
     }
@@ -148,6 +173,19 @@ public final class GrpoTrainer {
         batch.meanReward(),
         (double) zero / advantages.length,
         List.copyOf(updates));
+  }
+
+  /**
+   * Per completion, the tokens its loss is taken over: its length, or 0 when truncated and masked.
+   */
+  static double[] activeTokens(RolloutBatch batch, GrpoConfig config) {
+    List<int[]> completions = batch.completions();
+    double[] tokens = new double[completions.size()];
+    for (int i = 0; i < tokens.length; i++) {
+      boolean masked = config.maskTruncatedCompletions() && batch.truncated()[i];
+      tokens[i] = masked ? 0 : completions.get(i).length;
+    }
+    return tokens;
   }
 
   /** Rows right-padded with 0 to (rows, max(1, longest)), the shape of the log-prob arrays. */

@@ -79,6 +79,70 @@ class RunApiIT {
   }
 
   @Test
+  void undefinedAlgorithmCombinationsAre400ProblemsNamingTheirFields() {
+    Response crossed =
+        http.post(
+            "/api/v1/runs",
+            """
+            {"name": "gspo-dapo", "algorithm": {"policyLoss": "gspo", "lossAggregation": "dapo",
+               "advantageEstimator": "rloo", "rewardScaling": "group",
+               "referenceSync": {"mode": "reset", "alpha": 0.5}}}
+            """);
+    assertThat(crossed.status()).isEqualTo(400);
+    assertThat(crossed.contentType()).startsWith("application/problem+json");
+    List<String> fields = new ArrayList<>();
+    crossed.json().get("errors").forEach(e -> fields.add(e.get("field").asString()));
+    assertThat(fields)
+        .containsExactlyInAnyOrder(
+            "algorithm.lossAggregation",
+            "algorithm.rewardScaling",
+            "algorithm.referenceSync.alpha");
+
+    Response cispo =
+        http.post(
+            "/api/v1/runs",
+            """
+            {"algorithm": {"policyLoss": "cispo", "dualClip": 3.0}}
+            """);
+    assertThat(cispo.status()).isEqualTo(400);
+    assertThat(cispo.json().get("errors").get(0).get("field").asString())
+        .isEqualTo("algorithm.dualClip");
+
+    Response ranges =
+        http.post(
+            "/api/v1/runs",
+            """
+            {"algorithm": {"referenceSync": {"mode": "ema", "everyUpdates": 0, "alpha": 1.5}}}
+            """);
+    assertThat(ranges.status()).isEqualTo(400);
+    assertThat(ranges.contentType()).startsWith("application/problem+json");
+    List<String> rangeFields = new ArrayList<>();
+    ranges.json().get("errors").forEach(e -> rangeFields.add(e.get("field").asString()));
+    assertThat(rangeFields)
+        .containsExactlyInAnyOrder(
+            "algorithm.referenceSync.everyUpdates", "algorithm.referenceSync.alpha");
+  }
+
+  @Test
+  void aGspoRunStoresItsResolvedAlgorithm() {
+    JsonNode created =
+        create(
+            """
+            {"name": "gspo", "algorithm": {"policyLoss": "gspo",
+               "advantageEstimator": "reinforce_plus_plus_baseline",
+               "referenceSync": {"mode": "ema", "everyUpdates": 8}}}
+            """);
+    JsonNode a = created.get("spec").get("algorithm");
+    assertThat(a.get("policyLoss").asString()).isEqualTo("gspo");
+    assertThat(a.get("lossAggregation").asString()).isEqualTo("grpo");
+    assertThat(a.get("epsilonLow").asDouble()).isEqualTo(3e-4);
+    assertThat(a.get("epsilonHigh").asDouble()).isEqualTo(4e-4);
+    assertThat(a.get("advantageEstimator").asString()).isEqualTo("reinforce_plus_plus_baseline");
+    assertThat(a.get("rewardScaling").isNull()).isTrue();
+    assertThat(a.get("referenceSync").get("alpha").asDouble()).isEqualTo(0.6);
+  }
+
+  @Test
   void anInvalidSpecIsA400ProblemNamingEveryInvalidField() {
     Response r =
         http.post(

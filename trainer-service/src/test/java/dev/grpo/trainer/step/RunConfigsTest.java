@@ -4,11 +4,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import dev.grpo.api.run.RunSpec;
+import dev.grpo.trainer.grpo.AdvantageEstimator;
 import dev.grpo.trainer.grpo.GrpoConfig;
 import dev.grpo.trainer.grpo.KlEstimator;
 import dev.grpo.trainer.grpo.LossAggregation;
+import dev.grpo.trainer.grpo.PolicyLoss;
 import dev.grpo.trainer.grpo.RewardScaling;
 import dev.grpo.trainer.optim.LearningRateSchedule;
+import dev.grpo.trainer.train.GrpoTrainer;
+import dev.grpo.trainer.train.ReferenceSync;
 import org.junit.jupiter.api.Test;
 
 class RunConfigsTest {
@@ -52,6 +56,45 @@ class RunConfigsTest {
     assertThat(c.epsilonHigh()).isEqualTo(0.28);
     assertThat(c.beta()).isEqualTo(0.0);
     assertThat(c.maxCompletionLength()).isEqualTo(96);
+  }
+
+  @Test
+  void thePolicyLossEstimatorAndReferenceSyncReachTheTrainer() {
+    GrpoTrainer.Options gspo =
+        RunConfigs.trainerOptions(
+            StepFixtures.spec(
+                """
+                {"algorithm": {"policyLoss": "gspo", "advantageEstimator": "rloo",
+                               "referenceSync": {"mode": "ema", "everyUpdates": 3, "alpha": 0.25}}}
+                """));
+    assertThat(gspo.objective().policyLoss()).isEqualTo(PolicyLoss.GSPO);
+    assertThat(gspo.objective().lossAggregation()).isEqualTo(LossAggregation.GRPO);
+    assertThat(gspo.objective().epsilonLow()).isEqualTo(3e-4);
+    assertThat(gspo.objective().epsilonHigh()).isEqualTo(4e-4);
+    assertThat(gspo.objective().advantageEstimator()).isEqualTo(AdvantageEstimator.RLOO);
+    assertThat(gspo.referenceSync()).isEqualTo(ReferenceSync.ema(3, 0.25));
+
+    GrpoTrainer.Options cispo =
+        RunConfigs.trainerOptions(
+            StepFixtures.spec(
+                """
+                {"algorithm": {"policyLoss": "cispo",
+                               "advantageEstimator": "reinforce_plus_plus_baseline",
+                               "referenceSync": {"mode": "reset", "everyUpdates": 7}}}
+                """));
+    assertThat(cispo.objective().policyLoss()).isEqualTo(PolicyLoss.CISPO);
+    assertThat(cispo.objective().lossAggregation()).isEqualTo(LossAggregation.DAPO);
+    assertThat(cispo.objective().advantageEstimator())
+        .isEqualTo(AdvantageEstimator.REINFORCE_PLUS_PLUS_BASELINE);
+    assertThat(cispo.referenceSync()).isEqualTo(ReferenceSync.reset(7));
+
+    GrpoConfig drGrpo =
+        RunConfigs.grpoConfig(
+            StepFixtures.spec("{\"algorithm\": {\"advantageEstimator\": \"dr_grpo\"}}"));
+    assertThat(drGrpo.advantageEstimator()).isEqualTo(AdvantageEstimator.GRPO);
+    assertThat(drGrpo.rewardScaling()).isEqualTo(RewardScaling.NONE);
+    assertThat(RunConfigs.trainerOptions(StepFixtures.spec("{}")).referenceSync())
+        .isEqualTo(ReferenceSync.NONE);
   }
 
   @Test

@@ -2,10 +2,14 @@ package dev.grpo.trainer.step;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ai.djl.Device;
 import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import dev.grpo.policy.model.DecoderModel;
 import dev.grpo.testsupport.ServiceHttp;
 import dev.grpo.testsupport.ServiceHttp.Response;
 import dev.grpo.testsupport.SharedPostgres;
+import dev.grpo.trainer.train.Checkpointer;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -167,6 +171,61 @@ class RunOrchestratorIT {
             jdbc.queryForObject("SELECT count(*) FROM run_eval WHERE run_id = ?", Long.class, run))
         .as("no eval split, no evals")
         .isZero();
+  }
+
+  @Test
+  void aGspoRunWithAResetReferenceTrainsAndCheckpointsTheReference() throws Exception {
+    Response created =
+        new ServiceHttp(port, "it-key")
+            .post(
+                "/api/v1/runs",
+                """
+                {"name": "gspo-reset", "seed": 11,
+                 "data": {"source": "generator", "generatorSize": 20, "evalFraction": 0.0},
+                 "algorithm": {"groupSize": 2, "beta": 0.04, "policyLoss": "gspo",
+                               "muIterations": 2, "advantageEstimator": "rloo",
+                               "referenceSync": {"mode": "reset", "everyUpdates": 1}},
+                 "optimizer": {"learningRate": 0.01},
+                 "rollout": {"maxTokens": 8},
+                 "rewards": [{"rule": "math_accuracy"}],
+                 "schedule": {"steps": 2, "promptsPerStep": 2, "checkpointEvery": 1}}
+                """);
+    assertThat(created.status()).as(created.raw().body()).isEqualTo(201);
+    UUID run = UUID.fromString(created.json().get("id").asString());
+
+    assertThat(awaitEnd(run)).containsEntry("state", "SUCCEEDED").containsEntry("current_step", 2);
+
+    for (int step = 0; step < 2; step++) {
+      JsonNode m =
+          MAPPER.readTree(
+              jdbc.queryForObject(
+                  "SELECT metrics::text FROM run_step WHERE run_id = ? AND step_no = ?",
+                  String.class,
+                  run,
+                  step));
+      // the reference was reset to the policy after the previous update: KL exactly 0
+      assertThat(m.get("kl").asDouble()).as("kl of step %d", step).isZero();
+      // GSPO's clip fractions count the 4 sequences, not tokens
+      double region = m.get("clip_ratio_region").asDouble() * 4;
+      assertThat(region).as("sequences clipped in step %d", step).isEqualTo(Math.rint(region));
+    }
+    for (int step = 1; step <= 2; step++) {
+      Checkpointer.Checkpoint checkpoint =
+          Checkpointer.open(RunDirectory.of(dataDir, run).checkpoint(step));
+      try (DecoderModel policy = checkpoint.loadModel(Device.cpu());
+          DecoderModel reference = checkpoint.loadReference(Device.cpu()).orElseThrow()) {
+        for (Map.Entry<String, NDArray> e : policy.parameters().entrySet()) {
+          assertThat(reference.parameters().get(e.getKey()).toFloatArray())
+              .as("reference %s at step %d", e.getKey(), step)
+              .containsExactly(e.getValue().toFloatArray());
+        }
+      }
+    }
+    assertThat(
+            Checkpointer.open(RunDirectory.of(dataDir, run).checkpoint(0))
+                .loadReference(Device.cpu()))
+        .as("step 0's reference is its policy")
+        .isEmpty();
   }
 
   private void assertSteps(UUID run) {
