@@ -172,6 +172,9 @@ public final class LocalStack implements AutoCloseable {
     out.printf(
         "  %-16s jdbc:postgresql://localhost:%d/postgres (user postgres)%n",
         "postgres", postgres.getPort());
+    out.printf(
+        "  %-16s %s/console/   (enter the API key there once per browser tab)%n",
+        "run console", config.services().get(0).url());
     out.println();
     out.printf(
         "API key%s: %s%n",

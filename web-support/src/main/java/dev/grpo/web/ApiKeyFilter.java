@@ -20,8 +20,9 @@ import org.springframework.web.filter.OncePerRequestFilter;
  * data), and OPTIONS. The decision never looks at the raw URI, so spellings such as {@code
  * /api;x/}, {@code /%61pi/} or {@code //api/} that the router maps to the same handler cannot skip
  * it: paths are compared with the container's decoded, normalised path. The {@code openPaths} a
- * service names skip the check because their handlers check a key themselves. Keys are compared in
- * constant time.
+ * service names skip the check because their handlers check a key themselves; GET/HEAD under its
+ * {@code openStaticPrefixes} skip it because they serve static files (a browser console) with no
+ * data in them. Keys are compared in constant time.
  */
 public class ApiKeyFilter extends OncePerRequestFilter {
 
@@ -39,6 +40,7 @@ public class ApiKeyFilter extends OncePerRequestFilter {
   private final byte[] expected;
   private final byte[] expectedRead;
   private final Set<String> openPaths;
+  private final Set<String> openStaticPrefixes;
 
   public ApiKeyFilter(String apiKey) {
     this(apiKey, null, Set.of());
@@ -52,6 +54,15 @@ public class ApiKeyFilter extends OncePerRequestFilter {
    * @param readKey a key that may only read (GET, HEAD); null or blank when there is none
    */
   public ApiKeyFilter(String apiKey, String readKey, Set<String> openPaths) {
+    this(apiKey, readKey, openPaths, Set.of());
+  }
+
+  /**
+   * @param openStaticPrefixes path prefixes, each ending in {@code /}, whose GET and HEAD need no
+   *     key
+   */
+  public ApiKeyFilter(
+      String apiKey, String readKey, Set<String> openPaths, Set<String> openStaticPrefixes) {
     if (apiKey == null || apiKey.isBlank()) {
       throw new IllegalArgumentException("an API key must be configured (GRPO_API_KEY)");
     }
@@ -63,6 +74,13 @@ public class ApiKeyFilter extends OncePerRequestFilter {
     this.expected = bearer(apiKey);
     this.expectedRead = hasReadKey ? bearer(readKey) : null;
     this.openPaths = Set.copyOf(openPaths);
+    for (String prefix : openStaticPrefixes) {
+      if (!prefix.startsWith("/") || !prefix.endsWith("/") || prefix.length() < 3) {
+        throw new IllegalArgumentException(
+            "an open static prefix must start and end with '/': " + prefix);
+      }
+    }
+    this.openStaticPrefixes = Set.copyOf(openStaticPrefixes);
   }
 
   private static byte[] bearer(String key) {
@@ -77,10 +95,17 @@ public class ApiKeyFilter extends OncePerRequestFilter {
     }
     String path = path(request);
     if (reading(request)
-        && (OPEN_READS.contains(path) || OPEN_READ_PREFIXES.stream().anyMatch(path::startsWith))) {
+        && (OPEN_READS.contains(path)
+            || OPEN_READ_PREFIXES.stream().anyMatch(path::startsWith)
+            || openStaticPrefixes.stream().anyMatch(p -> opens(p, path)))) {
       return true;
     }
     return openPaths.contains(path);
+  }
+
+  /** {@code /console/} opens {@code /console/...} and {@code /console} itself (a redirect). */
+  private static boolean opens(String prefix, String path) {
+    return path.startsWith(prefix) || path.equals(prefix.substring(0, prefix.length() - 1));
   }
 
   private static boolean reading(HttpServletRequest request) {

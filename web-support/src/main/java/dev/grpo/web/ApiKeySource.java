@@ -16,4 +16,13 @@ public interface ApiKeySource {
   default java.util.Set<String> keylessPaths() {
     return java.util.Set.of();
   }
+
+  /**
+   * Path prefixes (ending in {@code /}) whose GET and HEAD pass the filter without a key because
+   * they serve static files that hold no data, such as a browser console whose every API call then
+   * carries the key. Empty by default.
+   */
+  default java.util.Set<String> openStaticPrefixes() {
+    return java.util.Set.of();
+  }
 }

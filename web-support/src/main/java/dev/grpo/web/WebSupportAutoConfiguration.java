@@ -65,7 +65,11 @@ public class WebSupportAutoConfiguration {
       ApiKeySource source, ReadKeyProperties readKey) {
     FilterRegistrationBean<ApiKeyFilter> registration =
         new FilterRegistrationBean<>(
-            new ApiKeyFilter(source.apiKey(), readKey.key(), source.keylessPaths()));
+            new ApiKeyFilter(
+                source.apiKey(),
+                readKey.key(),
+                source.keylessPaths(),
+                source.openStaticPrefixes()));
     registration.addUrlPatterns("/*");
     registration.setOrder(Ordered.HIGHEST_PRECEDENCE + 10);
     return registration;

@@ -138,6 +138,26 @@ class ApiKeyFilterTest {
   }
 
   @Test
+  void staticPrefixesOpenOnlyTheirReads() throws Exception {
+    ApiKeyFilter console =
+        new ApiKeyFilter("s3cret", null, Set.of(), Set.of("/console/", "/webjars/"));
+    assertThat(send(console, request("GET", "/console/index.html", null))).isNull();
+    assertThat(send(console, request("GET", "/console/", null))).isNull();
+    assertThat(send(console, request("GET", "/console", null))).isNull();
+    assertThat(send(console, request("HEAD", "/webjars/uplot/1.6.30/dist/uPlot.min.css", null)))
+        .isNull();
+    // writes under the prefix, look-alike paths and the API itself still need the key
+    assertThat(send(console, request("POST", "/console/index.html", null)).getStatus())
+        .isEqualTo(401);
+    assertThat(send(console, request("GET", "/consoles/x", null)).getStatus()).isEqualTo(401);
+    assertThat(send(console, request("GET", "/api/v1/runs", null)).getStatus()).isEqualTo(401);
+    assertThat(send(request("GET", "/console/index.html", null)).getStatus()).isEqualTo(401);
+    assertThatThrownBy(() -> new ApiKeyFilter("s3cret", null, Set.of(), Set.of("/console")))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("/console");
+  }
+
+  @Test
   void aServiceWithoutAKeyDoesNotStart() {
     assertThatThrownBy(() -> new ApiKeyFilter(" "))
         .isInstanceOf(IllegalArgumentException.class)

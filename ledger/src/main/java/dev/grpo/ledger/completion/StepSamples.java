@@ -9,6 +9,8 @@ import java.util.List;
 import java.util.UUID;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.ObjectMapper;
 
 /**
  * The stored completions of one step with their prompts and per-rule rewards, paged: eval items
@@ -17,8 +19,13 @@ import org.springframework.stereotype.Component;
 @Component
 public class StepSamples {
 
-  /** One rule's stored result for a sample. */
-  public record SampleReward(String rule, String version, RuleStatus status, Double score) {}
+  /**
+   * One rule's stored result for a sample; {@code details} is what the rule said about it (the math
+   * verifier's extracted {@code prediction} and {@code gold}, a sandbox's test counts), {@code {}}
+   * when it said nothing.
+   */
+  public record SampleReward(
+      String rule, String version, RuleStatus status, Double score, JsonNode details) {}
 
   /** One stored completion with its rewards. */
   public record Sample(
@@ -42,7 +49,9 @@ public class StepSamples {
              array_agg(r.rule_version ORDER BY r.rule_id) FILTER (WHERE r.id IS NOT NULL)
                  AS versions,
              array_agg(r.status ORDER BY r.rule_id) FILTER (WHERE r.id IS NOT NULL) AS statuses,
-             array_agg(r.score ORDER BY r.rule_id) FILTER (WHERE r.id IS NOT NULL) AS scores
+             array_agg(r.score ORDER BY r.rule_id) FILTER (WHERE r.id IS NOT NULL) AS scores,
+             array_agg(r.details::text ORDER BY r.rule_id) FILTER (WHERE r.id IS NOT NULL)
+                 AS details
       FROM completion c
       LEFT JOIN dataset_item d ON d.run_id = c.run_id AND d.item_key = c.item_key
       LEFT JOIN reward r ON r.completion_id = c.id
@@ -53,9 +62,11 @@ public class StepSamples {
       """;
 
   private final JdbcTemplate jdbc;
+  private final ObjectMapper mapper;
 
-  StepSamples(JdbcTemplate jdbc) {
+  StepSamples(JdbcTemplate jdbc, ObjectMapper mapper) {
     this.jdbc = jdbc;
+    this.mapper = mapper;
   }
 
   /** How many completions the step stored. */
@@ -74,19 +85,21 @@ public class StepSamples {
     return jdbc.query(PAGE, (rs, i) -> sample(rs), runId, step, size, (long) page * size);
   }
 
-  private static Sample sample(ResultSet rs) throws SQLException {
+  private Sample sample(ResultSet rs) throws SQLException {
     List<SampleReward> rewards = new ArrayList<>();
     Object[] rules = array(rs.getArray("rules"));
     Object[] versions = array(rs.getArray("versions"));
     Object[] statuses = array(rs.getArray("statuses"));
     Object[] scores = array(rs.getArray("scores"));
+    Object[] details = array(rs.getArray("details"));
     for (int k = 0; k < rules.length; k++) {
       rewards.add(
           new SampleReward(
               (String) rules[k],
               (String) versions[k],
               RuleStatus.valueOf((String) statuses[k]),
-              scores[k] == null ? null : ((Number) scores[k]).doubleValue()));
+              scores[k] == null ? null : ((Number) scores[k]).doubleValue(),
+              mapper.readTree((String) details[k])));
     }
     return new Sample(
         rs.getLong("id"),

@@ -128,7 +128,8 @@ class StepLedgerIT {
             .id();
     rewards.writeAll(
         List.of(
-            new NewReward(t0, "math_accuracy", "1", RuleStatus.OK, 1.0, null, 3),
+            new NewReward(
+                t0, "math_accuracy", "1", RuleStatus.OK, 1.0, "{\"prediction\": \"2\"}", 3),
             new NewReward(t0, "format", "1", RuleStatus.TIMEOUT, null, null, 3)));
 
     assertThat(samples.count(run, 3)).isEqualTo(3);
@@ -140,11 +141,10 @@ class StepLedgerIT {
     assertThat(first.prompt()).isEqualTo("1+1");
     assertThat(first.split()).isEqualTo("train");
     assertThat(first.tokens()).isEqualTo(1);
-    // rules in name order; only OK carries a score
+    // rules in name order; only OK carries a score; details as the rule wrote them ({} if none)
     assertThat(first.rewards())
-        .containsExactly(
-            new StepSamples.SampleReward("format", "1", RuleStatus.TIMEOUT, null),
-            new StepSamples.SampleReward("math_accuracy", "1", RuleStatus.OK, 1.0));
+        .extracting(r -> r.rule() + " " + r.status() + " " + r.score() + " " + r.details())
+        .containsExactly("format TIMEOUT null {}", "math_accuracy OK 1.0 {\"prediction\":\"2\"}");
     assertThat(page.get(1).rewards()).isEmpty();
     StepSamples.Sample eval = samples.page(run, 3, 1, 2).get(0);
     assertThat(eval.itemId()).isEqualTo("e0");

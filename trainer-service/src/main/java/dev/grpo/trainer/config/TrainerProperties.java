@@ -49,6 +49,15 @@ public record TrainerProperties(
     @DefaultValue("5s") @NotNull Duration checkTimeout)
     implements ApiKeySource {
 
+  /**
+   * The run console's files and its chart library are served without a key (they hold no data);
+   * every API call the console makes carries the key the user typed in.
+   */
+  @Override
+  public java.util.Set<String> openStaticPrefixes() {
+    return java.util.Set.of("/console/", "/webjars/");
+  }
+
   /** The folders data files may be read from. */
   public List<Path> effectiveDataRoots() {
     return dataRoots.isEmpty() ? defaultRoots() : dataRoots;

@@ -129,9 +129,17 @@ class RunEvents {
     }
   }
 
-  /** Sends {@code end} and completes once the run is over and every finished step was sent. */
+  /**
+   * Sends {@code end} and completes once the run is over and every finished step was sent; ends the
+   * stream without {@code end} when the run is gone.
+   */
   private boolean sendEndIfOver(UUID id, Sent sent, SseEmitter emitter) throws IOException {
-    Run run = runs.findById(id).orElseThrow();
+    Run run = runs.findById(id).orElse(null);
+    if (run == null) {
+      // deleted while streamed: the stream just ends; a client asking again is answered 404
+      emitter.complete();
+      return true;
+    }
     if (!run.getState().isTerminal()
         || !steps.finishedSteps(id, sent.next).stream()
             .allMatch(r -> r.finishedAt().equals(sent.finishes.get(r.step())))) {

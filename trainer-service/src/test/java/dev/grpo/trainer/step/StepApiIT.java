@@ -77,10 +77,11 @@ class StepApiIT {
               k,
               k == 0 ? "<answer>7</answer>" : "<answer>8</answer>");
       jdbc.update(
-          "INSERT INTO reward (completion_id, rule_id, rule_version, status, score) VALUES (?,"
-              + " 'math_accuracy', '1.0', 'OK', ?)",
+          "INSERT INTO reward (completion_id, rule_id, rule_version, status, score, details)"
+              + " VALUES (?, 'math_accuracy', '1.0', 'OK', ?, ?::jsonb)",
           id,
-          k == 0 ? 1.0 : 0.0);
+          k == 0 ? 1.0 : 0.0,
+          "{\"prediction\": \"" + (7 + k) + "\", \"gold\": \"7\"}");
       jdbc.update(
           "INSERT INTO reward (completion_id, rule_id, rule_version, status, score) VALUES (?,"
               + " 'keyword_coverage', '1.0', 'ERROR', NULL)",
@@ -120,6 +121,9 @@ class StepApiIT {
     assertThat(rewards.get(0).get("status").asString()).isEqualTo("ERROR");
     assertThat(rewards.get(0).get("score").isNull()).isTrue();
     assertThat(rewards.get(1).get("score").asDouble()).isEqualTo(1.0);
+    // what the rule said: the console marks the verifier's prediction in the completion
+    assertThat(rewards.get(1).get("details").get("prediction").asString()).isEqualTo("7");
+    assertThat(rewards.get(0).get("details").isEmpty()).isTrue();
     assertThat(body.get("samples").get(1).get("rewards").get(1).get("score").asDouble())
         .isEqualTo(0.0);
     assertThat(http.get("/api/v1/runs/" + run + "/samples?step=2").json().get("samples")).isEmpty();
@@ -196,5 +200,37 @@ class StepApiIT {
     assertThat(events).containsExactly("step", "step", "eval", "step", "step", "end");
     assertThat(r.body()).contains("\"state\":\"FAILED\"");
     assertThat(r.body()).contains("\"state\":\"SUCCEEDED\"");
+  }
+
+  @Test
+  void aRunDeletedWhileStreamedEndsTheStreamWithoutAnEndEvent() throws Exception {
+    Thread deleter =
+        new Thread(
+            () -> {
+              try {
+                Thread.sleep(1500);
+              } catch (InterruptedException e) {
+                return;
+              }
+              jdbc.update("DELETE FROM run WHERE id = ?", run);
+            });
+    deleter.start();
+    HttpResponse<String> r =
+        HttpClient.newHttpClient()
+            .send(
+                HttpRequest.newBuilder(
+                        URI.create("http://localhost:" + port + "/api/v1/runs/" + run + "/events"))
+                    .header("Authorization", "Bearer k")
+                    .timeout(Duration.ofSeconds(30))
+                    .build(),
+                HttpResponse.BodyHandlers.ofString());
+    deleter.join();
+    assertThat(r.statusCode()).isEqualTo(200);
+    List<String> ids =
+        r.body().lines().filter(l -> l.startsWith("id:")).map(l -> l.substring(3)).toList();
+    assertThat(ids).containsExactly("0", "1", "2");
+    assertThat(r.body()).doesNotContain("event:end").doesNotContain("Exception");
+    // asking again is a plain 404
+    assertThat(http.get("/api/v1/runs/" + run + "/events").status()).isEqualTo(404);
   }
 }
