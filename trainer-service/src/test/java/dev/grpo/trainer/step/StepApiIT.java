@@ -166,7 +166,9 @@ class StepApiIT {
                       + " step_no = 3",
                   run);
               try {
-                Thread.sleep(1500);
+                // the stream reads the ledger every 500 ms: the failure stays long enough to be
+                // read even on a machine so loaded that a read comes seconds late
+                Thread.sleep(4000);
               } catch (InterruptedException e) {
                 return;
               }
