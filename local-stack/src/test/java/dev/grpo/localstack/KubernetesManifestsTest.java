@@ -200,7 +200,8 @@ class KubernetesManifestsTest {
     assertThat(sources.rolloutBackendProperties())
         .contains("name", "type", "endpoints", "model", "max-concurrency-per-endpoint")
         .contains("timeout", "lora-adapter", "reload-hook-url", "initial-policy-version")
-        .hasSize(14);
+        .contains("full-weight-sync", "vllm-served-path")
+        .hasSize(16);
   }
 
   @Test
