@@ -34,16 +34,23 @@ import org.slf4j.LoggerFactory;
  * and stdin into the sandbox's placeholders, sends the go byte and pays for its program only.
  *
  * <p>Every parked sandbox runs one program, then is deleted like any other run; nothing of one
- * submission is ever seen by another. A shape is warmed once it has been run, kept at {@code
- * spares} parked sandboxes while it is in use, and let go after {@link #IDLE} without a run; at
- * most {@link #MAX_SHAPES} shapes are kept, the least recently used going first. Parked sandboxes
- * hold uids: a run that finds none free takes one back from them (see {@link UidPool#onShortage}),
- * so idle sandboxes never make a real run wait. Refills run on one background thread, after the run
- * that used a sandbox has ended.
+ * submission is ever seen by another. A shape is warmed at its second run (one seen once, like a
+ * problem with its own limits, never is), kept at {@code spares} parked sandboxes while it is in
+ * use, and let go after {@link #IDLE} without a run; at most {@link #MAX_SHAPES} shapes are kept,
+ * the least recently used going first. Parked sandboxes hold uids: a run that finds none free takes
+ * one back from them (see {@link UidPool#onShortage}), so idle sandboxes never make a real run
+ * wait. Refills run on one background thread, after the run that used a sandbox has ended.
  */
 final class WarmPool implements AutoCloseable {
 
   static final int MAX_SHAPES = 4;
+
+  /** Runs of a shape before it is warmed: a shape run once (one problem's own limits) never is. */
+  static final int WARM_AFTER = 2;
+
+  /** Shapes whose runs are counted toward {@link #WARM_AFTER}, least recently seen first. */
+  private static final int COUNTED_SHAPES = 256;
+
   static final Duration IDLE = Duration.ofMinutes(10);
 
   private static final Logger log = LoggerFactory.getLogger(WarmPool.class);
@@ -116,6 +123,16 @@ final class WarmPool implements AutoCloseable {
       new LinkedHashMap<>(16, 0.75f, true);
 
   private final Map<Shape, Long> lastUse = new LinkedHashMap<>();
+
+  /** Runs per shape seen lately; guarded by {@link #parked}. */
+  private final Map<Shape, Integer> runs =
+      new LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<Shape, Integer> eldest) {
+          return size() > COUNTED_SHAPES;
+        }
+      };
+
   private boolean closed;
 
   /**
@@ -174,6 +191,10 @@ final class WarmPool implements AutoCloseable {
         return Optional.empty();
       }
       lastUse.put(shape, System.nanoTime());
+      if (runs.merge(shape, 1, Integer::sum) < WARM_AFTER && !parked.containsKey(shape)) {
+        // not warmed before its second run: shapes used once would only evict the useful ones
+        return Optional.empty();
+      }
       Deque<SandboxRunner.Parked> ready = parked.computeIfAbsent(shape, s -> new ArrayDeque<>());
       while (parked.size() > MAX_SHAPES) {
         Iterator<Map.Entry<Shape, Deque<SandboxRunner.Parked>>> eldest =
@@ -304,6 +325,7 @@ final class WarmPool implements AutoCloseable {
             all = parked.values().stream().flatMap(Deque::stream).toList();
             parked.clear();
             lastUse.clear();
+            runs.clear();
           }
           all.forEach(this::discard);
           return null;
@@ -370,6 +392,7 @@ final class WarmPool implements AutoCloseable {
           if (ready != null) {
             idle.addAll(ready);
           }
+          runs.remove(e.getKey());
           it.remove();
         }
       }

@@ -83,8 +83,10 @@ class WarmPoolIT {
   void aRunInAParkedSandboxSeesWhatAFreshSandboxShows() {
     SandboxPolicy policy = SandboxPolicy.runDefaults();
     byte[] stdin = "line one\nline two\n".getBytes(StandardCharsets.UTF_8);
+    fingerprint(stdin, policy);
+    assertThat(sandbox.parkedPids()).isEmpty(); // a shape run once is not warmed
     ExecResult cold = fingerprint(stdin, policy);
-    assertThat(started("cold")).isEqualTo(1);
+    assertThat(started("cold")).isEqualTo(2);
     assertThat(sandbox.parkedPids()).isNotEmpty(); // the shape is warm now
 
     ExecResult warm = fingerprint(stdin, policy);
@@ -122,12 +124,24 @@ class WarmPoolIT {
       }
       sandbox.parkedPids(); // the refill after each run has run
     }
-    assertThat(started("warm")).isEqualTo(3);
+    assertThat(started("warm")).isEqualTo(2); // the first two runs warm the shape
+  }
+
+  @Test
+  void shapesRunOnceAreNeverWarmed() {
+    SandboxPolicy policy = SandboxPolicy.runDefaults();
+    // five problems with their own limits, each run once: nothing is parked for any of them
+    for (int mb = 300; mb < 310; mb += 2) {
+      run("print(1)", policy.withMemoryMb(mb));
+    }
+    assertThat(sandbox.parkedPids()).isEmpty();
+    assertThat(started("warm")).isZero();
   }
 
   @Test
   void theDeadlineCountsFromTheRunNotFromParking() throws Exception {
     SandboxPolicy twoSeconds = SandboxPolicy.runDefaults().withWallTimeout(Duration.ofSeconds(2));
+    run("print('warming')", twoSeconds);
     assertThat(run("print('warming')", twoSeconds).stdoutText()).isEqualTo("warming\n");
     assertThat(sandbox.parkedPids()).isNotEmpty();
     Thread.sleep(2500); // parked longer than the deadline
@@ -147,6 +161,7 @@ class WarmPoolIT {
   void aParkedSandboxThatDiedIsNotUsed() throws Exception {
     SandboxPolicy policy = SandboxPolicy.runDefaults();
     run("print(1)", policy);
+    run("print(1)", policy);
     Set<Long> parked = sandbox.parkedPids();
     assertThat(parked).isNotEmpty();
     for (long pid : parked) {
@@ -159,13 +174,14 @@ class WarmPoolIT {
     ExecResult r = run("print(2)", policy);
 
     assertThat(r.stdoutText()).isEqualTo("2\n");
-    assertThat(started("cold")).isEqualTo(2);
+    assertThat(started("cold")).isEqualTo(3);
     assertThat(started("warm")).isZero();
   }
 
   @Test
   void parkedSandboxesGiveTheirUidsToARunThatNeedsOne() throws Exception {
     SandboxPolicy policy = SandboxPolicy.runDefaults();
+    run("print(1)", policy);
     run("print(1)", policy); // shape A parks one sandbox on one of the two uids
     assertThat(sandbox.parkedPids()).isNotEmpty();
     // two runs of other shapes at once need both uids
@@ -182,6 +198,7 @@ class WarmPoolIT {
 
   @Test
   void closingKillsParkedSandboxesAndDeletesTheirDirectories() throws Exception {
+    run("print(1)", SandboxPolicy.runDefaults());
     run("print(1)", SandboxPolicy.runDefaults());
     Set<Long> parked = sandbox.parkedPids();
     assertThat(parked).isNotEmpty();
