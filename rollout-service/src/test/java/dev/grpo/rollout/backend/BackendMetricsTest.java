@@ -60,23 +60,7 @@ class BackendMetricsTest {
       };
 
   private static RolloutProperties.Backend backend(String name) {
-    return new RolloutProperties.Backend(
-        name,
-        "openai",
-        List.of(URI.create("http://" + name + "-0:8000")),
-        "m",
-        8,
-        null,
-        3,
-        Duration.ofMillis(200),
-        Duration.ofSeconds(10),
-        Duration.ofSeconds(10),
-        Duration.ofSeconds(5),
-        null,
-        null,
-        null,
-        null,
-        0);
+    return BackendConfigs.backend(name, "openai", URI.create("http://" + name + "-0:8000"));
   }
 
   @Test

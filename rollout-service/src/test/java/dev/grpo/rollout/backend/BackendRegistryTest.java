@@ -61,23 +61,7 @@ class BackendRegistryTest {
       };
 
   private static RolloutProperties.Backend backend(String name, String type) {
-    return new RolloutProperties.Backend(
-        name,
-        type,
-        List.of(URI.create("http://vllm-0:8000")),
-        "m",
-        8,
-        null,
-        3,
-        Duration.ofMillis(200),
-        Duration.ofSeconds(10),
-        Duration.ofSeconds(10),
-        Duration.ofSeconds(5),
-        null,
-        null,
-        null,
-        null,
-        0);
+    return BackendConfigs.backend(name, type, URI.create("http://vllm-0:8000"));
   }
 
   private static RolloutProperties properties(
