@@ -106,7 +106,7 @@ public final class Submission implements AutoCloseable {
           Optional<SandboxRunner.Parked> parked = warm.claim(shape);
           if (parked.isPresent()) {
             metrics.started(true);
-            return warm.run(parked.get(), box, stdin, effective);
+            return warm.run(parked.get(), shape, box, stdin, effective);
           }
         }
       }

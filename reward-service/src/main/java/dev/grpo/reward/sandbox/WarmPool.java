@@ -232,11 +232,12 @@ final class WarmPool implements AutoCloseable {
    * Writes the submission's files (same names as the shape's) and stdin into a claimed sandbox's
    * placeholders, runs it and deletes its directory.
    */
-  ExecResult run(SandboxRunner.Parked p, Path box, byte[] stdin, SandboxPolicy policy) {
+  ExecResult run(
+      SandboxRunner.Parked p, Shape shape, Path box, byte[] stdin, SandboxPolicy policy) {
     try {
       try {
-        for (Path placeholder : list(p.box())) {
-          copyInto(box.resolve(placeholder.getFileName().toString()), placeholder);
+        for (String name : shape.files()) { // the placeholders were made from these names
+          copyInto(box.resolve(name), p.box().resolve(name));
         }
         if (stdin != null && stdin.length > 0) {
           Files.write(p.stdin(), stdin, StandardOpenOption.TRUNCATE_EXISTING);
@@ -416,12 +417,6 @@ final class WarmPool implements AutoCloseable {
       throw new IllegalStateException("interrupted", e);
     } catch (ExecutionException e) {
       throw new IllegalStateException(e.getCause());
-    }
-  }
-
-  private static List<Path> list(Path dir) throws IOException {
-    try (var s = Files.list(dir)) {
-      return s.toList();
     }
   }
 
