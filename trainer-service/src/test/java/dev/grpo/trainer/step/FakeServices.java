@@ -38,6 +38,9 @@ final class FakeServices implements RolloutClient, RewardClient {
   private final CharTokenizer tokenizer = new CharTokenizer();
   Function<RolloutRequest, RuntimeException> rolloutFailure = r -> null;
 
+  /** The policy version a prompt's samples carry: by default the version the request asks for. */
+  BiFunction<RolloutRequest, String, Long> servedVersion = (r, item) -> r.policyVersion();
+
   FakeServices(
       BiFunction<String, Integer, String> completion,
       BiFunction<String, String, RuleOutcome> outcome) {
@@ -82,7 +85,7 @@ final class FakeServices implements RolloutClient, RewardClient {
                 tokens,
                 new float[tokens.length],
                 tokens.length >= request.sampling().maxTokens() ? "length" : "stop",
-                request.policyVersion(),
+                servedVersion.apply(request, p.itemId()),
                 "fake",
                 ids.incrementAndGet()));
       }

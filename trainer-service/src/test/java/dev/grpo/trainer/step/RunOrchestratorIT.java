@@ -13,6 +13,7 @@ import dev.grpo.trainer.train.Checkpointer;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -260,6 +261,52 @@ class RunOrchestratorIT {
     assertThat(m.get("loss").asDouble()).isZero();
     assertThat(m.get("grad_norm").asDouble()).isZero();
     assertThat(m.get("reward_std").asDouble()).as("advantages were not zero").isPositive();
+  }
+
+  @Test
+  void oneStepOffRolloutsTrainEachStepOnSamplesOfThePreviousPolicy() throws Exception {
+    Response created =
+        new ServiceHttp(port, "it-key")
+            .post(
+                "/api/v1/runs",
+                """
+                {"name": "one-step-off", "seed": 9,
+                 "data": {"source": "generator", "generatorSize": 20, "evalFraction": 0.0},
+                 "algorithm": {"groupSize": 2, "beta": 0.0,
+                               "rolloutCorrection": {"mode": "truncated_is", "cap": 2.0}},
+                 "rollout": {"maxTokens": 8, "maxStaleness": 1},
+                 "rewards": [{"rule": "math_accuracy"}],
+                 "schedule": {"steps": 3, "promptsPerStep": 2, "checkpointEvery": 0}}
+                """);
+    assertThat(created.status()).as(created.raw().body()).isEqualTo(201);
+    UUID run = UUID.fromString(created.json().get("id").asString());
+
+    assertThat(awaitEnd(run))
+        .containsEntry("state", "SUCCEEDED")
+        .containsEntry("current_step", 3)
+        .containsEntry("policy_version", 4L);
+    // step 0 from the starting policy; step u > 0 asked for while step u - 1 trained, so no newer
+    // than version u (the one step u - 1 updated); nothing past the last step
+    assertThat(FAKE.rollouts.stream().filter(r -> r.runId().equals(run)))
+        .extracting(r -> r.step() + "@" + r.policyVersion())
+        .containsExactly("0@1", "1@1", "2@2");
+    List<JsonNode> async = new ArrayList<>();
+    for (String metrics :
+        jdbc.queryForList(
+            "SELECT metrics::text FROM run_step WHERE run_id = ? ORDER BY step_no",
+            String.class,
+            run)) {
+      async.add(MAPPER.readTree(metrics).get("rollout_async"));
+    }
+    assertThat(async).hasSize(3);
+    // two groups a step: fresh at step 0, one version behind after
+    assertThat(async)
+        .extracting(a -> a.get("staleness_counts").toString())
+        .containsExactly("[2,0]", "[0,2]", "[0,2]");
+    assertThat(async).extracting(a -> a.get("stale_groups_dropped").asInt()).containsOnly(0);
+    assertThat(async).extracting(a -> a.get("max_staleness").asInt()).containsOnly(1);
+    assertThat(async.get(2).get("trainer_idle_ratio").asDouble()).isBetween(0.0, 1.0);
+    assertThat(async.get(2).get("rollout_idle_ratio").asDouble()).isBetween(0.0, 1.0);
   }
 
   private void assertSteps(UUID run) {
