@@ -260,10 +260,8 @@ final class RunExecution {
     }
 
     ObjectNode metrics = StepRecorder.metrics(ctx.mapper(), sampled, batch, m, pipeline.enabled());
-    if (spec.rollout().maxStaleness() > 0) {
-      StepRecorder.putAsync(
-          metrics, sampled, pipeline.utilisation(), spec.rollout().maxStaleness());
-    }
+    // in the synchronous loop too: its idle ratios are what a staleness bound would win back
+    StepRecorder.putAsync(metrics, sampled, pipeline.utilisation(), spec.rollout().maxStaleness());
     timings.put("total", seconds(started));
     recorder.done(s, metrics, timings);
     // recorded only once the step is DONE: a successor resumes from this checkpoint without

@@ -86,8 +86,8 @@ class TrainingMeters {
   /**
    * Asynchronous rollouts: {@code grpo.rollout.staleness} (a histogram over the step's kept groups
    * of how many versions their samples lag behind the policy they update; bucket {@code le="k.5"}
-   * counts the groups at most k versions behind, k = 0 … 8) and {@code
-   * grpo.rollout.stale_dropped} (groups dropped as staler than the run allows).
+   * counts the groups at most k versions behind, k = 0 … 8) and {@code grpo.rollout.stale_dropped}
+   * (groups dropped as staler than the run allows).
    */
   void staleness(UUID run, int[] perGroup, int dropped) {
     DistributionSummary summary =

@@ -65,8 +65,26 @@ final class FakeServices implements RolloutClient, RewardClient {
     return new ServiceCalls(this, this, Duration.ofSeconds(1));
   }
 
+  /**
+   * How long a rollout takes, as a generation would (slept outside the lock, so syncs and scoring
+   * are not held up).
+   */
+  volatile Duration rolloutTime = Duration.ZERO;
+
   @Override
-  public synchronized RolloutResponse rollout(RolloutRequest request) {
+  public RolloutResponse rollout(RolloutRequest request) {
+    if (!rolloutTime.isZero()) {
+      try {
+        java.util.concurrent.TimeUnit.NANOSECONDS.sleep(rolloutTime.toNanos());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted", e);
+      }
+    }
+    return sampled(request);
+  }
+
+  private synchronized RolloutResponse sampled(RolloutRequest request) {
     rollouts.add(request);
     RuntimeException failure = rolloutFailure.apply(request);
     if (failure != null) {
