@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
+import dev.grpo.api.rollout.RolloutRequest;
 import dev.grpo.policy.model.DecoderModel;
 import dev.grpo.testsupport.ServiceHttp;
 import dev.grpo.testsupport.ServiceHttp.Response;
@@ -307,6 +308,63 @@ class RunOrchestratorIT {
     assertThat(async).extracting(a -> a.get("max_staleness").asInt()).containsOnly(1);
     assertThat(async.get(2).get("trainer_idle_ratio").asDouble()).isBetween(0.0, 1.0);
     assertThat(async.get(2).get("rollout_idle_ratio").asDouble()).isBetween(0.0, 1.0);
+  }
+
+  @Test
+  void aOneStepOffRunPausedAndResumedTrainsEveryStepOnceAndSamplesNothingPastItsEnd()
+      throws Exception {
+    ServiceHttp http = new ServiceHttp(port, "it-key");
+    Response created =
+        http.post(
+            "/api/v1/runs",
+            """
+            {"name": "one-step-off-paused", "seed": 13,
+             "data": {"source": "generator", "generatorSize": 40, "evalFraction": 0.0},
+             "algorithm": {"groupSize": 2, "beta": 0.0,
+                           "rolloutCorrection": {"mode": "truncated_is"}},
+             "rollout": {"maxTokens": 8, "maxStaleness": 2},
+             "rewards": [{"rule": "math_accuracy"}],
+             "schedule": {"steps": 8, "promptsPerStep": 2, "checkpointEvery": 0}}
+            """);
+    assertThat(created.status()).as(created.raw().body()).isEqualTo(201);
+    UUID run = UUID.fromString(created.json().get("id").asString());
+    long deadline = System.nanoTime() + 120_000_000_000L;
+    while (jdbc.queryForObject("SELECT current_step FROM run WHERE id = ?", Integer.class, run) < 2
+        && System.nanoTime() < deadline) {
+      Thread.sleep(20);
+    }
+    assertThat(http.post("/api/v1/runs/" + run + "/pause", "").status()).isEqualTo(200);
+    while (!"PAUSED"
+            .equals(jdbc.queryForObject("SELECT state FROM run WHERE id = ?", String.class, run))
+        || jdbc.queryForObject("SELECT lease_owner FROM run WHERE id = ?", String.class, run)
+            != null) {
+      assertThat(System.nanoTime()).isLessThan(deadline);
+      Thread.sleep(50);
+    }
+    int pausedAt =
+        jdbc.queryForObject("SELECT current_step FROM run WHERE id = ?", Integer.class, run);
+    assertThat(http.post("/api/v1/runs/" + run + "/resume", "").status()).isEqualTo(200);
+
+    assertThat(awaitEnd(run))
+        .containsEntry("state", "SUCCEEDED")
+        .containsEntry("current_step", 8)
+        .containsEntry("policy_version", 9L);
+    // every step trained once, each on samples at most two versions old
+    List<Map<String, Object>> steps =
+        jdbc.queryForList(
+            "SELECT step_no, state, (metrics->'rollout_async'->>'staleness_max')::int AS lag"
+                + " FROM run_step WHERE run_id = ? ORDER BY step_no",
+            run);
+    assertThat(steps).extracting(r -> r.get("step_no")).containsExactly(0, 1, 2, 3, 4, 5, 6, 7);
+    assertThat(steps).extracting(r -> r.get("state")).containsOnly("DONE");
+    assertThat(steps).extracting(r -> (Integer) r.get("lag")).allMatch(lag -> lag <= 2);
+    // what was sampled ahead at the pause is asked for again after it (the rollout service answers
+    // from its ledger); no step is asked for past the last, nor with a version below its bound
+    List<RolloutRequest> asked = FAKE.rollouts.stream().filter(r -> r.runId().equals(run)).toList();
+    assertThat(asked).extracting(RolloutRequest::step).allMatch(step -> step < 8);
+    assertThat(asked).allMatch(r -> r.policyVersion() >= Math.max(1, r.step() + 1 - 2));
+    assertThat(asked.stream().map(RolloutRequest::step).distinct()).hasSize(8);
+    assertThat(asked.stream().filter(r -> r.step() == pausedAt)).hasSizeBetween(1, 2);
   }
 
   private void assertSteps(UUID run) {
