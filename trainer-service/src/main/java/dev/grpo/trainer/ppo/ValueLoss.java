@@ -34,7 +34,9 @@ public final class ValueLoss {
     NDArray old = oldValues.toType(dtype, false);
     NDArray target = returns.toType(dtype, false);
     NDArray m = mask.toType(dtype, false);
-    NDArray clipped = values.sub(old).clip(-valueClip, valueClip).add(old);
+    // clip(V, V_old − ε, V_old + ε) as verl's clip_by_value: V itself where the clip does not bind
+    // (V − V_old clipped and added back would differ from V by rounding there)
+    NDArray clipped = values.maximum(old.sub(valueClip)).minimum(old.add(valueClip));
     NDArray unclippedLoss = values.sub(target).square();
     NDArray clippedLoss = clipped.sub(target).square();
     NDArray perToken = unclippedLoss.maximum(clippedLoss);
