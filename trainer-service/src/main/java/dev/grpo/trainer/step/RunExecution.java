@@ -17,6 +17,7 @@ import dev.grpo.trainer.step.RunStart.Start;
 import dev.grpo.trainer.step.StepAssembly.StepBatch;
 import dev.grpo.trainer.step.StepRewards.RewardFailureException;
 import dev.grpo.trainer.train.Checkpointer;
+import dev.grpo.trainer.train.Critic;
 import dev.grpo.trainer.train.GrpoTrainer;
 import dev.grpo.trainer.train.StepMetrics;
 import dev.grpo.trainer.train.TrainingState;
@@ -159,10 +160,15 @@ final class RunExecution {
     try (AdamW optimizer = RunConfigs.optimizer(spec)) {
       Start begun = start.begin(optimizer);
       try (DecoderModel policy = begun.policy();
-          DecoderModel reference = spec.algorithm().beta() != 0 ? checkpoints.reference() : null) {
+          DecoderModel reference = spec.algorithm().beta() != 0 ? checkpoints.reference() : null;
+          Critic critic = RunConfigs.critic(spec, policy)) {
+        if (critic != null) {
+          checkpoints.restoreCritic(critic);
+          checkpoints.useCritic(critic);
+        }
         start.resume(policy, begun);
         GrpoTrainer trainer =
-            new GrpoTrainer(policy, reference, optimizer, RunConfigs.trainerOptions(spec));
+            new GrpoTrainer(policy, reference, optimizer, RunConfigs.trainerOptions(spec), critic);
         progress = runSteps(trainer, policy, optimizer, begun.state());
       }
     }
