@@ -243,7 +243,9 @@ final class RunExecution {
     ctx.steps().phase(runId, s, StepState.TRAINING);
     long t2 = System.nanoTime();
     StepBatch batch = StepAssembly.assemble(sampled.kept(), spec.algorithm().groupSize());
+    ProcessMemory.resetPeak();
     StepMetrics m = trainer.step(batch.batch());
+    double peakBytes = ProcessMemory.peakBytes();
     timings.put("training", seconds(t2));
 
     ctx.steps().phase(runId, s, StepState.SYNCING);
@@ -260,6 +262,11 @@ final class RunExecution {
     }
 
     ObjectNode metrics = StepRecorder.metrics(ctx.mapper(), sampled, batch, m, sampling.enabled());
+    // what the training phase held: the process's peak, and the policy's (and critic's) weights
+    // with their AdamW moments
+    ObjectNode memory = metrics.putObject("memory");
+    StepRecorder.putFinite(memory, "training_peak_rss_bytes", peakBytes);
+    memory.put("parameter_optimizer_bytes", trainer.parameterAndOptimizerBytes());
     timings.put("total", seconds(started));
     recorder.done(s, metrics, timings);
     // recorded only once the step is DONE: a successor resumes from this checkpoint without

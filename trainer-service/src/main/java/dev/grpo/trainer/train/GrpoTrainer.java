@@ -127,6 +127,26 @@ public final class GrpoTrainer {
     return options.referenceSync().enabled() ? reference : null;
   }
 
+  /**
+   * Bytes of the trained weights and their AdamW moments (float32: weight + exp_avg + exp_avg_sq),
+   * the frozen reference's weights when there is one, and PPO's critic likewise: the training state
+   * a method needs besides activations.
+   */
+  public long parameterAndOptimizerBytes() {
+    long policyScalars = 0;
+    for (NamedParameter p : parameters) {
+      policyScalars += p.array().getShape().size();
+    }
+    long bytes = policyScalars * 4L * 3L;
+    if (reference != null) {
+      bytes += policyScalars * 4L;
+    }
+    if (critic != null) {
+      bytes += critic.parameterAndOptimizerBytes();
+    }
+    return bytes;
+  }
+
   /** The critic of a PPO trainer, else null. */
   public Critic critic() {
     return critic;
