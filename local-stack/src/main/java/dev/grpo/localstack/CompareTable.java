@@ -21,9 +21,12 @@ final class CompareTable {
    * @param accuracyAfter held-out accuracy after the last step
    * @param rewardCurve the mean training reward of each step
    * @param peakRssBytes the largest per-step training-phase peak RSS of the trainer process
+   * @param peakGrowthBytes the largest growth of RSS within a training phase (peak − RSS before)
    * @param parameterOptimizerBytes weights + AdamW moments (critic included)
-   * @param secondsPerStep mean wall seconds of a whole step (sampling, scoring, training, sync)
-   * @param trainingSecondsPerStep mean seconds of the training phase alone
+   * @param secondsPerStep median wall seconds of a whole step (sampling, scoring, training, sync);
+   *     the median, so the first step of a fresh trainer (JIT, allocator warm-up) does not count
+   *     against the method that happens to run first
+   * @param trainingSecondsPerStep median seconds of the training phase alone
    */
   record RunResult(
       String method,
@@ -32,6 +35,7 @@ final class CompareTable {
       double accuracyAfter,
       double[] rewardCurve,
       double peakRssBytes,
+      double peakGrowthBytes,
       double parameterOptimizerBytes,
       double secondsPerStep,
       double trainingSecondsPerStep) {
@@ -54,13 +58,14 @@ final class CompareTable {
     out.append(
         String.format(
             Locale.ROOT,
-            "%-22s %5s  %-15s  %-15s  %-13s  %9s  %10s  %7s  %8s%n",
+            "%-22s %5s  %-15s  %-15s  %-13s  %9s  %9s  %10s  %7s  %8s%n",
             "method",
             "seeds",
             "acc before",
             "acc after",
             "reward area",
             "peak RSS",
+            "train +RSS",
             "param+opt",
             "s/step",
             "train s"));
@@ -69,13 +74,14 @@ final class CompareTable {
       out.append(
           String.format(
               Locale.ROOT,
-              "%-22s %5d  %-15s  %-15s  %-13s  %6.0f MB  %7.2f MB  %7.2f  %8.3f%n",
+              "%-22s %5d  %-15s  %-15s  %-13s  %6.0f MB  %6.0f MB  %7.2f MB  %7.2f  %8.3f%n",
               e.getKey(),
               runs.size(),
               meanStd(runs.stream().mapToDouble(RunResult::accuracyBefore).toArray(), 3),
               meanStd(runs.stream().mapToDouble(RunResult::accuracyAfter).toArray(), 3),
               meanStd(runs.stream().mapToDouble(RunResult::rewardArea).toArray(), 3),
               max(runs.stream().mapToDouble(RunResult::peakRssBytes).toArray()) / 1e6,
+              max(runs.stream().mapToDouble(RunResult::peakGrowthBytes).toArray()) / 1e6,
               max(runs.stream().mapToDouble(RunResult::parameterOptimizerBytes).toArray()) / 1e6,
               mean(runs.stream().mapToDouble(RunResult::secondsPerStep).toArray()),
               mean(runs.stream().mapToDouble(RunResult::trainingSecondsPerStep).toArray())));
@@ -91,6 +97,17 @@ final class CompareTable {
       return m;
     }
     return m + " ± " + String.format(Locale.ROOT, format, std(values));
+  }
+
+  /** The median (mean of the middle two for an even count); NaN when empty. */
+  static double median(double[] values) {
+    if (values.length == 0) {
+      return Double.NaN;
+    }
+    double[] sorted = values.clone();
+    java.util.Arrays.sort(sorted);
+    int mid = sorted.length / 2;
+    return sorted.length % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
   }
 
   static double mean(double[] values) {

@@ -9,7 +9,7 @@ import org.junit.jupiter.api.Test;
 class CompareTableTest {
 
   private static RunResult run(String method, long seed, double after, double[] curve) {
-    return new RunResult(method, seed, 0.2, after, curve, 500e6 + seed, 1e6 * seed, 1.5, 0.5);
+    return new RunResult(method, seed, 0.2, after, curve, 500e6 + seed, 40e6, 1e6 * seed, 1.5, 0.5);
   }
 
   @Test
@@ -28,6 +28,7 @@ class CompareTableTest {
         .contains("0.600 ± 0.141")
         .contains("0.500 ± 0.283")
         .contains("500 MB")
+        .contains("40 MB")
         .contains("2.00 MB");
     assertThat(lines[2]).startsWith("ppo").contains("0.300 ").doesNotContain("±  ");
   }
@@ -37,6 +38,8 @@ class CompareTableTest {
     assertThat(CompareTable.mean(new double[] {1, 2, 3, 4})).isEqualTo(2.5);
     assertThat(CompareTable.std(new double[] {1, 2, 3, 4})).isEqualTo(Math.sqrt(5.0 / 3));
     assertThat(CompareTable.meanStd(new double[] {0.25}, 2)).isEqualTo("0.25");
+    assertThat(CompareTable.median(new double[] {9, 1, 2})).isEqualTo(2);
+    assertThat(CompareTable.median(new double[] {9, 1, 2, 4})).isEqualTo(3);
   }
 
   @Test

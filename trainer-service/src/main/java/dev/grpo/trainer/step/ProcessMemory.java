@@ -28,6 +28,11 @@ final class ProcessMemory {
     }
   }
 
+  /** Resident bytes now (VmRSS), NaN without procfs. */
+  static double currentBytes() {
+    return field("VmRSS:");
+  }
+
   /** Peak resident bytes since the last reset (VmHWM), NaN without procfs. */
   static double peakBytes() {
     return field("VmHWM:");

@@ -243,7 +243,8 @@ final class RunExecution {
     ctx.steps().phase(runId, s, StepState.TRAINING);
     long t2 = System.nanoTime();
     StepBatch batch = StepAssembly.assemble(sampled.kept(), spec.algorithm().groupSize());
-    ProcessMemory.resetPeak();
+    boolean windowed = ProcessMemory.resetPeak();
+    double rssBefore = ProcessMemory.currentBytes();
     StepMetrics m = trainer.step(batch.batch());
     double peakBytes = ProcessMemory.peakBytes();
     timings.put("training", seconds(t2));
@@ -266,6 +267,10 @@ final class RunExecution {
     // with their AdamW moments
     ObjectNode memory = metrics.putObject("memory");
     StepRecorder.putFinite(memory, "training_peak_rss_bytes", peakBytes);
+    // the growth the training phase itself needed (activations, gradients, temporaries): only
+    // meaningful when the peak window started with the phase
+    StepRecorder.putFinite(
+        memory, "training_peak_growth_bytes", windowed ? peakBytes - rssBefore : Double.NaN);
     memory.put("parameter_optimizer_bytes", trainer.parameterAndOptimizerBytes());
     timings.put("total", seconds(started));
     recorder.done(s, metrics, timings);
