@@ -121,7 +121,7 @@ final class Compare {
 
   /** Runs every method for every seed, prints a line per run and the table; returns the table. */
   String run(Options options) throws IOException, InterruptedException {
-    String base = Demo.readResource(SPEC_RESOURCE);
+    String base = baseSpec(System.getenv());
     List<RunResult> results = new ArrayList<>();
     out.printf(
         "comparing %s over %d seed(s), %d steps each%n",
@@ -144,6 +144,24 @@ final class Compare {
             + " critic included); s/step: median whole step, train s: median training phase");
     out.flush();
     return table;
+  }
+
+  /**
+   * The base spec: the file {@code GRPO_COMPARE_SPEC} names (a bigger cold start, another task;
+   * {@code "{demo-task}"} as {@code data.path} still stands for the generated sums), else the
+   * shipped one.
+   */
+  static String baseSpec(Map<String, String> env) {
+    String path = env.get("GRPO_COMPARE_SPEC");
+    if (path == null || path.isBlank()) {
+      return Demo.readResource(SPEC_RESOURCE);
+    }
+    try {
+      return java.nio.file.Files.readString(
+          java.nio.file.Path.of(path), java.nio.charset.StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new IllegalArgumentException("GRPO_COMPARE_SPEC: cannot read " + path + ": " + e, e);
+    }
   }
 
   /** Cancels the run in progress (Ctrl-C). */
