@@ -111,9 +111,14 @@ final class Demo {
 
   /** The spec of the shipped demo run. */
   static String defaultSpec() {
-    try (InputStream in = Demo.class.getResourceAsStream(SPEC_RESOURCE)) {
+    return readResource(SPEC_RESOURCE);
+  }
+
+  /** A text resource shipped in the launcher. */
+  static String readResource(String name) {
+    try (InputStream in = Demo.class.getResourceAsStream(name)) {
       if (in == null) {
-        throw new IllegalStateException(SPEC_RESOURCE + " is missing from the launcher");
+        throw new IllegalStateException(name + " is missing from the launcher");
       }
       return new String(in.readAllBytes(), StandardCharsets.UTF_8);
     } catch (IOException e) {

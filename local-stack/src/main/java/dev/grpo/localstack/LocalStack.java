@@ -31,7 +31,8 @@ public final class LocalStack implements AutoCloseable {
   }
 
   static final String USAGE =
-      "usage: grpo up | grpo demo [--keep] | grpo soak [--minutes N] [--clients N]";
+      "usage: grpo up | grpo demo [--keep] | grpo soak [--minutes N] [--clients N]"
+          + " | grpo compare [--seeds N] [--steps N] [--methods a,b,...]";
 
   public static void main(String[] args) throws Exception {
     List<String> argv = List.of(args);
@@ -42,6 +43,7 @@ public final class LocalStack implements AutoCloseable {
           case "up" -> options.isEmpty();
           case "demo" -> options.isEmpty() || options.equals(List.of("--keep"));
           case "soak" -> SoakOptions.parse(options) != null;
+          case "compare" -> Compare.Options.parse(options) != null;
           default -> false;
         };
     if (!usable) {
@@ -59,6 +61,7 @@ public final class LocalStack implements AutoCloseable {
     Instant started = Instant.now();
     LocalStack stack = new LocalStack(config, System.out);
     Demo demo = command.equals("demo") ? new Demo(stack, System.out, Demo.interactive()) : null;
+    Compare compare = command.equals("compare") ? new Compare(stack, System.out) : null;
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime()
         .addShutdownHook(
@@ -66,6 +69,9 @@ public final class LocalStack implements AutoCloseable {
                 () -> {
                   if (demo != null && !stack.closed.get()) {
                     demo.cancelIfRunning();
+                  }
+                  if (compare != null && !stack.closed.get()) {
+                    compare.cancelIfRunning();
                   }
                   stack.close();
                   stopped.countDown();
@@ -83,6 +89,10 @@ public final class LocalStack implements AutoCloseable {
     if (command.equals("soak")) {
       runSoak(stack, SoakOptions.parse(options));
     }
+    if (compare != null) {
+      runCompare(stack, compare, Compare.Options.parse(options));
+      return;
+    }
     if (demo == null) {
       stack.printBanner();
       stack.watch();
@@ -97,6 +107,22 @@ public final class LocalStack implements AutoCloseable {
         new Soak(stack.config, System.out).run(stack, soak.duration(), soak.clients()).passed();
     stack.close();
     System.exit(passed ? 0 : 1);
+  }
+
+  /** {@code grpo compare}: every method over the seeds, the table, then stop. */
+  private static void runCompare(LocalStack stack, Compare compare, Compare.Options options) {
+    int status = 0;
+    try {
+      compare.run(options);
+    } catch (Exception e) {
+      if (stack.closed.get()) {
+        return; // Ctrl-C: the shutdown hook cancels the run and stops the stack
+      }
+      System.err.println("grpo: the comparison failed: " + e.getMessage());
+      status = 1;
+    }
+    stack.close();
+    System.exit(status);
   }
 
   /** {@code grpo demo}: the demo run on the started stack, then stop (or keep it up). */

@@ -18,5 +18,12 @@ public enum PolicyLoss {
    * {@code loss_type="cispo"}).
    */
   @JsonProperty("cispo")
-  CISPO
+  CISPO,
+  /**
+   * PPO with a value model (the DeepSeek papers' baseline): the clip surrogate on per-token GAE
+   * advantages from a critic ({@code algorithm.valueModel}, {@code algorithm.gae}) instead of the
+   * group's advantages (verl {@code adv_estimator=gae} with a critic, TRL {@code PPOTrainer}).
+   */
+  @JsonProperty("ppo")
+  PPO
 }

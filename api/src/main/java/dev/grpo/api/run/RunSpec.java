@@ -43,7 +43,7 @@ public record RunSpec(
         algorithm == null
             ? new Algorithm(
                 null, null, null, null, null, null, null, null, null, null, null, null, null, null,
-                null, null, null)
+                null, null, null, null, null)
             : algorithm;
     optimizer =
         optimizer == null
@@ -194,7 +194,9 @@ public record RunSpec(
       @NotNull AdvantageEstimator advantageEstimator,
       @NotNull PolicyLoss policyLoss,
       @NotNull @Valid ReferenceSync referenceSync,
-      @NotNull @Valid RolloutCorrection rolloutCorrection) {
+      @NotNull @Valid RolloutCorrection rolloutCorrection,
+      @Valid ValueModel valueModel,
+      @Valid Gae gae) {
     public Algorithm {
       groupSize = groupSize == null ? 8 : groupSize;
       beta = beta == null ? 0.04 : beta;
@@ -233,6 +235,59 @@ public record RunSpec(
           rolloutCorrection == null
               ? new RolloutCorrection(null, null, null, null)
               : rolloutCorrection;
+      if (policyLoss == PolicyLoss.PPO) {
+        // PPO's own sections get their defaults; without ppo they stay as given (a given one is
+        // refused, see crossFieldProblems)
+        valueModel = valueModel == null ? new ValueModel(null, null, null, null, null) : valueModel;
+        gae = gae == null ? new Gae(null, null, null) : gae;
+      }
+    }
+  }
+
+  /**
+   * PPO's critic ({@code policyLoss: ppo} only).
+   *
+   * @param kind {@code separate} (default: a copy of the initial policy, or {@code preset}, with a
+   *     scalar head, trained end to end — verl's critic) or {@code head} (a scalar head on the
+   *     policy's own hidden states, only the head trained)
+   * @param preset the separate critic's model preset; absent, the critic starts as a copy of the
+   *     initial policy (verl's default {@code critic.model.path} = the actor's). Only with a preset
+   *     policy, whose character vocabulary the preset shares
+   * @param learningRate the critic's AdamW lr (verl {@code critic.optim.lr}); absent, the policy's.
+   *     Its other AdamW settings are {@code optimizer}'s
+   * @param valueClip ε_v of the clipped value loss (verl {@code critic.cliprange_value}, TRL {@code
+   *     cliprange_value}); default 0.2
+   * @param coefficient the value loss's weight (TRL {@code vf_coef}); default 0.1
+   */
+  public record ValueModel(
+      ValueModelKind kind,
+      @Pattern(regexp = "tiny|small", message = "must be one of: tiny, small") String preset,
+      @DecimalMin(value = "0.0", inclusive = false) @DecimalMax("1.0") Double learningRate,
+      @DecimalMin(value = "0.0", inclusive = false) @DecimalMax("100.0") Double valueClip,
+      @DecimalMin(value = "0.0", inclusive = false) @DecimalMax("100.0") Double coefficient) {
+    public ValueModel {
+      kind = kind == null ? ValueModelKind.SEPARATE : kind;
+      valueClip = valueClip == null ? 0.2 : valueClip;
+      coefficient = coefficient == null ? 0.1 : coefficient;
+    }
+  }
+
+  /**
+   * PPO's generalised advantage estimation ({@code policyLoss: ppo} only).
+   *
+   * @param gamma discount γ (verl {@code algorithm.gamma}, TRL {@code gamma}); default 1
+   * @param lambda λ (verl {@code algorithm.lam}, TRL {@code lam}); default TRL's 0.95
+   * @param whiten whether the advantages are whitened over the batch's tokens (verl always, TRL
+   *     {@code whiten_rewards} is a different knob); default true
+   */
+  public record Gae(
+      @DecimalMin("0.0") @DecimalMax("1.0") Double gamma,
+      @DecimalMin("0.0") @DecimalMax("1.0") Double lambda,
+      Boolean whiten) {
+    public Gae {
+      gamma = gamma == null ? 1.0 : gamma;
+      lambda = lambda == null ? 0.95 : lambda;
+      whiten = whiten == null ? Boolean.TRUE : whiten;
     }
   }
 
@@ -470,6 +525,15 @@ public record RunSpec(
               "data.chatTemplate",
               "'model' takes the chat template of the model at model.path; a preset has none"));
     }
+    if (algorithm.valueModel() != null
+        && algorithm.valueModel().preset() != null
+        && model.path() != null) {
+      problems.add(
+          new FieldProblem(
+              "algorithm.valueModel.preset",
+              "a preset critic has the presets' character vocabulary, not the tokenizer of the"
+                  + " model at model.path; leave preset out to copy the policy"));
+    }
     if (algorithm.epsilonHigh() < algorithm.epsilonLow()) {
       problems.add(
           new FieldProblem(
@@ -557,6 +621,7 @@ public record RunSpec(
               "the dual clip is defined for the clip policy loss only, not "
                   + wireName(a.policyLoss())));
     }
+    problems.addAll(ppoProblems(a));
     ReferenceSync sync = a.referenceSync();
     switch (sync.mode()) {
       case NONE -> {
@@ -588,6 +653,42 @@ public record RunSpec(
           new FieldProblem(
               "algorithm.referenceSync.mode",
               "beta is 0, so no reference policy is used and there is nothing to sync"));
+    }
+    return problems;
+  }
+
+  /** PPO's sections belong to it alone, and PPO's advantages are GAE's, not an estimator's. */
+  private static List<FieldProblem> ppoProblems(Algorithm a) {
+    List<FieldProblem> problems = new ArrayList<>();
+    if (a.policyLoss() != PolicyLoss.PPO) {
+      String message =
+          "applies only when policyLoss is ppo, not " + wireName(a.policyLoss()) + " (no critic)";
+      if (a.valueModel() != null) {
+        problems.add(new FieldProblem("algorithm.valueModel", message));
+      }
+      if (a.gae() != null) {
+        problems.add(new FieldProblem("algorithm.gae", message));
+      }
+      return problems;
+    }
+    if (a.advantageEstimator() != AdvantageEstimator.GRPO) {
+      problems.add(
+          new FieldProblem(
+              "algorithm.advantageEstimator",
+              "ppo's advantages come from its critic by GAE (algorithm.gae), not from "
+                  + wireName(a.advantageEstimator())
+                  + "; leave advantageEstimator out"));
+    } else if (a.rewardScaling() != RewardScaling.GROUP) {
+      problems.add(
+          new FieldProblem(
+              "algorithm.rewardScaling",
+              "ppo scales no group rewards; its advantages are whitened by algorithm.gae.whiten"));
+    }
+    if (a.valueModel().kind() == ValueModelKind.HEAD && a.valueModel().preset() != null) {
+      problems.add(
+          new FieldProblem(
+              "algorithm.valueModel.preset",
+              "a head critic reads the policy's hidden states; a preset applies to kind separate"));
     }
     return problems;
   }

@@ -520,11 +520,37 @@ public final class DecoderModel implements AutoCloseable {
    */
   public TokenLogProbs logProbs(
       List<int[]> prompts, List<int[]> completions, float temperature, NDManager scope) {
-    if (prompts.size() != completions.size() || prompts.isEmpty()) {
-      throw new IllegalArgumentException("need as many prompts as completions, at least one");
-    }
     if (!(temperature > 0)) {
       throw new IllegalArgumentException("temperature must be positive");
+    }
+    CompletionStates states = completionStates(prompts, completions, scope);
+    NDArray logits = lmHead(states.hidden());
+    if (temperature != 1f) {
+      logits = logits.div(GraphConstants.constant(logits, temperature));
+    }
+    NDArray logSoftmax = logits.logSoftmax(-1);
+    NDArray m = states.mask();
+    NDArray logProbs = logSoftmax.gather(states.targets(), -1).squeeze(-1).mul(m);
+    NDArray entropy = logSoftmax.exp().mul(logSoftmax).sum(new int[] {-1}).neg().mul(m);
+    return new TokenLogProbs(logProbs, entropy, m);
+  }
+
+  /**
+   * The final hidden states (after the last norm) at the positions that predict each completion
+   * token: column {@code j} of row {@code i} is the state of prompt + completion[..j), the state a
+   * value model scores (TRL's and verl's critics read the same positions as the log-probs).
+   *
+   * @param hidden (batch, maxCompletionLength, hiddenSize), connected to the autograd graph
+   * @param mask (batch, maxCompletionLength) 1 for real completion tokens, 0 for padding
+   * @param targets (batch, maxCompletionLength, 1) the completion token ids (0 for padding)
+   */
+  public record CompletionStates(NDArray hidden, NDArray mask, NDArray targets) {}
+
+  /** {@link CompletionStates} of completions given prompts, in one right-padded batch. */
+  public CompletionStates completionStates(
+      List<int[]> prompts, List<int[]> completions, NDManager scope) {
+    if (prompts.size() != completions.size() || prompts.isEmpty()) {
+      throw new IllegalArgumentException("need as many prompts as completions, at least one");
     }
     int batch = prompts.size();
     int length = 0;
@@ -567,11 +593,6 @@ public final class DecoderModel implements AutoCloseable {
     long width = hidden.getShape().get(2);
     NDArray picked =
         hidden.gather(index.toDevice(device, false).broadcast(batch, maxCompletion, width), 1);
-    NDArray logits = lmHead(picked);
-    if (temperature != 1f) {
-      logits = logits.div(GraphConstants.constant(logits, temperature));
-    }
-    NDArray logSoftmax = logits.logSoftmax(-1);
     NDArray target =
         scope.create(targets, new Shape(batch, maxCompletion, 1)).toDevice(device, false);
     // The mask is kept by autograd (for the backward of mul) and handed to the caller, who may
@@ -582,9 +603,7 @@ public final class DecoderModel implements AutoCloseable {
       m = borrowed.duplicate();
     }
     m = m.toDevice(device, false);
-    NDArray logProbs = logSoftmax.gather(target, -1).squeeze(-1).mul(m);
-    NDArray entropy = logSoftmax.exp().mul(logSoftmax).sum(new int[] {-1}).neg().mul(m);
-    return new TokenLogProbs(logProbs, entropy, m);
+    return new CompletionStates(picked, m, target);
   }
 
   /** Frees the parameters. */

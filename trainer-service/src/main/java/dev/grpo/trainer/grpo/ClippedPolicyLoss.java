@@ -66,7 +66,8 @@ final class ClippedPolicyLoss {
     if (config.delta() > 0) {
       ratio = ratio.minimum(GraphConstants.constant(ratio, config.delta()));
     }
-    NDArray a = advantages.expandDims(1);
+    // one advantage per completion [B] (group estimators) or per token [B,T] (PPO's GAE)
+    NDArray a = advantages.getShape().dimension() == 1 ? advantages.expandDims(1) : advantages;
     NDArray loss = ratio.mul(a).minimum(clipped.mul(a)).neg();
     NDArray dualClipped = noneDualClipped(loss);
     if (config.dualClipC() > 0) {

@@ -9,7 +9,8 @@ import ai.djl.ndarray.NDArray;
  * @param oldLogp [B,T] log-probs stored at rollout time (needed when μ &gt; 1 or the rollout policy
  *     lags); null means on-policy, and the detached {@code logp} is used so ρ = 1 (TRL)
  * @param refLogp [B,T] frozen reference log-probs; may be null only when β = 0
- * @param advantages [B] one advantage per completion, see {@link GroupAdvantages}
+ * @param advantages [B] one advantage per completion, see {@link GroupAdvantages}, or [B,T] one per
+ *     token (PPO's GAE, with the CLIP policy loss only)
  * @param completionMask [B,T] 1 for completion tokens up to and including EOS, 0 for padding
  * @param truncated [B] 1/true where the completion hit the length limit without EOS
  * @param entropy [B,T] per-token entropies of the current policy, or null

@@ -38,7 +38,16 @@ public final class GrpoObjective {
     requireShape("completionMask", batch.completionMask(), shape);
     requireShape("entropy", batch.entropy(), shape);
     requireShape("rolloutLogp", batch.rolloutLogp(), shape);
-    requireShape("advantages", batch.advantages(), new Shape(rows));
+    if (batch.advantages() != null && batch.advantages().getShape().dimension() == 2) {
+      // per-token advantages (PPO's GAE) are defined for the token-ratio surrogate only
+      requireShape("advantages", batch.advantages(), shape);
+      if (config.policyLoss() != PolicyLoss.CLIP) {
+        throw new IllegalArgumentException(
+            "per-token advantages need the CLIP policy loss, not " + config.policyLoss());
+      }
+    } else {
+      requireShape("advantages", batch.advantages(), new Shape(rows));
+    }
     requireShape("truncated", batch.truncated(), new Shape(rows));
     if (config.beta() != 0 && batch.refLogp() == null) {
       throw new IllegalArgumentException("beta != 0 needs reference log-probs");

@@ -5,6 +5,7 @@ import dev.grpo.policy.model.DecoderModel;
 import dev.grpo.trainer.checkpoint.CheckpointLedger;
 import dev.grpo.trainer.optim.AdamW;
 import dev.grpo.trainer.train.Checkpointer;
+import dev.grpo.trainer.train.Critic;
 import dev.grpo.trainer.train.TrainingState;
 import java.nio.file.Path;
 import java.util.Optional;
@@ -21,6 +22,7 @@ final class RunCheckpoints {
   private final RunDirectory dir;
   private final CheckpointLedger ledger;
   private final Path tokenizerDir;
+  private Critic critic;
 
   RunCheckpoints(UUID runId, RunDirectory dir, CheckpointLedger ledger) {
     this(runId, dir, ledger, null);
@@ -35,6 +37,24 @@ final class RunCheckpoints {
     this.runId = runId;
     this.dir = dir;
     this.ledger = ledger;
+  }
+
+  /** PPO's critic, which every checkpoint written from now on carries. */
+  void useCritic(Critic critic) {
+    this.critic = critic;
+  }
+
+  /**
+   * Brings PPO's critic to the newest checkpoint: its saved weights and optimizer state, or, when
+   * that checkpoint is step 0's (written before the critic existed), the fresh critic, which is
+   * what step 0 had.
+   */
+  void restoreCritic(Critic critic) {
+    Optional<Checkpointer.Checkpoint> newest = latest();
+    if (newest.isEmpty() || newest.get().state().step() == 0) {
+      return;
+    }
+    newest.get().restoreCritic(critic);
   }
 
   /** The newest recorded checkpoint, verified against the ledger. */
@@ -84,6 +104,6 @@ final class RunCheckpoints {
     }
     Path target = dir.checkpoint(step);
     RunDirectory.deleteRecursively(target);
-    return Checkpointer.save(target, policy, optimizer, state, tokenizerDir, reference);
+    return Checkpointer.save(target, policy, optimizer, state, tokenizerDir, reference, critic);
   }
 }

@@ -1,6 +1,8 @@
 package dev.grpo.trainer.step;
 
 import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
 import dev.grpo.api.run.RunSpec;
 import dev.grpo.policy.chat.ChatTemplate;
 import dev.grpo.policy.chat.PromptTemplate;
@@ -19,9 +21,15 @@ import dev.grpo.trainer.grpo.RewardScaling;
 import dev.grpo.trainer.grpo.RolloutCorrection;
 import dev.grpo.trainer.optim.AdamW;
 import dev.grpo.trainer.optim.LearningRateSchedule;
+import dev.grpo.trainer.ppo.PpoConfig;
+import dev.grpo.trainer.ppo.ValueModel;
+import dev.grpo.trainer.ppo.ValueModelKind;
+import dev.grpo.trainer.train.Critic;
 import dev.grpo.trainer.train.GrpoTrainer;
 import dev.grpo.trainer.train.ReferenceSync;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /**
  * Maps a run spec (the wire contract) onto the trainer's own configuration: the GRPO objective, the
@@ -82,7 +90,75 @@ final class RunConfigs {
       case CLIP -> PolicyLoss.CLIP;
       case GSPO -> PolicyLoss.GSPO;
       case CISPO -> PolicyLoss.CISPO;
+      // PPO's surrogate is the clip one, on its critic's per-token advantages
+      case PPO -> PolicyLoss.CLIP;
     };
+  }
+
+  /** PPO's settings, or null when the run is not PPO. */
+  static PpoConfig ppoConfig(RunSpec spec) {
+    RunSpec.Algorithm a = spec.algorithm();
+    if (a.policyLoss() != dev.grpo.api.run.PolicyLoss.PPO) {
+      return null;
+    }
+    RunSpec.ValueModel v = a.valueModel();
+    RunSpec.Gae gae = a.gae();
+    ValueModelKind kind =
+        switch (v.kind()) {
+          case HEAD -> ValueModelKind.HEAD;
+          case SEPARATE -> ValueModelKind.SEPARATE;
+        };
+    return new PpoConfig(
+        kind, gae.gamma(), gae.lambda(), gae.whiten(), v.valueClip(), v.coefficient());
+  }
+
+  /**
+   * PPO's critic for {@code policy} (the run's initial policy), or null when the run is not PPO: a
+   * head on the policy, or a separate decoder (the preset, else a copy of the policy) with a head,
+   * seeded by the run's seed, and an AdamW like the policy's at the critic's learning rate.
+   */
+  static Critic critic(RunSpec spec, DecoderModel policy) {
+    PpoConfig config = ppoConfig(spec);
+    if (config == null) {
+      return null;
+    }
+    RunSpec.ValueModel v = spec.algorithm().valueModel();
+    long seed = spec.seed() + 1;
+    ValueModel model;
+    if (config.kind() == ValueModelKind.HEAD) {
+      model = ValueModel.head(policy, seed);
+    } else {
+      DecoderModel backbone =
+          v.preset() != null
+              ? DecoderModel.randomInit(presetConfig(v.preset()), seed, Device.cpu())
+              : copyOf(policy);
+      model = ValueModel.separate(backbone, seed);
+    }
+    RunSpec.Optimizer o = spec.optimizer();
+    double lr = v.learningRate() != null ? v.learningRate() : o.learningRate();
+    AdamW optimizer =
+        new AdamW(
+            new AdamW.Config(
+                lr, o.beta1(), o.beta2(), o.epsilon(), o.weightDecay(), o.maxGradNorm()),
+            schedule(spec));
+    return new Critic(model, optimizer, config);
+  }
+
+  /**
+   * A decoder with its own copy of {@code policy}'s weights. fromWeights' same-device "copy" is a
+   * view, so each array is duplicated into libtorch-owned memory first (as a checkpoint's reference
+   * is loaded); the critic must never write into the policy's storage.
+   */
+  private static DecoderModel copyOf(DecoderModel policy) {
+    try (NDManager manager = NDManager.newBaseManager(Device.cpu())) {
+      Map<String, NDArray> copies = new LinkedHashMap<>();
+      for (Map.Entry<String, NDArray> e : policy.parameters().entrySet()) {
+        NDArray copy = e.getValue().stopGradient().duplicate();
+        copy.attach(manager);
+        copies.put(e.getKey(), copy);
+      }
+      return DecoderModel.fromWeights(policy.config(), copies, Device.cpu());
+    }
   }
 
   /** The rollout/trainer mismatch correction; an absent cap or bound is NaN. */

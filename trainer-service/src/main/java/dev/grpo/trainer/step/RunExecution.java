@@ -17,6 +17,7 @@ import dev.grpo.trainer.step.RunStart.Start;
 import dev.grpo.trainer.step.StepAssembly.StepBatch;
 import dev.grpo.trainer.step.StepRewards.RewardFailureException;
 import dev.grpo.trainer.train.Checkpointer;
+import dev.grpo.trainer.train.Critic;
 import dev.grpo.trainer.train.GrpoTrainer;
 import dev.grpo.trainer.train.StepMetrics;
 import dev.grpo.trainer.train.TrainingState;
@@ -166,10 +167,15 @@ final class RunExecution {
     try (AdamW optimizer = RunConfigs.optimizer(spec)) {
       Start begun = start.begin(optimizer);
       try (DecoderModel policy = begun.policy();
-          DecoderModel reference = spec.algorithm().beta() != 0 ? checkpoints.reference() : null) {
+          DecoderModel reference = spec.algorithm().beta() != 0 ? checkpoints.reference() : null;
+          Critic critic = RunConfigs.critic(spec, policy)) {
+        if (critic != null) {
+          checkpoints.restoreCritic(critic);
+          checkpoints.useCritic(critic);
+        }
         start.resume(policy, begun);
         GrpoTrainer trainer =
-            new GrpoTrainer(policy, reference, optimizer, RunConfigs.trainerOptions(spec));
+            new GrpoTrainer(policy, reference, optimizer, RunConfigs.trainerOptions(spec), critic);
         progress = runSteps(trainer, policy, optimizer, begun.state());
       }
     }
@@ -243,7 +249,10 @@ final class RunExecution {
     ctx.steps().phase(runId, s, StepState.TRAINING);
     long t2 = System.nanoTime();
     StepBatch batch = StepAssembly.assemble(sampled.kept(), spec.algorithm().groupSize());
+    boolean windowed = ProcessMemory.resetPeak();
+    double rssBefore = ProcessMemory.currentBytes();
     StepMetrics m = trainer.step(batch.batch());
+    double peakBytes = ProcessMemory.peakBytes();
     timings.put("training", seconds(t2));
 
     ctx.steps().phase(runId, s, StepState.SYNCING);
@@ -262,6 +271,15 @@ final class RunExecution {
     ObjectNode metrics = StepRecorder.metrics(ctx.mapper(), sampled, batch, m, pipeline.enabled());
     // in the synchronous loop too: its idle ratios are what a staleness bound would win back
     StepRecorder.putAsync(metrics, sampled, pipeline.utilisation(), spec.rollout().maxStaleness());
+    // what the training phase held: the process's peak, and the policy's (and critic's) weights
+    // with their AdamW moments
+    ObjectNode memory = metrics.putObject("memory");
+    StepRecorder.putFinite(memory, "training_peak_rss_bytes", peakBytes);
+    // the growth the training phase itself needed (activations, gradients, temporaries): only
+    // meaningful when the peak window started with the phase
+    StepRecorder.putFinite(
+        memory, "training_peak_growth_bytes", windowed ? peakBytes - rssBefore : Double.NaN);
+    memory.put("parameter_optimizer_bytes", trainer.parameterAndOptimizerBytes());
     timings.put("total", seconds(started));
     recorder.done(s, metrics, timings);
     // recorded only once the step is DONE: a successor resumes from this checkpoint without

@@ -4,6 +4,7 @@ import dev.grpo.api.run.RunSpec;
 import dev.grpo.ledger.step.StepLedger;
 import dev.grpo.ledger.step.StepState;
 import dev.grpo.trainer.grpo.RolloutMismatch;
+import dev.grpo.trainer.ppo.PpoMetrics;
 import dev.grpo.trainer.step.DynamicSampling.SampledGroups;
 import dev.grpo.trainer.step.StepAssembly.StepBatch;
 import dev.grpo.trainer.step.StepRewards.RewardFailureException;
@@ -104,6 +105,7 @@ final class StepRecorder {
     metrics.put("clip_ratio_high", m.last().clipRatioHigh());
     metrics.put("clip_ratio_region", m.last().clipRatioRegion());
     putMismatch(metrics, m.mismatch());
+    putPpo(metrics, m.ppo());
     metrics.put("completion_length_mean", batch.lengthMean());
     metrics.put("completion_length_max", batch.lengthMax());
     metrics.put("clipped_ratio", batch.clippedRatio());
@@ -134,6 +136,24 @@ final class StepRecorder {
               tally.failed().forEach(failed::put);
             });
     return metrics;
+  }
+
+  /**
+   * PPO's critic (verl's {@code critic/*}), an object {@code ppo} only on PPO steps: the value loss
+   * and clip fraction of the last critic update, the explained variance of the values at rollout
+   * time for the returns, the mean value and return, the critic's gradient norm.
+   */
+  private static void putPpo(ObjectNode metrics, PpoMetrics ppo) {
+    if (ppo == null) {
+      return;
+    }
+    ObjectNode node = metrics.putObject("ppo");
+    putFinite(node, "value_loss", ppo.valueLoss());
+    putFinite(node, "value_clip_fraction", ppo.valueClipFraction());
+    putFinite(node, "explained_variance", ppo.explainedVariance());
+    putFinite(node, "value_mean", ppo.valueMean());
+    putFinite(node, "return_mean", ppo.returnMean());
+    putFinite(node, "value_grad_norm", ppo.valueGradNorm());
   }
 
   /**
@@ -213,6 +233,12 @@ final class StepRecorder {
         "stat",
         "max");
     meters.set("grpo.completion.clipped_ratio", runId, metrics.get("clipped_ratio").asDouble());
+    if (metrics.has("ppo")) {
+      JsonNode ppo = metrics.get("ppo");
+      meters.set("grpo.ppo.value_loss", runId, number(ppo, "value_loss"));
+      meters.set("grpo.ppo.value_clip_fraction", runId, number(ppo, "value_clip_fraction"));
+      meters.set("grpo.ppo.explained_variance", runId, number(ppo, "explained_variance"));
+    }
     meters.set("grpo.mismatch.kl", runId, number(metrics, "mismatch_kl"), "estimator", "k1");
     meters.set("grpo.mismatch.kl", runId, number(metrics, "mismatch_kl_k3"), "estimator", "k3");
     meters.set(
@@ -310,7 +336,7 @@ final class StepRecorder {
   }
 
   /** A metric of the row, NaN when it is null or absent. */
-  private static double number(ObjectNode metrics, String name) {
+  private static double number(JsonNode metrics, String name) {
     return metrics.hasNonNull(name) ? metrics.get(name).asDouble() : Double.NaN;
   }
 

@@ -42,6 +42,9 @@ import java.util.stream.Stream;
  *   <li>{@code trainer_state.json}: {@link TrainingState} (step, seed, data cursor)
  *   <li>{@code reference.safetensors}, only when the reference policy moves during training ({@link
  *       ReferenceSync}): its weights, Hugging Face names
+ *   <li>{@code value_model.safetensors} and {@code value_optimizer.safetensors}, only for PPO: the
+ *       {@link Critic}'s weights ({@link dev.grpo.trainer.ppo.ValueModel}'s names) and its AdamW
+ *       state
  *   <li>{@code manifest.json}: every other file with its size and sha256
  * </ul>
  *
@@ -56,6 +59,8 @@ public final class Checkpointer {
   public static final String OPTIMIZER_FILE = "optimizer.safetensors";
   public static final String STATE_FILE = "trainer_state.json";
   public static final String REFERENCE_FILE = "reference.safetensors";
+  public static final String VALUE_MODEL_FILE = "value_model.safetensors";
+  public static final String VALUE_OPTIMIZER_FILE = "value_optimizer.safetensors";
   private static final int FORMAT = 1;
 
   /**
@@ -88,6 +93,24 @@ public final class Checkpointer {
         // is a view too: clone into memory libtorch owns before the buffers go with this manager.
         tensors.replaceAll((name, array) -> array.duplicate());
         return Optional.of(DecoderModel.fromWeights(config, tensors, device));
+      }
+    }
+
+    /**
+     * Replaces the critic's weights and optimizer state with the saved ones.
+     *
+     * @throws CheckpointException when this checkpoint holds no critic (not written by PPO)
+     */
+    public void restoreCritic(Critic critic) {
+      Path weights = directory.resolve(VALUE_MODEL_FILE);
+      Path moments = directory.resolve(VALUE_OPTIMIZER_FILE);
+      if (!Files.isRegularFile(weights) || !Files.isRegularFile(moments)) {
+        throw new CheckpointException("checkpoint " + directory + " holds no value model");
+      }
+      try (NDManager manager = NDManager.newBaseManager(Device.cpu())) {
+        critic.restore(
+            SafetensorsWeights.readFloat32(weights, manager),
+            SafetensorsWeights.read(moments, manager));
       }
     }
 
@@ -138,6 +161,21 @@ public final class Checkpointer {
       TrainingState state,
       Path tokenizerDir,
       DecoderModel reference) {
+    return save(directory, policy, optimizer, state, tokenizerDir, reference, null);
+  }
+
+  /**
+   * Writes a checkpoint that also holds PPO's {@code critic} (when not null): its weights and its
+   * optimizer's moments, which a resumed run needs as much as the policy's.
+   */
+  public static Checkpoint save(
+      Path directory,
+      DecoderModel policy,
+      AdamW optimizer,
+      TrainingState state,
+      Path tokenizerDir,
+      DecoderModel reference,
+      Critic critic) {
     Path target = directory.toAbsolutePath().normalize();
     if (Files.exists(target)) {
       throw new CheckpointException("checkpoint directory already exists: " + target);
@@ -154,6 +192,13 @@ public final class Checkpointer {
       Files.writeString(tmp.resolve(STATE_FILE), state.toJson() + "\n", StandardCharsets.UTF_8);
       if (reference != null) {
         SafetensorsWeights.write(reference.parameters(), tmp.resolve(REFERENCE_FILE));
+      }
+      if (critic != null) {
+        SafetensorsWeights.write(critic.model().parameters(), tmp.resolve(VALUE_MODEL_FILE));
+        try (NDManager manager = NDManager.newBaseManager(Device.cpu())) {
+          SafetensorsWeights.write(
+              critic.optimizer().exportState(manager), tmp.resolve(VALUE_OPTIMIZER_FILE));
+        }
       }
       if (tokenizerDir != null) {
         ModelTokenizer.copyFiles(tokenizerDir, tmp);

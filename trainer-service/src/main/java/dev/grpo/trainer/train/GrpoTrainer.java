@@ -12,8 +12,10 @@ import dev.grpo.trainer.grpo.GrpoBatch;
 import dev.grpo.trainer.grpo.GrpoConfig;
 import dev.grpo.trainer.grpo.GrpoMetrics;
 import dev.grpo.trainer.grpo.GrpoObjective;
+import dev.grpo.trainer.grpo.PolicyLoss;
 import dev.grpo.trainer.optim.AdamW;
 import dev.grpo.trainer.optim.NamedParameter;
+import dev.grpo.trainer.ppo.PpoMetrics;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -60,6 +62,7 @@ public final class GrpoTrainer {
   private final AdamW optimizer;
   private final Options options;
   private final List<NamedParameter> parameters;
+  private final Critic critic;
 
   /**
    * @param policy the trained model; its gradients are turned on
@@ -68,6 +71,24 @@ public final class GrpoTrainer {
    */
   public GrpoTrainer(
       DecoderModel policy, DecoderModel reference, AdamW optimizer, Options options) {
+    this(policy, reference, optimizer, options, null);
+  }
+
+  /**
+   * A PPO trainer when {@code critic} is not null: the advantages are the critic's GAE per token
+   * ({@link PpoAdvantages}) instead of the group's, and the critic takes one update after each
+   * policy update. The caller keeps ownership of the critic.
+   */
+  public GrpoTrainer(
+      DecoderModel policy,
+      DecoderModel reference,
+      AdamW optimizer,
+      Options options,
+      Critic critic) {
+    if (critic != null && options.objective().policyLoss() != PolicyLoss.CLIP) {
+      throw new IllegalArgumentException("PPO's critic needs the CLIP policy loss");
+    }
+    this.critic = critic;
     if (options.objective().beta() != 0 && reference == null) {
       throw new IllegalArgumentException("beta != 0 needs a reference model");
     }
@@ -106,8 +127,36 @@ public final class GrpoTrainer {
     return options.referenceSync().enabled() ? reference : null;
   }
 
+  /**
+   * Bytes of the trained weights and their AdamW moments (float32: weight + exp_avg + exp_avg_sq),
+   * the frozen reference's weights when there is one, and PPO's critic likewise: the training state
+   * a method needs besides activations.
+   */
+  public long parameterAndOptimizerBytes() {
+    long policyScalars = 0;
+    for (NamedParameter p : parameters) {
+      policyScalars += p.array().getShape().size();
+    }
+    long bytes = policyScalars * 4L * 3L;
+    if (reference != null) {
+      bytes += policyScalars * 4L;
+    }
+    if (critic != null) {
+      bytes += critic.parameterAndOptimizerBytes();
+    }
+    return bytes;
+  }
+
+  /** The critic of a PPO trainer, else null. */
+  public Critic critic() {
+    return critic;
+  }
+
   /** Runs μ updates on one batch of rollouts. */
   public StepMetrics step(RolloutBatch batch) {
+    if (critic != null) {
+      return ppoStep(batch);
+    }
     GradMode.off();
     GrpoConfig config = options.objective();
     double[] advantages =
@@ -121,13 +170,80 @@ public final class GrpoTrainer {
       truncatedValues[i] = batch.truncated()[i] ? 1f : 0f;
       zero += advantages[i] == 0 ? 1 : 0;
     }
-    List<int[]> prompts = batch.promptPerCompletion();
-    List<int[]> completions = batch.completions();
-    List<GrpoMetrics> updates = new ArrayList<>(options.muIterations());
-    double lr = optimizer.currentLearningRate();
+    Updates updates;
     try (NDManager stepScope = NDManager.newBaseManager(policy.device())) {
       NDArray advantageArray = stepScope.create(advantageValues);
       NDArray truncatedArray = stepScope.create(truncatedValues);
+      updates = policyUpdates(batch, advantageArray, truncatedArray, stepScope, null);
+    }
+    return new StepMetrics(
+        optimizer.stepCount(),
+        updates.learningRate(),
+        batch.meanReward(),
+        (double) zero / advantages.length,
+        updates.policy());
+  }
+
+  /**
+   * The μ updates of one batch.
+   *
+   * @param policy the objective's metrics of each, grad norm filled in
+   * @param critic the critic's report of each (PPO), else empty
+   * @param learningRate the policy's lr of the last update
+   */
+  private record Updates(
+      List<GrpoMetrics> policy, List<Critic.Update> critic, double learningRate) {}
+
+  /** A PPO step: GAE advantages from the critic, μ policy updates each followed by a critic one. */
+  private StepMetrics ppoStep(RolloutBatch batch) {
+    GradMode.off();
+    GrpoConfig config = options.objective();
+    float[] truncatedValues = new float[batch.size()];
+    for (int i = 0; i < truncatedValues.length; i++) {
+      truncatedValues[i] = batch.truncated()[i] ? 1f : 0f;
+    }
+    Updates updates;
+    PpoAdvantages ppo;
+    try (NDManager stepScope = NDManager.newBaseManager(policy.device())) {
+      ppo = PpoAdvantages.compute(critic, batch, config, stepScope);
+      NDArray truncatedArray = stepScope.create(truncatedValues);
+      updates = policyUpdates(batch, ppo.advantages(), truncatedArray, stepScope, ppo);
+    }
+    Critic.Update last = updates.critic().get(updates.critic().size() - 1);
+    PpoMetrics metrics =
+        new PpoMetrics(
+            last.valueLoss(),
+            last.clipFraction(),
+            ppo.explainedVariance(),
+            ppo.valueMean(),
+            ppo.returnMean(),
+            last.gradNorm());
+    return new StepMetrics(
+        optimizer.stepCount(),
+        updates.learningRate(),
+        batch.meanReward(),
+        ppo.zeroFraction(),
+        updates.policy(),
+        metrics);
+  }
+
+  /**
+   * The μ policy updates of one batch; with {@code ppo} the critic takes one update after each,
+   * toward that batch's returns.
+   */
+  private Updates policyUpdates(
+      RolloutBatch batch,
+      NDArray advantageArray,
+      NDArray truncatedArray,
+      NDManager stepScope,
+      PpoAdvantages ppo) {
+    GrpoConfig config = options.objective();
+    List<int[]> prompts = batch.promptPerCompletion();
+    List<int[]> completions = batch.completions();
+    List<GrpoMetrics> updates = new ArrayList<>(options.muIterations());
+    List<Critic.Update> criticUpdates = new ArrayList<>(options.muIterations());
+    double lr = optimizer.currentLearningRate();
+    {
       NDArray refLogp = null;
       if (config.beta() != 0) {
         // Outside any GradientCollector and with the reference's gradients off: no graph.
@@ -175,15 +291,15 @@ public final class GrpoTrainer {
             // after the update, as TRL's on_step_end; this batch's reference log-probs stay
             options.referenceSync().apply(policy, reference);
           }
+          if (ppo != null) {
+            criticUpdates.add(
+                critic.update(
+                    prompts, completions, ppo.oldValues(), ppo.returns(), ppo.mask(), stepScope));
+          }
         }
       }
     }
-    return new StepMetrics(
-        optimizer.stepCount(),
-        lr,
-        batch.meanReward(),
-        (double) zero / advantages.length,
-        List.copyOf(updates));
+    return new Updates(List.copyOf(updates), List.copyOf(criticUpdates), lr);
   }
 
   /**

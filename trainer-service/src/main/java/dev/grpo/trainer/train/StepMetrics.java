@@ -2,6 +2,7 @@ package dev.grpo.trainer.train;
 
 import dev.grpo.trainer.grpo.GrpoMetrics;
 import dev.grpo.trainer.grpo.RolloutMismatch;
+import dev.grpo.trainer.ppo.PpoMetrics;
 import java.util.List;
 
 /**
@@ -13,13 +14,25 @@ import java.util.List;
  * @param zeroAdvantageFraction completions whose advantage is exactly 0 (groups with equal rewards
  *     or unscorable samples) — they contribute no policy gradient
  * @param updates the objective's metrics of each of the μ updates, with the grad norm filled in
+ * @param ppo the critic's metrics when the step is PPO's, else null
  */
 public record StepMetrics(
     long step,
     double learningRate,
     double rewardMean,
     double zeroAdvantageFraction,
-    List<GrpoMetrics> updates) {
+    List<GrpoMetrics> updates,
+    PpoMetrics ppo) {
+
+  /** The metrics of a step without a critic. */
+  public StepMetrics(
+      long step,
+      double learningRate,
+      double rewardMean,
+      double zeroAdvantageFraction,
+      List<GrpoMetrics> updates) {
+    this(step, learningRate, rewardMean, zeroAdvantageFraction, updates, null);
+  }
 
   /** Metrics of the first update (ρ = 1 there, the on-policy view). */
   public GrpoMetrics first() {

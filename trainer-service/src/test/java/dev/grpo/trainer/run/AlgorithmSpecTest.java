@@ -141,7 +141,7 @@ class AlgorithmSpecTest {
         .containsOnlyKeys("algorithm.referenceSync.alpha");
     assertThat(problems("{\"referenceSync\": {\"mode\": \"ema\", \"everyUpdates\": -3}}"))
         .containsOnlyKeys("algorithm.referenceSync.everyUpdates");
-    assertThat(problems("{\"policyLoss\": \"ppo\"}")).containsOnlyKeys("algorithm.policyLoss");
+    assertThat(problems("{\"policyLoss\": \"trpo\"}")).containsOnlyKeys("algorithm.policyLoss");
   }
 
   @Test

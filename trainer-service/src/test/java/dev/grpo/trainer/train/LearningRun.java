@@ -51,7 +51,7 @@ final class LearningRun {
   }
 
   /** Supervised epochs over the formatted sums; returns the loss of the last batch. */
-  private static double coldStart(DecoderModel policy) {
+  static double coldStart(DecoderModel policy) {
     List<SftExample> examples = new ArrayList<>();
     for (ArithmeticTask.Problem p : ArithmeticTask.problems(0, SFT_EXAMPLES)) {
       examples.add(p.example());
