@@ -31,9 +31,12 @@ public record RunSpec(
     @NotNull @Valid Schedule schedule,
     @NotNull @PositiveOrZero Long seed,
     @NotNull @Valid ColdStart coldStart,
-    @NotNull @Valid Evaluation evaluation) {
+    @NotNull @Valid Evaluation evaluation,
+    @NotNull RunKind kind,
+    @Valid RewardModelTraining rewardModel) {
 
   public RunSpec {
+    kind = kind == null ? RunKind.GRPO : kind;
     model = model == null ? new Model(null, null) : model;
     data =
         data == null
@@ -463,6 +466,12 @@ public record RunSpec(
               "must be at least algorithm.epsilonLow (" + algorithm.epsilonLow() + ")"));
     }
     problems.addAll(algorithmProblems(algorithm));
+    if (kind == RunKind.REWARD_MODEL && rewardModel == null) {
+      problems.add(new FieldProblem("rewardModel", "must be set when kind is reward_model"));
+    }
+    if (kind != RunKind.REWARD_MODEL && rewardModel != null) {
+      problems.add(new FieldProblem("rewardModel", "applies only when kind is reward_model"));
+    }
     if (schedule.checkpointEvery() > schedule.steps()) {
       problems.add(
           new FieldProblem(
