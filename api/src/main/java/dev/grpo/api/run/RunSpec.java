@@ -19,6 +19,12 @@ import java.util.Map;
  * Everything a GRPO run needs, with the defaults a user of TRL or verl would expect. Absent fields
  * (and JSON nulls) take their defaults; the resolved spec, defaults included, is what the run
  * stores and what {@code GET /runs/{id}} returns.
+ *
+ * @param kind what the run trains: {@code grpo} (the default) a policy, {@code reward_model} a
+ *     reward model from preference pairs, configured by {@code rewardModel} (the GRPO sections are
+ *     then unused, but for {@code model}, {@code optimizer} and {@code seed})
+ * @param rewardModel the reward-model run's data and schedule; set exactly when kind is {@code
+ *     reward_model}
  */
 public record RunSpec(
     @Size(max = 200) String name,

@@ -20,6 +20,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -63,7 +64,7 @@ public final class RewardModelRun {
       RewardModelLedger ledger,
       ObjectMapper mapper,
       Gauges gauges,
-      Supplier<Boolean> keepGoing) {}
+      BooleanSupplier keepGoing) {}
 
   /**
    * @param completed false when the run stopped before its last epoch (keepGoing turned false)
@@ -114,7 +115,6 @@ public final class RewardModelRun {
         RewardModelTrainer trainer = new RewardModelTrainer(model, optimizer);
         String dataSha = Checkpointer.sha256(file);
         List<EpochReport> reports = new ArrayList<>();
-        boolean[] stopped = {false};
         RewardModelFit.run(
             trainer,
             data,
@@ -122,8 +122,7 @@ public final class RewardModelRun {
             rm.batchSize(),
             setup.spec().seed(),
             report -> {
-              if (stopped[0] || !setup.keepGoing().get()) {
-                stopped[0] = true;
+              if (!setup.keepGoing().getAsBoolean()) {
                 throw new StopRequested();
               }
               reports.add(report);
