@@ -12,14 +12,21 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 
 /**
  * A reward-model checkpoint on the CPU, scoring (prompt, completion) pairs with forward passes of
  * at most {@code maxBatch} sequences. The tokenizer is the checkpoint's own ({@code
  * tokenizer.json}), else the presets' character tokenizer, and pairs are encoded by {@link
- * RewardSequence} as in training. One forward pass runs at a time (the model is CPU-bound and its
- * intermediates are per call); between passes the scorer stops if its thread is interrupted, which
- * is how the rule's per-request budget ends a request that outlives it.
+ * RewardSequence} as in training. Forward passes run one at a time on one platform thread of their
+ * own: the model is CPU-bound, and libtorch's OpenMP team belongs to the OS thread that calls it,
+ * so forward passes on the starter's virtual threads (which move between carriers) would bring up a
+ * team per carrier. A caller interrupted while it waits (the rule's per-request budget ran out)
+ * stops before the next pass.
  */
 final class CheckpointScorer implements AutoCloseable {
 
@@ -33,7 +40,13 @@ final class CheckpointScorer implements AutoCloseable {
   private final RewardModel model;
   private final Tokenizer tokenizer;
   private final int maxBatch;
-  private final Object forwardLock = new Object();
+  private final ExecutorService forward =
+      Executors.newSingleThreadExecutor(
+          r -> {
+            Thread t = new Thread(r, "reward-model-forward");
+            t.setDaemon(true);
+            return t;
+          });
 
   CheckpointScorer(Path checkpoint, int maxBatch) {
     if (maxBatch < 1) {
@@ -81,13 +94,26 @@ final class CheckpointScorer implements AutoCloseable {
       }
       List<int[]> batch =
           new ArrayList<>(sequences.subList(from, Math.min(sequences.size(), from + maxBatch)));
+      Future<float[]> pass =
+          forward.submit(
+              () -> {
+                // grad mode is per thread and on by default; inference records no graph
+                JniUtils.setGradMode(false);
+                try (NDManager scope = NDManager.newBaseManager(Device.cpu())) {
+                  return model.scores(batch, scope).toFloatArray();
+                }
+              });
       float[] scores;
-      synchronized (forwardLock) {
-        // grad mode is per thread and on by default; inference records no graph
-        JniUtils.setGradMode(false);
-        try (NDManager scope = NDManager.newBaseManager(Device.cpu())) {
-          scores = model.scores(batch, scope).toFloatArray();
+      try {
+        scores = pass.get();
+      } catch (InterruptedException e) {
+        pass.cancel(false);
+        throw e;
+      } catch (ExecutionException e) {
+        if (e.getCause() instanceof RuntimeException r) {
+          throw r;
         }
+        throw new IllegalStateException("forward pass failed", e.getCause());
       }
       System.arraycopy(scores, 0, out, from, scores.length);
     }
@@ -96,6 +122,12 @@ final class CheckpointScorer implements AutoCloseable {
 
   @Override
   public void close() {
+    forward.shutdownNow();
+    try {
+      forward.awaitTermination(10, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
     model.close();
     tokenizer.close();
   }
