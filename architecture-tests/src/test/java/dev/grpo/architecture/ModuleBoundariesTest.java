@@ -26,7 +26,7 @@ class ModuleBoundariesTest {
   void servicesDoNotDependOnEachOther() {
     check(
         slices()
-            .matching("dev.grpo.(trainer|reward|rollout|localstack|examples)..")
+            .matching("dev.grpo.(trainer|reward|rewardmodel|rollout|localstack|examples)..")
             .namingSlices("$1")
             .as("services talk over HTTP and the ledger, never through each other's classes")
             .should()

@@ -3,6 +3,7 @@ package dev.grpo.api.reward;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import java.util.List;
+import java.util.Map;
 
 /** Body of {@code GET /api/v1/rules}: the rules a reward service can run. */
 public record RuleCatalog(List<RuleInfo> rules) {
@@ -29,7 +30,25 @@ public record RuleCatalog(List<RuleInfo> rules) {
       List<ParamInfo> params,
       boolean remote,
       @JsonInclude(JsonInclude.Include.NON_NULL) String url,
-      @JsonInclude(JsonInclude.Include.NON_NULL) String health) {
+      @JsonInclude(JsonInclude.Include.NON_NULL) String health,
+      @JsonInclude(JsonInclude.Include.NON_NULL) Map<String, Object> serviceParams) {
+
+    /**
+     * A remote rule. {@code serviceParams} are the settings the rule service reports at {@code GET
+     * {url}/rule} (a reward-rule-starter service's {@code params}), read at each passing health
+     * check; null until one answered for this version.
+     */
+    public RuleInfo(
+        String name,
+        String version,
+        String description,
+        boolean groupLevel,
+        List<ParamInfo> params,
+        boolean remote,
+        String url,
+        String health) {
+      this(name, version, description, groupLevel, params, remote, url, health, null);
+    }
 
     /** A built-in (local) rule. */
     public RuleInfo(
@@ -38,7 +57,7 @@ public record RuleCatalog(List<RuleInfo> rules) {
         String description,
         boolean groupLevel,
         List<ParamInfo> params) {
-      this(name, version, description, groupLevel, params, false, null, null);
+      this(name, version, description, groupLevel, params, false, null, null, null);
     }
   }
 

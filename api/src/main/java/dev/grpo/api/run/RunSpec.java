@@ -19,6 +19,12 @@ import java.util.Map;
  * Everything a GRPO run needs, with the defaults a user of TRL or verl would expect. Absent fields
  * (and JSON nulls) take their defaults; the resolved spec, defaults included, is what the run
  * stores and what {@code GET /runs/{id}} returns.
+ *
+ * @param kind what the run trains: {@code grpo} (the default) a policy, {@code reward_model} a
+ *     reward model from preference pairs, configured by {@code rewardModel} (the GRPO sections are
+ *     then unused, but for {@code model}, {@code optimizer} and {@code seed})
+ * @param rewardModel the reward-model run's data and schedule; set exactly when kind is {@code
+ *     reward_model}
  */
 public record RunSpec(
     @Size(max = 200) String name,
@@ -31,9 +37,12 @@ public record RunSpec(
     @NotNull @Valid Schedule schedule,
     @NotNull @PositiveOrZero Long seed,
     @NotNull @Valid ColdStart coldStart,
-    @NotNull @Valid Evaluation evaluation) {
+    @NotNull @Valid Evaluation evaluation,
+    @NotNull RunKind kind,
+    @Valid RewardModelTraining rewardModel) {
 
   public RunSpec {
+    kind = kind == null ? RunKind.GRPO : kind;
     model = model == null ? new Model(null, null) : model;
     data =
         data == null
@@ -549,6 +558,12 @@ public record RunSpec(
               "must be truncated_is, mask_token or mask_sequence when rollout.maxStaleness is "
                   + rollout.maxStaleness()
                   + ": stale samples are weighed by the behaviour policy's log-probs"));
+    }
+    if (kind == RunKind.REWARD_MODEL && rewardModel == null) {
+      problems.add(new FieldProblem("rewardModel", "must be set when kind is reward_model"));
+    }
+    if (kind != RunKind.REWARD_MODEL && rewardModel != null) {
+      problems.add(new FieldProblem("rewardModel", "applies only when kind is reward_model"));
     }
     if (schedule.checkpointEvery() > schedule.steps()) {
       problems.add(

@@ -334,6 +334,17 @@ public final class DecoderModel implements AutoCloseable {
     return new ForwardOutput(lmHead(last), hidden.cache());
   }
 
+  /**
+   * The final (normed) hidden states (batch, time, hidden) of a right-padded batch, without cache:
+   * what a head other than the language-model head reads (a reward model's score head).
+   *
+   * @param attentionMask (batch, time), 1 for real tokens and 0 for padding; null when nothing is
+   *     padded
+   */
+  public NDArray lastHiddenStates(NDArray inputIds, NDArray attentionMask) {
+    return hiddenStates(inputIds, attentionMask, null, null).states();
+  }
+
   private record Hidden(NDArray states, KvCache cache) {}
 
   private Hidden hiddenStates(

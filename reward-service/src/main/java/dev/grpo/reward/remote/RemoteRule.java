@@ -70,6 +70,7 @@ public final class RemoteRule implements ConfigurableRule<ParamSchema.Values> {
   private final Semaphore bulkhead;
   private final Set<long[]> inFlightSince = ConcurrentHashMap.newKeySet();
   private volatile Health health;
+  private volatile Map<String, Object> serviceParams;
 
   RemoteRule(
       String name,
@@ -171,6 +172,21 @@ public final class RemoteRule implements ConfigurableRule<ParamSchema.Values> {
 
   void health(Health health) {
     this.health = health;
+  }
+
+  /**
+   * The settings the rule service reported at {@code GET {url}/rule} for this version, or null when
+   * it has not (yet) answered there.
+   */
+  public Map<String, Object> serviceParams() {
+    return serviceParams;
+  }
+
+  void serviceParams(Map<String, Object> params) {
+    this.serviceParams =
+        params == null
+            ? null
+            : java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(params));
   }
 
   /** The registered timeout, for one call (one group). */

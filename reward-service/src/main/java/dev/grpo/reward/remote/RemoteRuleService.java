@@ -187,7 +187,9 @@ public class RemoteRuleService {
                 + request.version()
                 + " was registered meanwhile");
       }
-      add(toRule(reg, Health.UP));
+      RemoteRule added = toRule(reg, Health.UP);
+      describe(added);
+      add(added);
       return new Registered(info(reg), created);
     }
   }
@@ -268,6 +270,9 @@ public class RemoteRuleService {
               problem == null ? "" : ": " + problem);
         }
         rule.health(next);
+        if (next == Health.UP) {
+          describe(rule);
+        }
       } catch (RuntimeException e) {
         rule.health(Health.DOWN);
       }
@@ -358,6 +363,41 @@ public class RemoteRuleService {
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }
+    }
+  }
+
+  /** The most bytes of {@code GET {url}/rule} read for a rule's settings. */
+  private static final int MAX_DESCRIPTION_BYTES = 64 * 1024;
+
+  /**
+   * Reads the settings a reward-rule-starter service reports at {@code GET {url}/rule} ({@code
+   * params}, when its {@code name} and {@code version} are the registered ones) for {@code GET
+   * /api/v1/rules}. Optional: a service without that endpoint, or any failure, leaves the rule's
+   * settings as they were and never touches its health.
+   */
+  private void describe(RemoteRule rule) {
+    HttpRequest request =
+        HttpRequest.newBuilder(URI.create(rule.url() + "/rule"))
+            .timeout(rule.timeout())
+            .GET()
+            .build();
+    try {
+      HttpResponse<byte[]> response = http.send(request, HttpResponse.BodyHandlers.ofByteArray());
+      if (response.statusCode() != 200 || response.body().length > MAX_DESCRIPTION_BYTES) {
+        return;
+      }
+      tools.jackson.databind.JsonNode body = mapper.readTree(response.body());
+      if (body.path("name").asString("").equals(rule.name())
+          && body.path("version").asString("").equals(rule.version())
+          && body.path("params").isObject()) {
+        @SuppressWarnings("unchecked")
+        Map<String, Object> params = mapper.convertValue(body.get("params"), Map.class);
+        rule.serviceParams(params);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (java.io.IOException | RuntimeException e) {
+      log.debug("GET {}/rule: {}", rule.url(), e.toString());
     }
   }
 

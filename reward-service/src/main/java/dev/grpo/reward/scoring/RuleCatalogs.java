@@ -31,7 +31,8 @@ final class RuleCatalogs {
           params,
           true,
           remote.url(),
-          remote.health().name());
+          remote.health().name(),
+          remote.serviceParams());
     }
     return new RuleInfo(
         rule.name(), rule.version(), rule.description(), ScoringEngine.isGroupLevel(rule), params);

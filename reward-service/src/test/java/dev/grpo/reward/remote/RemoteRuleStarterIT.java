@@ -115,6 +115,19 @@ class RemoteRuleStarterIT {
     assertThat(registered.json().get("health").asString()).isEqualTo("UP");
     assertThat(registered.json().get("remote").asBoolean()).isTrue();
 
+    // the listing shows the settings the service reports at GET /rule, for this version
+    JsonNode listed = null;
+    for (JsonNode r : http.get("/api/v1/rules").json().get("rules")) {
+      if (r.get("name").asString().equals("keyword_coverage")) {
+        listed = r;
+      }
+    }
+    assertThat(listed).isNotNull();
+    assertThat(listed.get("version").asString()).isEqualTo("1.0");
+    assertThat(listed.get("serviceParams").get("keywords").toString())
+        .isEqualTo("[\"add\",\"carry\",\"check\"]");
+    assertThat(listed.get("serviceParams").get("caseSensitive").asBoolean()).isFalse();
+
     // 2. score a group with a built-in rule and the remote one
     Response scored = score(http);
     assertThat(scored.status()).as(scored.raw().body()).isEqualTo(200);

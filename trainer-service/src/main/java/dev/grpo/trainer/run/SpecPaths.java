@@ -39,6 +39,18 @@ final class SpecPaths {
       check("model.path", spec.model().path(), realRoots(modelRoots), true)
           .ifPresent(problems::add);
     }
+    if (spec.rewardModel() != null) {
+      check("rewardModel.path", spec.rewardModel().path(), realRoots(dataRoots), false)
+          .ifPresent(problems::add);
+      if (spec.rewardModel().parentCheckpoint() != null) {
+        check(
+                "rewardModel.parentCheckpoint",
+                spec.rewardModel().parentCheckpoint(),
+                realRoots(modelRoots),
+                true)
+            .ifPresent(problems::add);
+      }
+    }
     return problems;
   }
 

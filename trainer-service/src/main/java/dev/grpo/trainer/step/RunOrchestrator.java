@@ -1,7 +1,9 @@
 package dev.grpo.trainer.step;
 
+import dev.grpo.api.run.RunKind;
 import dev.grpo.api.run.RunSpec;
 import dev.grpo.ledger.dataset.DatasetItems;
+import dev.grpo.ledger.rm.RewardModelLedger;
 import dev.grpo.ledger.run.RunLeases;
 import dev.grpo.ledger.run.RunState;
 import dev.grpo.ledger.step.StepLedger;
@@ -41,6 +43,8 @@ class RunOrchestrator implements SmartLifecycle {
   private final ObjectMapper mapper;
   private final String owner;
   private final TrainingMeters meters;
+  private final RewardModelLedger rewardModels;
+  private final AtomicReference<RewardModelDrive> currentRewardModel = new AtomicReference<>();
 
   /** A run whose setup (model, tokenizer, data) fails this often on this trainer fails. */
   static final int MAX_SETUP_ATTEMPTS = 3;
@@ -59,8 +63,10 @@ class RunOrchestrator implements SmartLifecycle {
       ServiceCalls calls,
       CheckpointLedger checkpoints,
       TrainingMeters meters,
-      ObjectMapper mapper) {
+      ObjectMapper mapper,
+      RewardModelLedger rewardModels) {
     this.properties = properties;
+    this.rewardModels = rewardModels;
     this.leases = leases;
     this.mapper = mapper;
     this.meters = meters;
@@ -109,6 +115,10 @@ class RunOrchestrator implements SmartLifecycle {
   }
 
   private void beat() {
+    RewardModelDrive rewardModel = currentRewardModel.get();
+    if (rewardModel != null) {
+      rewardModel.beat(leases, owner, properties.orchestrator().leaseDuration());
+    }
     RunExecution execution = current.get();
     if (execution == null) {
       return;
@@ -173,6 +183,17 @@ class RunOrchestrator implements SmartLifecycle {
   }
 
   private void drive(RunLeases.Claim claim, RunSpec spec) {
+    if (spec.kind() == RunKind.REWARD_MODEL) {
+      RewardModelDrive rewardModel =
+          new RewardModelDrive(claim.runId(), spec, owner, context, rewardModels, stopping);
+      currentRewardModel.set(rewardModel);
+      try {
+        rewardModel.drive(setupFailures);
+      } finally {
+        currentRewardModel.set(null);
+      }
+      return;
+    }
     RunExecution execution;
     try {
       execution = new RunExecution(claim.runId(), spec, owner, context);
