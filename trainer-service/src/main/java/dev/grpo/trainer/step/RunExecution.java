@@ -101,10 +101,16 @@ final class RunExecution {
     RunDirectory dir = RunDirectory.of(ctx.dataDir(), runId);
     PromptEncoder prompts = RunConfigs.prompts(spec, RunConfigs.tokenizer(spec.model()));
     Path tokenizerDir = spec.model().path() == null ? null : Path.of(spec.model().path());
+    LoraBase loraBase = LoraBase.of(spec, dir);
     this.publisher =
         new PolicyPublisher(
             new PolicyPublisher.Target(
-                runId, spec.rollout().backend(), tokenizerDir, dir, ctx.keepPolicyVersions()),
+                runId,
+                spec.rollout().backend(),
+                tokenizerDir,
+                dir,
+                ctx.keepPolicyVersions(),
+                loraBase),
             ctx.calls(),
             lease::keepGoing);
     Rollouts rollouts =
@@ -112,7 +118,7 @@ final class RunExecution {
     GroupScoring scoring = new GroupScoring(spec, prompts, ctx.calls(), lease::keepGoing);
     this.sampling = new DynamicSampling(spec, trainPrompts(), rollouts, scoring);
     this.evaluation = new Evaluation(rollouts, scoring, spec.evaluation(), spec.seed());
-    this.checkpoints = new RunCheckpoints(runId, dir, ctx.checkpoints(), tokenizerDir);
+    this.checkpoints = new RunCheckpoints(runId, dir, ctx.checkpoints(), tokenizerDir, loraBase);
     this.recorder = new StepRecorder(runId, spec, ctx.steps(), ctx.meters(), ctx.mapper());
     ColdStart coldStart = new ColdStart(spec.coldStart(), prompts, lease::keepGoing);
     this.start =
