@@ -82,6 +82,13 @@ class PolicySyncController {
           .tag("kind", e.kind().name().toLowerCase(java.util.Locale.ROOT))
           .register(meters)
           .increment();
+      if (e.kind() == BackendException.Kind.REJECTED) {
+        // the server refused these weights (an adapter it cannot load): a retry cannot help
+        throw new ApiException(
+            org.springframework.http.HttpStatus.valueOf(422),
+            "weight-sync-rejected",
+            e.getMessage());
+      }
       throw BackendProblems.toProblem(e);
     }
     if (changed) {
