@@ -132,7 +132,7 @@ public final class LoraMemoryBench {
       }
     }
     System.out.printf(
-        "%-11s %-9s %14s %14s %12s %12s %12s %14s %14s %7s%n",
+        "%-11s %-9s %11s %11s %9s %8s %8s %9s %16s %20s %6s%n",
         "model",
         "mode",
         "params",
@@ -141,6 +141,7 @@ public final class LoraMemoryBench {
         "grad MB",
         "adam MB",
         "state MB",
+        "JVM / +model MB",
         "peak RSS MB",
         "ratio");
     Map<String, Long> fullPeak = new LinkedHashMap<>();
@@ -154,18 +155,18 @@ public final class LoraMemoryBench {
       // measure only what fits with room for activations and the JVM
       if (c.stateBytes() * 1.3 + (2L << 30) < available) {
         long[] measured = runChild(c);
-        peak = mb(measured[1]) + "";
-        baseline = mb(measured[0]) + "";
+        peak = mb(measured[2]) + "";
+        baseline = mb(measured[0]) + " / " + mb(measured[1]);
         if (c.rank() == 0) {
-          fullPeak.put(c.model(), measured[1]);
+          fullPeak.put(c.model(), measured[2]);
         } else if (fullPeak.containsKey(c.model())) {
-          ratio = "%.2f".formatted((double) measured[1] / fullPeak.get(c.model()));
+          ratio = "%.2f".formatted((double) measured[2] / fullPeak.get(c.model()));
         }
       } else {
         peak = "computed " + mb(c.stateBytes());
       }
       System.out.printf(
-          "%-11s %-9s %14d %14d %12d %12d %12d %14d %14s %7s%n",
+          "%-11s %-9s %11d %11d %9d %8d %8d %9d %16s %20s %6s%n",
           c.model(),
           c.mode(),
           params,
@@ -174,6 +175,7 @@ public final class LoraMemoryBench {
           mb(4 * trainable),
           mb(8 * trainable),
           mb(c.stateBytes()),
+          baseline,
           peak,
           ratio);
     }
@@ -203,7 +205,9 @@ public final class LoraMemoryBench {
             + " 16 B/adapter param; activations, the KL reference and the CUDA context come on top");
   }
 
-  /** Peak RSS before the model and after one update, in a fresh JVM; {baseline, peak} bytes. */
+  /**
+   * RSS in a fresh JVM: before the model, with the model built, and the peak of one update; bytes.
+   */
   private static long[] runChild(Config c) throws IOException, InterruptedException {
     Path java = Path.of(System.getProperty("java.home"), "bin", "java");
     ProcessBuilder pb =
@@ -213,6 +217,7 @@ public final class LoraMemoryBench {
             // serial heap gives their pages back, so they do not count in the update's peak
             "-XX:+UseSerialGC",
             "-Xmx1200m",
+            "-XX:MaxDirectMemorySize=64g", // the initialised weights live in direct buffers
             "-XX:MinHeapFreeRatio=5",
             "-XX:MaxHeapFreeRatio=10",
             "-Dai.djl.pytorch.num_threads=1",
@@ -225,7 +230,7 @@ public final class LoraMemoryBench {
             Integer.toString(c.rank()));
     pb.redirectErrorStream(true);
     Process p = pb.start();
-    long[] out = {-1, -1};
+    long[] out = {-1, -1, -1};
     try (BufferedReader r =
         new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
       String line;
@@ -234,10 +239,11 @@ public final class LoraMemoryBench {
           String[] f = line.split(" ");
           out[0] = Long.parseLong(f[1]);
           out[1] = Long.parseLong(f[2]);
+          out[2] = Long.parseLong(f[3]);
         }
       }
     }
-    if (p.waitFor() != 0 || out[1] < 0) {
+    if (p.waitFor() != 0 || out[2] < 0) {
       throw new IllegalStateException("the child for " + c + " failed");
     }
     return out;
@@ -262,6 +268,7 @@ public final class LoraMemoryBench {
       System.gc();
       // the high-water mark restarts at the resident set now: the model built, its init gone
       Files.writeString(Path.of("/proc/self/clear_refs"), "5");
+      long resident = statusKb("VmRSS:") * 1024;
       SplittableRandom random = new SplittableRandom(7);
       int[] prompt = {1};
       int[] completion = new int[TOKENS - 1];
@@ -276,7 +283,7 @@ public final class LoraMemoryBench {
         }
         optimizer.step(GrpoTrainer.namedParameters(policy));
       }
-      System.out.println("RESULT " + baseline + " " + vmHwmBytes());
+      System.out.println("RESULT " + baseline + " " + resident + " " + vmHwmBytes());
     }
   }
 
