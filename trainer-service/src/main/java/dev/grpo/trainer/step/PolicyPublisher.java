@@ -96,6 +96,16 @@ final class PolicyPublisher {
                   .rollout()
                   .sync(new PolicySyncRequest(target.runId(), version, uri, target.backend())));
     } catch (ServiceCalls.CallFailedException e) {
+      if (e.status == 422) {
+        // the server refused these weights (an adapter it cannot load): no retry helps, and the
+        // backend still serves the last version it accepted
+        throw new IllegalStateException(
+            "the rollout backend rejected policy version %d; the run keeps its last recorded"
+                    .formatted(version)
+                + " checkpoint: "
+                + e.getMessage(),
+            e);
+      }
       if (e.status != 409) {
         throw e;
       }

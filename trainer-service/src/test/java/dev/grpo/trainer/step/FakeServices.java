@@ -37,6 +37,7 @@ final class FakeServices implements RolloutClient, RewardClient {
   private final AtomicLong ids = new AtomicLong();
   private final CharTokenizer tokenizer = new CharTokenizer();
   Function<RolloutRequest, RuntimeException> rolloutFailure = r -> null;
+  Function<PolicySyncRequest, RuntimeException> syncFailure = r -> null;
 
   FakeServices(
       BiFunction<String, Integer, String> completion,
@@ -94,6 +95,10 @@ final class FakeServices implements RolloutClient, RewardClient {
   @Override
   public synchronized PolicySyncResponse sync(PolicySyncRequest request) {
     syncs.add(request);
+    RuntimeException failure = syncFailure.apply(request);
+    if (failure != null) {
+      throw failure;
+    }
     return new PolicySyncResponse("fake", request.policyVersion(), request.checkpointUri(), true);
   }
 
