@@ -56,11 +56,32 @@ public final class DecoderModel implements AutoCloseable {
   // LoRA adapters on some linear layers, owned by this model once attached; null for a plain model
   private volatile LoraAdapters adapters;
 
+  // false for a view that shares another model's parameters and must not free them
+  private final boolean ownsParameters;
+
   private DecoderModel(ModelConfig config, NDManager manager, Map<String, NDArray> parameters) {
+    this(config, manager, parameters, true);
+  }
+
+  private DecoderModel(
+      ModelConfig config,
+      NDManager manager,
+      Map<String, NDArray> parameters,
+      boolean ownsParameters) {
     this.config = config;
     this.manager = manager;
     this.parameters = Collections.unmodifiableMap(parameters);
     this.rotary = new RotaryEmbedding(config.headDim(), config.ropeTheta());
+    this.ownsParameters = ownsParameters;
+  }
+
+  /**
+   * This model without its adapters: a view on the same (frozen) base parameters, no copy. A LoRA
+   * run's KL reference is its base, so it costs no second set of weights. Closing the view frees
+   * nothing; the view is valid while this model is open.
+   */
+  public DecoderModel baseView() {
+    return new DecoderModel(config, manager, parameters, false);
   }
 
   /** The GPU when DJL finds one, otherwise the CPU. */
@@ -650,6 +671,9 @@ public final class DecoderModel implements AutoCloseable {
   /** Frees the parameters (and the attached adapters). */
   @Override
   public void close() {
+    if (!ownsParameters) {
+      return;
+    }
     LoraAdapters lora = adapters;
     if (lora != null) {
       lora.close();

@@ -75,13 +75,15 @@ class LoraAdaptersTest {
       assertThat(model.trainableParameters().keySet())
           .allMatch(n -> n.startsWith("base_model.model.model.layers."))
           .hasSize(2 * 3 * CONFIG.numHiddenLayers());
+      Engine.getInstance().setRandomSeed(16); // the dropout masks
       Optimizer adam = Optimizer.adam().optLearningRateTracker(Tracker.fixed(1e-2f)).build();
-      float first = step(model, adam, prompts, completions);
-      float last = first;
-      for (int i = 0; i < 15; i++) {
-        last = step(model, adam, prompts, completions);
+      double first = meanLogProb(model, prompts, completions);
+      for (int i = 0; i < 16; i++) {
+        step(model, adam, prompts, completions);
       }
-      assertThat(last).isGreaterThan(first + 1f); // the adapters learn
+      // measured without dropout (no autograd recording): the adapters learned the completion
+      assertThat(meanLogProb(model, prompts, completions))
+          .isGreaterThan(first + 0.8); // measured: +1.15
       for (Map.Entry<String, NDArray> e : model.parameters().entrySet()) {
         assertThat(e.getValue().hasGradient()).as(e.getKey()).isFalse();
         assertThat(e.getValue().toFloatArray())
@@ -117,6 +119,26 @@ class LoraAdaptersTest {
         // merging leaves the adapter model as it was
         assertThat(model.adapters()).isNotNull();
       }
+    }
+  }
+
+  @Test
+  void theBaseViewIsTheBaseWithoutACopyAndClosingItFreesNothing() {
+    try (DecoderModel plain = DecoderModel.randomInit(CONFIG, 5, Device.cpu());
+        DecoderModel model = DecoderModel.randomInit(CONFIG, 5, Device.cpu());
+        NDManager scope = NDManager.newBaseManager(Device.cpu())) {
+      model.attachAdapters(LoraAdapters.init(CONFIG, ALL, 5, Device.cpu()));
+      randomizeB(model.adapters(), 2);
+      NDArray ids = scope.create(new long[] {1, 4, 8, 15}, new Shape(1, 4));
+      try (DecoderModel base = model.baseView()) {
+        assertThat(base.adapters()).isNull();
+        assertThat(base.parameters().get("model.norm.weight"))
+            .isSameAs(model.parameters().get("model.norm.weight"));
+        assertThat(base.logits(ids).toFloatArray())
+            .containsExactly(plain.logits(ids).toFloatArray());
+      }
+      // still usable after the view is closed
+      assertThat(model.logits(ids).toFloatArray()).hasSize(4 * CONFIG.vocabSize());
     }
   }
 
@@ -174,6 +196,13 @@ class LoraAdaptersTest {
         }
         e.getValue().set(v);
       }
+    }
+  }
+
+  private static double meanLogProb(DecoderModel model, List<int[]> p, List<int[]> c) {
+    try (NDManager scope = NDManager.newBaseManager(model.device())) {
+      TokenLogProbs lp = model.logProbs(p, c, scope);
+      return lp.logProbs().sum().getFloat() / lp.mask().sum().getFloat();
     }
   }
 

@@ -165,7 +165,7 @@ final class RunExecution {
     try (AdamW optimizer = RunConfigs.optimizer(spec)) {
       Start begun = start.begin(optimizer);
       try (DecoderModel policy = begun.policy();
-          DecoderModel reference = spec.algorithm().beta() != 0 ? checkpoints.reference() : null) {
+          DecoderModel reference = reference(policy)) {
         start.resume(policy, begun);
         GrpoTrainer trainer =
             new GrpoTrainer(policy, reference, optimizer, RunConfigs.trainerOptions(spec));
@@ -180,6 +180,17 @@ final class RunExecution {
       return Outcome.SUCCEEDED;
     }
     return lease.cancelled() ? Outcome.CANCELLED : Outcome.LOST;
+  }
+
+  /**
+   * The KL reference: none at β = 0; a LoRA run's frozen base (a view on the policy's own base
+   * weights, no copy); else the checkpointed reference.
+   */
+  private DecoderModel reference(DecoderModel policy) {
+    if (spec.algorithm().beta() == 0) {
+      return null;
+    }
+    return policy.adapters() != null ? policy.baseView() : checkpoints.reference();
   }
 
   private Progress runSteps(
