@@ -117,7 +117,10 @@
         } else if (name === 'end') {
           ended = true;
           if (row.state === 'FAILED') {
-            say('The run failed: ' + (row.error || 'no reason was recorded') + '.', 'error');
+            // the reason itself is in the run's error line, which the refresh below fills
+            say('The run failed while this page was open'
+              + (row.error ? '; the reason is below its state.' : ', and no reason was recorded.'),
+              'error');
           } else if (row.state === 'CANCELLED') {
             say('The run was cancelled.', 'info');
           }

@@ -187,12 +187,17 @@ class DashboardMetricsTest {
             "grpo_reward_rule_mean",
             "grpo_reward_std",
             "grpo_reward_zero_std_fraction",
+            "grpo_rollout_idle_ratio",
+            "grpo_rollout_stale_dropped_total",
+            "grpo_rollout_staleness_versions_count",
+            "grpo_rollout_staleness_versions_sum",
             "grpo_step",
             "grpo_step_duration_seconds_bucket",
             "grpo_step_duration_seconds_count",
             "grpo_step_duration_seconds_max",
             "grpo_step_duration_seconds_sum",
-            "grpo_steps_total");
+            "grpo_steps_total",
+            "grpo_trainer_idle_ratio");
     assertThat(d.metricsWithPrefix("rollout_", "reward_", "sandbox_").names())
         .containsExactly(
             "reward_rule_duration_seconds_bucket",
@@ -205,7 +210,7 @@ class DashboardMetricsTest {
             "sandbox_execution_duration_seconds_bucket",
             "sandbox_executions_total");
     assertThat(d.names())
-        .hasSize(26 + 9 + 5)
+        .hasSize(31 + 9 + 5)
         .contains(
             "hikaricp_connections_active",
             "http_server_requests_seconds_count",

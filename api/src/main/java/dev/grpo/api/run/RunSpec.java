@@ -49,7 +49,7 @@ public record RunSpec(
         optimizer == null
             ? new Optimizer(null, null, null, null, null, null, null, null)
             : optimizer;
-    rollout = rollout == null ? new Rollout(null, null, null, null, null, null) : rollout;
+    rollout = rollout == null ? new Rollout(null, null, null, null, null, null, null) : rollout;
     rewards =
         rewards == null
             ? List.of(new Reward("math_accuracy", 1.0, null), new Reward("format", 0.5, null))
@@ -358,7 +358,15 @@ public record RunSpec(
     }
   }
 
-  /** How completions are sampled. */
+  /**
+   * How completions are sampled.
+   *
+   * @param maxStaleness how many policy versions the samples a step trains on may lag behind the
+   *     policy it updates: 0 samples each step with the current policy (the synchronous loop); s
+   *     &gt; 0 samples the next s steps while the current one trains (1 = one-step-off), and the
+   *     update weighs each token by the behaviour policy's log-probs ({@code
+   *     algorithm.rolloutCorrection}); groups staler than s are dropped, counted and replaced
+   */
   public record Rollout(
       @NotBlank @Pattern(regexp = "[a-z][a-z0-9_-]{0,63}", message = "must be a backend name")
           String backend,
@@ -366,7 +374,12 @@ public record RunSpec(
       @NotNull @DecimalMin(value = "0.0", inclusive = false) @DecimalMax("1.0") Double topP,
       @NotNull @Min(0) Integer topK,
       @NotNull @Min(1) @Max(131_072) Integer maxTokens,
-      @NotNull @Size(max = 16) List<@NotBlank @Size(max = 64) String> stop) {
+      @NotNull @Size(max = 16) List<@NotBlank @Size(max = 64) String> stop,
+      @NotNull @Min(0) @Max(MAX_STALENESS) Integer maxStaleness) {
+
+    /** The largest {@code maxStaleness}: more samples ahead only add off-policy error. */
+    public static final int MAX_STALENESS = 8;
+
     public Rollout {
       backend = backend == null ? "embedded" : backend;
       temperature = temperature == null ? 1.0 : temperature;
@@ -374,6 +387,7 @@ public record RunSpec(
       topK = topK == null ? 0 : topK;
       maxTokens = maxTokens == null ? 256 : maxTokens;
       stop = stop == null ? List.of() : stop;
+      maxStaleness = maxStaleness == null ? 0 : maxStaleness;
     }
   }
 
@@ -505,6 +519,15 @@ public record RunSpec(
               "must be at least algorithm.epsilonLow (" + algorithm.epsilonLow() + ")"));
     }
     problems.addAll(algorithmProblems(algorithm));
+    if (rollout.maxStaleness() > 0
+        && algorithm.rolloutCorrection().mode() == RolloutCorrectionMode.NONE) {
+      problems.add(
+          new FieldProblem(
+              "algorithm.rolloutCorrection.mode",
+              "must be truncated_is, mask_token or mask_sequence when rollout.maxStaleness is "
+                  + rollout.maxStaleness()
+                  + ": stale samples are weighed by the behaviour policy's log-probs"));
+    }
     if (schedule.checkpointEvery() > schedule.steps()) {
       problems.add(
           new FieldProblem(

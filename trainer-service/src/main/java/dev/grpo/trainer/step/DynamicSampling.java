@@ -38,6 +38,9 @@ final class DynamicSampling {
    *
    * @param consumed dataset positions the cursor moved past
    * @param rules reward tallies per rule over every round, in the spec's order
+   * @param groupsStale groups dropped because a sample came from a policy version more than {@code
+   *     rollout.maxStaleness} behind the one the step updates
+   * @param trainVersion the policy version the step updates, which staleness is measured from
    */
   record SampledGroups(
       List<ScoredGroup> kept,
@@ -49,7 +52,18 @@ final class DynamicSampling {
       int zeroed,
       Map<String, RuleTally> rules,
       double rolloutSeconds,
-      double scoringSeconds) {}
+      double scoringSeconds,
+      int groupsStale,
+      long trainVersion) {
+
+    /** Per kept group: how many versions its oldest sample lags behind {@link #trainVersion}. */
+    int[] staleness() {
+      return kept.stream().mapToInt(g -> (int) (trainVersion - oldestVersion(g))).toArray();
+    }
+  }
+
+  /** Rounds beyond {@code maxRounds} a step may spend replacing groups dropped as stale. */
+  static final int MAX_STALE_REFILL_ROUNDS = 2;
 
   private record PromptRead(List<Item> items, int consumed) {}
 
@@ -74,9 +88,14 @@ final class DynamicSampling {
    *
    * @param scoringStarted run once, when the first round's rollout is back
    */
-  SampledGroups sample(int step, long version, TrainingState state, Runnable scoringStarted) {
+  SampledGroups sample(int step, TrainingState state, Runnable scoringStarted) {
     int target = spec.schedule().promptsPerStep();
+    // the version this step updates; its samples may come from up to maxStaleness versions before
+    long trainVersion = state.step() + 1;
+    long oldestAllowed = Math.max(1, trainVersion - spec.rollout().maxStaleness());
     int maxRounds = enabled() ? spec.algorithm().dynamicSampling().maxRefillRounds() + 1 : 1;
+    int roundsAllowed = maxRounds;
+    int stale = 0;
     List<ScoredGroup> kept = new ArrayList<>();
     List<ScoredGroup> degenerate = new ArrayList<>();
     Map<String, RuleTally> rules = new LinkedHashMap<>();
@@ -88,7 +107,7 @@ final class DynamicSampling {
     int zeroed = 0;
     double rolloutSeconds = 0;
     double scoringSeconds = 0;
-    while (kept.size() < target && rounds < maxRounds) {
+    while (kept.size() < target && rounds < roundsAllowed) {
       PromptRead read = next(state.dataCursor() + consumed, target - kept.size(), used);
       consumed += read.consumed();
       if (read.items().isEmpty()) {
@@ -98,7 +117,7 @@ final class DynamicSampling {
       RolloutResponse rollout =
           rollouts.sample(
               step,
-              version,
+              oldestAllowed,
               read.items(),
               spec.algorithm().groupSize(),
               state.seedForStep() + rounds);
@@ -114,8 +133,19 @@ final class DynamicSampling {
       round.rewards().rules().forEach((rule, tally) -> rules.merge(rule, tally, RuleTally::plus));
       sampled += round.groups().size();
       rounds++;
+      int staleThisRound = 0;
       for (ScoredGroup g : round.groups()) {
-        (enabled() && g.degenerate() ? degenerate : kept).add(g);
+        if (oldestVersion(g) < oldestAllowed) {
+          staleThisRound++;
+        } else {
+          (enabled() && g.degenerate() ? degenerate : kept).add(g);
+        }
+      }
+      if (staleThisRound > 0) {
+        // a backend served older weights than asked for (or the ledger held older samples of
+        // this step): their places are refilled from fresh prompts, within a bound
+        stale += staleThisRound;
+        roundsAllowed = Math.min(roundsAllowed + 1, maxRounds + MAX_STALE_REFILL_ROUNDS);
       }
     }
     int dropped = degenerate.size();
@@ -123,7 +153,13 @@ final class DynamicSampling {
       kept.add(degenerate.get(i));
     }
     if (kept.isEmpty()) {
-      throw new IllegalStateException("step " + step + " has no prompts to train on");
+      throw new IllegalStateException(
+          "step "
+              + step
+              + " has no prompts to train on"
+              + (stale > 0
+                  ? " (" + stale + " groups came from policy versions before " + oldestAllowed + ")"
+                  : ""));
     }
     return new SampledGroups(
         List.copyOf(kept),
@@ -135,7 +171,18 @@ final class DynamicSampling {
         zeroed,
         rules,
         rolloutSeconds,
-        scoringSeconds);
+        scoringSeconds,
+        stale,
+        trainVersion);
+  }
+
+  /** The policy version of the group's oldest sample. */
+  static long oldestVersion(ScoredGroup group) {
+    long oldest = Long.MAX_VALUE;
+    for (var sample : group.samples()) {
+      oldest = Math.min(oldest, sample.policyVersion());
+    }
+    return oldest;
   }
 
   /**

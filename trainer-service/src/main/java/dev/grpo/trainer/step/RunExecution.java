@@ -41,9 +41,11 @@ import tools.jackson.databind.node.ObjectNode;
  * <ol>
  *   <li>{@link RunStart}: the newest checkpoint, or a fresh policy (with the {@link ColdStart} when
  *       the spec asks) checkpointed as step 0;
- *   <li>per step: {@link DynamicSampling} (rollouts and {@link GroupScoring}) → {@link
- *       StepAssembly} → GRPO update → {@link PolicyPublisher} → {@link RunCheckpoints} every K
- *       steps → {@link StepRecorder} → {@link Evaluation} every K steps;
+ *   <li>per step: {@link RolloutPipeline} ({@link DynamicSampling}: rollouts and {@link
+ *       GroupScoring}; with {@code rollout.maxStaleness} s &gt; 0 the next s steps are sampled
+ *       while this one trains) → {@link StepAssembly} → GRPO update → {@link PolicyPublisher} →
+ *       {@link RunCheckpoints} every K steps → {@link StepRecorder} → {@link Evaluation} every K
+ *       steps;
  *   <li>{@link RunLease}: pause and cancel are read at step boundaries; a paused run is
  *       checkpointed first, so resume continues exactly where it stopped.
  * </ol>
@@ -87,7 +89,7 @@ final class RunExecution {
   private final Context ctx;
   private final RunLease lease;
   private final PolicyPublisher publisher;
-  private final DynamicSampling sampling;
+  private final RolloutPipeline pipeline;
   private final Evaluation evaluation;
   private final RunCheckpoints checkpoints;
   private final StepRecorder recorder;
@@ -116,7 +118,12 @@ final class RunExecution {
     Rollouts rollouts =
         new Rollouts(runId, spec.rollout(), prompts, ctx.calls(), publisher, lease::keepGoing);
     GroupScoring scoring = new GroupScoring(spec, prompts, ctx.calls(), lease::keepGoing);
-    this.sampling = new DynamicSampling(spec, trainPrompts(), rollouts, scoring);
+    this.pipeline =
+        new RolloutPipeline(
+            runId,
+            new DynamicSampling(spec, trainPrompts(), rollouts, scoring),
+            spec.rollout().maxStaleness(),
+            spec.schedule().steps());
     this.evaluation = new Evaluation(rollouts, scoring, spec.evaluation(), spec.seed());
     this.checkpoints = new RunCheckpoints(runId, dir, ctx.checkpoints(), tokenizerDir, loraBase);
     this.recorder = new StepRecorder(runId, spec, ctx.steps(), ctx.meters(), ctx.mapper());
@@ -140,7 +147,7 @@ final class RunExecution {
   }
 
   Outcome drive() {
-    try {
+    try (pipeline) {
       return driveSteps();
     } catch (LeaseLostException e) {
       log.warn("run {}: {}", runId, e.getMessage());
@@ -244,8 +251,7 @@ final class RunExecution {
     long started = System.nanoTime();
     ctx.steps().begin(runId, s, state.step() + 1);
     SampledGroups sampled =
-        sampling.sample(
-            s, state.step() + 1, state, () -> ctx.steps().phase(runId, s, StepState.SCORING));
+        pipeline.take(state, () -> ctx.steps().phase(runId, s, StepState.SCORING));
     recorder.rewardFailures(sampled.rules());
     Map<String, Double> timings = new LinkedHashMap<>();
     timings.put("rollout", sampled.rolloutSeconds());
@@ -270,7 +276,9 @@ final class RunExecution {
       timings.put("checkpoint", seconds(t4));
     }
 
-    ObjectNode metrics = StepRecorder.metrics(ctx.mapper(), sampled, batch, m, sampling.enabled());
+    ObjectNode metrics = StepRecorder.metrics(ctx.mapper(), sampled, batch, m, pipeline.enabled());
+    // in the synchronous loop too: its idle ratios are what a staleness bound would win back
+    StepRecorder.putAsync(metrics, sampled, pipeline.utilisation(), spec.rollout().maxStaleness());
     timings.put("total", seconds(started));
     recorder.done(s, metrics, timings);
     // recorded only once the step is DONE: a successor resumes from this checkpoint without

@@ -14,7 +14,9 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.ObjectMapper;
+import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
@@ -52,6 +54,39 @@ final class StepRecorder {
   }
 
   /** The step row's metrics. */
+  /**
+   * The step's {@code rollout_async} object: the staleness its kept groups were trained at (mean,
+   * max and a count per number of versions), the groups dropped as staler than {@code
+   * maxStaleness}, and the trainer's and the rollouts' idle shares of the wall time so far.
+   */
+  static void putAsync(
+      ObjectNode metrics,
+      SampledGroups sampled,
+      RolloutPipeline.Utilisation utilisation,
+      int maxStaleness) {
+    ObjectNode async = metrics.putObject("rollout_async");
+    async.put("max_staleness", maxStaleness);
+    int[] staleness = sampled.staleness();
+    int max = 0;
+    double sum = 0;
+    int[] counts = new int[maxStaleness + 1];
+    for (int v : staleness) {
+      max = Math.max(max, v);
+      sum += v;
+      // a backend ahead of the trainer (it cannot be, but a count must not throw) reads as fresh
+      counts[Math.max(0, Math.min(v, maxStaleness))]++;
+    }
+    async.put("staleness_mean", staleness.length == 0 ? 0 : sum / staleness.length);
+    async.put("staleness_max", max);
+    ArrayNode perVersion = async.putArray("staleness_counts");
+    for (int c : counts) {
+      perVersion.add(c);
+    }
+    async.put("stale_groups_dropped", sampled.groupsStale());
+    async.put("trainer_idle_ratio", utilisation.trainerIdleRatio());
+    async.put("rollout_idle_ratio", utilisation.rolloutIdleRatio());
+  }
+
   static ObjectNode metrics(
       ObjectMapper mapper, SampledGroups sampled, StepBatch batch, StepMetrics m, boolean dynamic) {
     double[] stats = meanStd(batch.rewards());
@@ -202,6 +237,24 @@ final class StepRecorder {
               double value = mean != null && !mean.isNull() ? mean.asDouble() : Double.NaN;
               meters.set("grpo.reward.rule.mean", runId, value, "rule", e.getKey());
             });
+    JsonNode async = metrics.get("rollout_async");
+    if (async != null) {
+      meters.set("grpo.trainer.idle_ratio", runId, async.get("trainer_idle_ratio").asDouble());
+      meters.set("grpo.rollout.idle_ratio", runId, async.get("rollout_idle_ratio").asDouble());
+      JsonNode counts = async.get("staleness_counts");
+      int total = 0;
+      for (JsonNode c : counts) {
+        total += c.asInt();
+      }
+      int[] perGroup = new int[total];
+      int at = 0;
+      for (int versions = 0; versions < counts.size(); versions++) {
+        for (int k = 0; k < counts.get(versions).asInt(); k++) {
+          perGroup[at++] = versions;
+        }
+      }
+      meters.staleness(runId, perGroup, async.get("stale_groups_dropped").asInt());
+    }
     meters.set("grpo.step", runId, step);
     meters.set("grpo.policy.version", runId, version);
     timings.forEach(

@@ -1,6 +1,7 @@
 package dev.grpo.trainer.step;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
@@ -80,6 +81,33 @@ class TrainingMeters {
         .tags("run", run.toString(), "outcome", outcome)
         .register(registry)
         .increment();
+  }
+
+  /**
+   * Asynchronous rollouts: {@code grpo.rollout.staleness} (a histogram over the step's kept groups
+   * of how many versions their samples lag behind the policy they update; bucket {@code le="k.5"}
+   * counts the groups at most k versions behind, k = 0 … 8) and {@code grpo.rollout.stale_dropped}
+   * (groups dropped as staler than the run allows).
+   */
+  void staleness(UUID run, int[] perGroup, int dropped) {
+    DistributionSummary summary =
+        DistributionSummary.builder("grpo.rollout.staleness")
+            .description("policy versions a trained group's samples lag behind the updated policy")
+            .baseUnit("versions")
+            .serviceLevelObjectives(0.5, 1.5, 2.5, 3.5, 4.5, 5.5, 6.5, 7.5, 8.5)
+            .tags("run", run.toString())
+            .register(registry);
+    for (int versions : perGroup) {
+      summary.record(versions);
+    }
+    Counter c =
+        Counter.builder("grpo.rollout.stale_dropped")
+            .description("sampled groups dropped as staler than rollout.maxStaleness")
+            .tags("run", run.toString())
+            .register(registry);
+    if (dropped > 0) {
+      c.increment(dropped);
+    }
   }
 
   void rewardFailures(UUID run, String rule, String policy, int count) {

@@ -48,7 +48,7 @@ class DynamicSamplingTest {
             inMemory(train),
             StepFixtures.rollouts(spec, fake),
             StepFixtures.scoring(spec, fake));
-    return sampling.sample(3, 4, state, () -> {});
+    return sampling.sample(3, state, () -> {});
   }
 
   private static List<String> keys(SampledGroups s) {
@@ -89,7 +89,7 @@ class DynamicSamplingTest {
             StepFixtures.rollouts(spec, agreeing),
             StepFixtures.scoring(spec, agreeing));
 
-    SampledGroups s = sampling.sample(0, 1, TrainingState.start(42), () -> {});
+    SampledGroups s = sampling.sample(0, TrainingState.start(42), () -> {});
 
     // two rounds (1 + 1 refill) sample a, b then c, d; all four are dropped; a, b fill the batch
     assertThat(keys(s)).containsExactly("a", "b");
@@ -122,7 +122,7 @@ class DynamicSamplingTest {
 
     // cursor at d: d, then wrap to a (dropped), b
     SampledGroups s =
-        sampling.sample(0, 1, new TrainingState(0, 42, 3), scoringStarted::incrementAndGet);
+        sampling.sample(0, new TrainingState(0, 42, 3), scoringStarted::incrementAndGet);
 
     assertThat(keys(s)).containsExactly("d", "b");
     assertThat(s.consumed()).isEqualTo(3);

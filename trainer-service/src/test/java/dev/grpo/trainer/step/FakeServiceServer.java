@@ -9,6 +9,8 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.function.Function;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -28,6 +30,8 @@ final class FakeServiceServer implements AutoCloseable {
     route("/api/v1/rollouts", RolloutRequest.class, fake::rollout, apiKey);
     route("/api/v1/policies/sync", PolicySyncRequest.class, fake::sync, apiKey);
     route("/api/v1/score", ScoreRequest.class, fake::score, apiKey);
+    // a slow rollout must not hold up a sync or a score request, as with the real services
+    server.setExecutor(Executors.newFixedThreadPool(4));
     server.start();
   }
 
@@ -67,5 +71,6 @@ final class FakeServiceServer implements AutoCloseable {
   @Override
   public void close() {
     server.stop(0);
+    ((ExecutorService) server.getExecutor()).shutdownNow();
   }
 }

@@ -39,6 +39,9 @@ final class FakeServices implements RolloutClient, RewardClient {
   Function<RolloutRequest, RuntimeException> rolloutFailure = r -> null;
   Function<PolicySyncRequest, RuntimeException> syncFailure = r -> null;
 
+  /** The policy version a prompt's samples carry: by default the version the request asks for. */
+  BiFunction<RolloutRequest, String, Long> servedVersion = (r, item) -> r.policyVersion();
+
   FakeServices(
       BiFunction<String, Integer, String> completion,
       BiFunction<String, String, RuleOutcome> outcome) {
@@ -63,8 +66,26 @@ final class FakeServices implements RolloutClient, RewardClient {
     return new ServiceCalls(this, this, Duration.ofSeconds(1));
   }
 
+  /**
+   * How long a rollout takes, as a generation would (slept outside the lock, so syncs and scoring
+   * are not held up).
+   */
+  volatile Duration rolloutTime = Duration.ZERO;
+
   @Override
-  public synchronized RolloutResponse rollout(RolloutRequest request) {
+  public RolloutResponse rollout(RolloutRequest request) {
+    if (!rolloutTime.isZero()) {
+      try {
+        java.util.concurrent.TimeUnit.NANOSECONDS.sleep(rolloutTime.toNanos());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted", e);
+      }
+    }
+    return sampled(request);
+  }
+
+  private synchronized RolloutResponse sampled(RolloutRequest request) {
     rollouts.add(request);
     RuntimeException failure = rolloutFailure.apply(request);
     if (failure != null) {
@@ -83,7 +104,7 @@ final class FakeServices implements RolloutClient, RewardClient {
                 tokens,
                 new float[tokens.length],
                 tokens.length >= request.sampling().maxTokens() ? "length" : "stop",
-                request.policyVersion(),
+                servedVersion.apply(request, p.itemId()),
                 "fake",
                 ids.incrementAndGet()));
       }

@@ -6,6 +6,7 @@ import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import dev.grpo.api.rollout.PolicySyncRequest;
+import dev.grpo.api.rollout.RolloutRequest;
 import dev.grpo.policy.lora.LoraAdapters;
 import dev.grpo.policy.lora.PeftAdapterFiles;
 import dev.grpo.policy.model.DecoderModel;
@@ -17,6 +18,7 @@ import dev.grpo.trainer.train.LoraCheckpointFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -309,6 +311,109 @@ class RunOrchestratorIT {
     assertThat(m.get("loss").asDouble()).isZero();
     assertThat(m.get("grad_norm").asDouble()).isZero();
     assertThat(m.get("reward_std").asDouble()).as("advantages were not zero").isPositive();
+  }
+
+  @Test
+  void oneStepOffRolloutsTrainEachStepOnSamplesOfThePreviousPolicy() throws Exception {
+    Response created =
+        new ServiceHttp(port, "it-key")
+            .post(
+                "/api/v1/runs",
+                """
+                {"name": "one-step-off", "seed": 9,
+                 "data": {"source": "generator", "generatorSize": 20, "evalFraction": 0.0},
+                 "algorithm": {"groupSize": 2, "beta": 0.0,
+                               "rolloutCorrection": {"mode": "truncated_is", "cap": 2.0}},
+                 "rollout": {"maxTokens": 8, "maxStaleness": 1},
+                 "rewards": [{"rule": "math_accuracy"}],
+                 "schedule": {"steps": 3, "promptsPerStep": 2, "checkpointEvery": 0}}
+                """);
+    assertThat(created.status()).as(created.raw().body()).isEqualTo(201);
+    UUID run = UUID.fromString(created.json().get("id").asString());
+
+    assertThat(awaitEnd(run))
+        .containsEntry("state", "SUCCEEDED")
+        .containsEntry("current_step", 3)
+        .containsEntry("policy_version", 4L);
+    // step 0 from the starting policy; step u > 0 asked for while step u - 1 trained, so no newer
+    // than version u (the one step u - 1 updated); nothing past the last step
+    assertThat(FAKE.rollouts.stream().filter(r -> r.runId().equals(run)))
+        .extracting(r -> r.step() + "@" + r.policyVersion())
+        .containsExactly("0@1", "1@1", "2@2");
+    List<JsonNode> async = new ArrayList<>();
+    for (String metrics :
+        jdbc.queryForList(
+            "SELECT metrics::text FROM run_step WHERE run_id = ? ORDER BY step_no",
+            String.class,
+            run)) {
+      async.add(MAPPER.readTree(metrics).get("rollout_async"));
+    }
+    assertThat(async).hasSize(3);
+    // two groups a step: fresh at step 0, one version behind after
+    assertThat(async)
+        .extracting(a -> a.get("staleness_counts").toString())
+        .containsExactly("[2,0]", "[0,2]", "[0,2]");
+    assertThat(async).extracting(a -> a.get("stale_groups_dropped").asInt()).containsOnly(0);
+    assertThat(async).extracting(a -> a.get("max_staleness").asInt()).containsOnly(1);
+    assertThat(async.get(2).get("trainer_idle_ratio").asDouble()).isBetween(0.0, 1.0);
+    assertThat(async.get(2).get("rollout_idle_ratio").asDouble()).isBetween(0.0, 1.0);
+  }
+
+  @Test
+  void aOneStepOffRunPausedAndResumedTrainsEveryStepOnceAndSamplesNothingPastItsEnd()
+      throws Exception {
+    ServiceHttp http = new ServiceHttp(port, "it-key");
+    Response created =
+        http.post(
+            "/api/v1/runs",
+            """
+            {"name": "one-step-off-paused", "seed": 13,
+             "data": {"source": "generator", "generatorSize": 40, "evalFraction": 0.0},
+             "algorithm": {"groupSize": 2, "beta": 0.0,
+                           "rolloutCorrection": {"mode": "truncated_is"}},
+             "rollout": {"maxTokens": 8, "maxStaleness": 2},
+             "rewards": [{"rule": "math_accuracy"}],
+             "schedule": {"steps": 8, "promptsPerStep": 2, "checkpointEvery": 0}}
+            """);
+    assertThat(created.status()).as(created.raw().body()).isEqualTo(201);
+    UUID run = UUID.fromString(created.json().get("id").asString());
+    long deadline = System.nanoTime() + 120_000_000_000L;
+    while (jdbc.queryForObject("SELECT current_step FROM run WHERE id = ?", Integer.class, run) < 2
+        && System.nanoTime() < deadline) {
+      Thread.sleep(20);
+    }
+    assertThat(http.post("/api/v1/runs/" + run + "/pause", "").status()).isEqualTo(200);
+    while (!"PAUSED"
+            .equals(jdbc.queryForObject("SELECT state FROM run WHERE id = ?", String.class, run))
+        || jdbc.queryForObject("SELECT lease_owner FROM run WHERE id = ?", String.class, run)
+            != null) {
+      assertThat(System.nanoTime()).isLessThan(deadline);
+      Thread.sleep(50);
+    }
+    int pausedAt =
+        jdbc.queryForObject("SELECT current_step FROM run WHERE id = ?", Integer.class, run);
+    assertThat(http.post("/api/v1/runs/" + run + "/resume", "").status()).isEqualTo(200);
+
+    assertThat(awaitEnd(run))
+        .containsEntry("state", "SUCCEEDED")
+        .containsEntry("current_step", 8)
+        .containsEntry("policy_version", 9L);
+    // every step trained once, each on samples at most two versions old
+    List<Map<String, Object>> steps =
+        jdbc.queryForList(
+            "SELECT step_no, state, (metrics->'rollout_async'->>'staleness_max')::int AS lag"
+                + " FROM run_step WHERE run_id = ? ORDER BY step_no",
+            run);
+    assertThat(steps).extracting(r -> r.get("step_no")).containsExactly(0, 1, 2, 3, 4, 5, 6, 7);
+    assertThat(steps).extracting(r -> r.get("state")).containsOnly("DONE");
+    assertThat(steps).extracting(r -> (Integer) r.get("lag")).allMatch(lag -> lag <= 2);
+    // what was sampled ahead at the pause is asked for again after it (the rollout service answers
+    // from its ledger); no step is asked for past the last, nor with a version below its bound
+    List<RolloutRequest> asked = FAKE.rollouts.stream().filter(r -> r.runId().equals(run)).toList();
+    assertThat(asked).extracting(RolloutRequest::step).allMatch(step -> step < 8);
+    assertThat(asked).allMatch(r -> r.policyVersion() >= Math.max(1, r.step() + 1 - 2));
+    assertThat(asked.stream().map(RolloutRequest::step).distinct()).hasSize(8);
+    assertThat(asked.stream().filter(r -> r.step() == pausedAt)).hasSizeBetween(1, 2);
   }
 
   private void assertSteps(UUID run) {

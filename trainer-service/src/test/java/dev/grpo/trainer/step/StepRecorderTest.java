@@ -32,7 +32,7 @@ class StepRecorderTest {
   }
 
   private static SampledGroups sampled(Map<String, RuleTally> rules) {
-    return new SampledGroups(List.of(), 5, 4, 2, 2, 1, 3, rules, 0.1, 0.2);
+    return new SampledGroups(List.of(), 5, 4, 2, 2, 1, 3, rules, 0.1, 0.2, 0, 1);
   }
 
   @Test
