@@ -43,7 +43,7 @@ public record RunSpec(
 
   public RunSpec {
     kind = kind == null ? RunKind.GRPO : kind;
-    model = model == null ? new Model(null, null) : model;
+    model = model == null ? new Model(null, null, null) : model;
     data =
         data == null
             ? new Data(null, null, null, null, null, null, null, null, null, null, null, null, null)
@@ -87,12 +87,48 @@ public record RunSpec(
     }
   }
 
-  /** The policy to train: a built-in preset or a Hugging Face style model directory. */
+  /**
+   * The policy to train: a built-in preset or a Hugging Face style model directory.
+   *
+   * @param lora when set, LoRA adapters are trained on the frozen model instead of every weight
+   */
   public record Model(
       @Pattern(regexp = "tiny|small", message = "must be one of: tiny, small") String preset,
-      @Size(max = 4096) String path) {
+      @Size(max = 4096) String path,
+      @Valid Lora lora) {
     public Model {
       preset = preset == null && path == null ? "tiny" : preset;
+    }
+
+    /** A model without adapters. */
+    public Model(String preset, String path) {
+      this(preset, path, null);
+    }
+  }
+
+  /**
+   * Low-rank adapters (PEFT's {@code LoraConfig}): each targeted linear layer {@code W} is used as
+   * {@code W + (alpha / rank)·B·A}, and only {@code A} and {@code B} are trained, checkpointed and
+   * synced to the rollout backend (in PEFT's layout).
+   *
+   * @param rank {@code r}; at most the model's hidden size
+   * @param alpha {@code lora_alpha}
+   * @param dropout {@code lora_dropout}, on the adapters' input during training updates
+   * @param targetModules the layers that get adapters, by module name: {@code q_proj}, {@code
+   *     k_proj}, {@code v_proj}, {@code o_proj}, {@code gate_proj}, {@code up_proj}, {@code
+   *     down_proj}
+   */
+  public record Lora(
+      @NotNull @Min(1) @Max(4096) Integer rank,
+      @NotNull @DecimalMin(value = "0.0", inclusive = false) @DecimalMax("100000") Double alpha,
+      @NotNull @DecimalMin("0.0") @DecimalMax(value = "1.0", inclusive = false) Double dropout,
+      @NotNull @Size(min = 1, max = 7) List<@NotBlank @Size(max = 64) String> targetModules) {
+    public Lora {
+      rank = rank == null ? 8 : rank;
+      alpha = alpha == null ? 2.0 * rank : alpha;
+      dropout = dropout == null ? 0.05 : dropout;
+      targetModules =
+          targetModules == null ? List.of("q_proj", "k_proj", "v_proj", "o_proj") : targetModules;
     }
   }
 
@@ -492,6 +528,25 @@ public record RunSpec(
     if (model.preset() != null && model.path() != null) {
       problems.add(
           new FieldProblem("model.path", "give either model.preset or model.path, not both"));
+    }
+    if (model.lora() != null && algorithm.policyLoss() == PolicyLoss.PPO) {
+      problems.add(
+          new FieldProblem(
+              "model.lora",
+              "is not supported with algorithm.policyLoss ppo yet: the critic would copy the"
+                  + " adapted policy"));
+    }
+    if (model.lora() != null && kind != RunKind.GRPO) {
+      problems.add(
+          new FieldProblem(
+              "model.lora",
+              "applies to grpo runs only; this run's kind is " + kind.name().toLowerCase()));
+    }
+    if (model.lora() != null && algorithm.referenceSync().mode() != ReferenceSyncMode.NONE) {
+      problems.add(
+          new FieldProblem(
+              "algorithm.referenceSync.mode",
+              "must be none with model.lora: the KL reference is the frozen base model"));
     }
     switch (data.source()) {
       case INLINE -> {

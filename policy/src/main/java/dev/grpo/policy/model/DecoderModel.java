@@ -12,6 +12,7 @@ import ai.djl.nn.core.Embedding;
 import ai.djl.nn.core.Linear;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import dev.grpo.policy.lora.LoraAdapters;
 import dev.grpo.policy.weights.SafetensorsWeights;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -52,12 +53,35 @@ public final class DecoderModel implements AutoCloseable {
   private final NDManager manager;
   private final Map<String, NDArray> parameters;
   private final RotaryEmbedding rotary;
+  // LoRA adapters on some linear layers, owned by this model once attached; null for a plain model
+  private volatile LoraAdapters adapters;
+
+  // false for a view that shares another model's parameters and must not free them
+  private final boolean ownsParameters;
 
   private DecoderModel(ModelConfig config, NDManager manager, Map<String, NDArray> parameters) {
+    this(config, manager, parameters, true);
+  }
+
+  private DecoderModel(
+      ModelConfig config,
+      NDManager manager,
+      Map<String, NDArray> parameters,
+      boolean ownsParameters) {
     this.config = config;
     this.manager = manager;
     this.parameters = Collections.unmodifiableMap(parameters);
     this.rotary = new RotaryEmbedding(config.headDim(), config.ropeTheta());
+    this.ownsParameters = ownsParameters;
+  }
+
+  /**
+   * This model without its adapters: a view on the same (frozen) base parameters, no copy. A LoRA
+   * run's KL reference is its base, so it costs no second set of weights. Closing the view frees
+   * nothing; the view is valid while this model is open.
+   */
+  public DecoderModel baseView() {
+    return new DecoderModel(config, manager, parameters, false);
   }
 
   /** The GPU when DJL finds one, otherwise the CPU. */
@@ -280,9 +304,63 @@ public final class DecoderModel implements AutoCloseable {
     return parameters;
   }
 
-  /** Turns gradient tracking of every parameter on or off. */
+  /**
+   * Attaches LoRA adapters: from now on every adapted layer computes {@code W·x + scale·B·A·x}, the
+   * base weights are frozen (their gradients turned off) and {@link #trainableParameters} are the
+   * adapters'. The model owns the adapters and closes them with itself.
+   *
+   * @throws IllegalStateException when adapters are attached already
+   */
+  public synchronized void attachAdapters(LoraAdapters lora) {
+    if (adapters != null) {
+      throw new IllegalStateException("adapters are attached already");
+    }
+    parameters.values().forEach(p -> p.setRequiresGradient(false));
+    adapters = lora;
+  }
+
+  /** The attached LoRA adapters, or null for a plain model. */
+  public LoraAdapters adapters() {
+    return adapters;
+  }
+
+  /**
+   * What an optimizer updates: the adapters' tensors (PEFT names) when adapters are attached, else
+   * every parameter (Hugging Face names).
+   */
+  public Map<String, NDArray> trainableParameters() {
+    LoraAdapters lora = adapters;
+    return lora != null ? lora.parameters() : parameters;
+  }
+
+  /**
+   * Turns gradient tracking of the {@link #trainableParameters} on or off; the base of a LoRA model
+   * stays frozen.
+   */
   public void setRequiresGradient(boolean requiresGradient) {
-    parameters.values().forEach(p -> p.setRequiresGradient(requiresGradient));
+    trainableParameters().values().forEach(p -> p.setRequiresGradient(requiresGradient));
+  }
+
+  /**
+   * A plain model holding the merged weights {@code W + scale·B·A} of every adapted layer (the
+   * base's weights elsewhere), on this model's device: the adapters folded in for export. Without
+   * adapters, a copy.
+   */
+  public DecoderModel merged() {
+    try (NDManager scope = manager.newSubManager()) {
+      Map<String, NDArray> weights = new LinkedHashMap<>();
+      for (Map.Entry<String, NDArray> e : parameters.entrySet()) {
+        // a libtorch copy: fromWeights may alias a same-device array and move it to the new model
+        NDArray copy = e.getValue().duplicate();
+        copy.attach(scope);
+        weights.put(e.getKey(), copy);
+      }
+      LoraAdapters lora = adapters;
+      if (lora != null) {
+        weights.putAll(lora.mergedWeights(parameters, scope));
+      }
+      return fromWeights(config, weights, manager.getDevice());
+    }
   }
 
   /**
@@ -290,7 +368,7 @@ public final class DecoderModel implements AutoCloseable {
    * existing gradients, so call this before (or after) every optimisation step.
    */
   public void zeroGradients() {
-    for (NDArray p : parameters.values()) {
+    for (NDArray p : trainableParameters().values()) {
       if (p.hasGradient()) {
         try (NDArray gradient = p.getGradient()) {
           gradient.subi(gradient);
@@ -501,8 +579,11 @@ public final class DecoderModel implements AutoCloseable {
   private NDArray linear(NDArray x, String prefix) {
     NDArray bias = parameters.get(prefix + ".bias");
     NDArray weight = param(prefix + ".weight");
-    return (bias == null ? Linear.linear(x, weight) : Linear.linear(x, weight, bias))
-        .singletonOrThrow();
+    NDArray out =
+        (bias == null ? Linear.linear(x, weight) : Linear.linear(x, weight, bias))
+            .singletonOrThrow();
+    LoraAdapters lora = adapters;
+    return lora == null ? out : lora.apply(prefix, x, out);
   }
 
   private NDArray param(String name) {
@@ -617,9 +698,16 @@ public final class DecoderModel implements AutoCloseable {
     return new CompletionStates(picked, m, target);
   }
 
-  /** Frees the parameters. */
+  /** Frees the parameters (and the attached adapters). */
   @Override
   public void close() {
+    if (!ownsParameters) {
+      return;
+    }
+    LoraAdapters lora = adapters;
+    if (lora != null) {
+      lora.close();
+    }
     manager.close();
   }
 }

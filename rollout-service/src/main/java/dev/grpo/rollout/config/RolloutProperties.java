@@ -71,6 +71,11 @@ public record RolloutProperties(
    *     on ({@code --model}), a symbolic link on the shared volume this service repoints at each
    *     version
    * @param initialPolicyVersion the policy version the servers hold when this service starts
+   * @param loraApi for {@code loraAdapter}: whose adapter endpoints to call, {@code vllm} ({@code
+   *     POST /v1/load_lora_adapter}, {@code /v1/unload_lora_adapter}; start vLLM with {@code
+   *     --enable-lora} and {@code VLLM_ALLOW_RUNTIME_LORA_UPDATING=True}) or {@code sglang} ({@code
+   *     POST /load_lora_adapter}, {@code /unload_lora_adapter}; start SGLang with {@code
+   *     --enable-lora})
    */
   public record Backend(
       @NotBlank @Pattern(regexp = "[a-z][a-z0-9_-]{0,63}", message = "must be a backend name")
@@ -90,5 +95,7 @@ public record RolloutProperties(
       URI reloadHookUrl,
       @Pattern(regexp = "sglang|vllm", message = "must be sglang or vllm") String fullWeightSync,
       java.nio.file.Path vllmServedPath,
-      @DefaultValue("0") @Min(0) long initialPolicyVersion) {}
+      @DefaultValue("0") @Min(0) long initialPolicyVersion,
+      @DefaultValue("vllm") @Pattern(regexp = "sglang|vllm", message = "must be sglang or vllm")
+          String loraApi) {}
 }

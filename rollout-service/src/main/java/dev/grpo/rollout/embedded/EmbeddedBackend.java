@@ -1,6 +1,7 @@
 package dev.grpo.rollout.embedded;
 
 import dev.grpo.api.rollout.RolloutRequest;
+import dev.grpo.policy.lora.PeftAdapterFiles;
 import dev.grpo.policy.model.DecoderModel;
 import dev.grpo.policy.model.ModelPreset;
 import dev.grpo.policy.sampling.BatchSampler;
@@ -210,7 +211,7 @@ final class EmbeddedBackend implements InferenceBackend {
     // load and check everything first; swap only when all of it is usable
     DecoderModel loaded;
     try {
-      loaded = DecoderModel.load(dir);
+      loaded = PeftAdapterFiles.isAdapter(dir) ? loadAdapted(dir) : DecoderModel.load(dir);
     } catch (RuntimeException e) {
       throw new BackendException(
           Kind.REJECTED,
@@ -221,6 +222,9 @@ final class EmbeddedBackend implements InferenceBackend {
     try {
       if (Files.isRegularFile(dir.resolve("tokenizer.json"))) {
         nextTokenizer = HfTokenizer.load(dir.resolve("tokenizer.json"));
+      } else if (PeftAdapterFiles.isAdapter(dir)
+          && Files.isRegularFile(baseOf(dir).resolve("tokenizer.json"))) {
+        nextTokenizer = HfTokenizer.load(baseOf(dir).resolve("tokenizer.json"));
       }
       if (loaded.config().vocabSize() != model.config().vocabSize() && nextTokenizer == tokenizer) {
         throw new BackendException(
@@ -259,13 +263,42 @@ final class EmbeddedBackend implements InferenceBackend {
     model.close();
   }
 
+  /**
+   * A PEFT adapter on the base model its {@code base_model_name_or_path} names: the policy a LoRA
+   * run publishes. The adapters are applied, not merged, as the run trained them.
+   */
+  private static DecoderModel loadAdapted(Path dir) {
+    DecoderModel base = DecoderModel.load(baseOf(dir));
+    try {
+      base.attachAdapters(PeftAdapterFiles.read(dir, base.config(), base.device()));
+      return base;
+    } catch (RuntimeException e) {
+      base.close();
+      throw e;
+    }
+  }
+
+  private static Path baseOf(Path adapterDir) {
+    String base = PeftAdapterFiles.baseModel(adapterDir);
+    if (base == null || !Path.of(base).isAbsolute()) {
+      throw new IllegalArgumentException(
+          "adapter " + adapterDir + " names no base model directory (base_model_name_or_path)");
+    }
+    return Path.of(base);
+  }
+
   private static Path checkpointDir(String uri) {
     Path dir = uri.startsWith("file:") ? Path.of(URI.create(uri)) : Path.of(uri);
+    if (PeftAdapterFiles.isAdapter(dir)) {
+      return dir;
+    }
     if (!Files.isRegularFile(dir.resolve(DecoderModel.WEIGHTS_FILE))
         || !Files.isRegularFile(dir.resolve(DecoderModel.CONFIG_FILE))) {
       throw new BackendException(
           Kind.REJECTED,
-          "checkpoint " + uri + " must be a directory with config.json and model.safetensors");
+          "checkpoint "
+              + uri
+              + " must be a directory with config.json and model.safetensors, or a PEFT adapter");
     }
     return dir;
   }

@@ -452,6 +452,7 @@ final class OpenAiBackend implements InferenceBackend {
   private void syncLora(WeightUpdate update) {
     String adapter = config.loraAdapter() + "-v" + update.policyVersion();
     String path = loraPath(update.checkpointUri());
+    requireAdapterDirectory(path);
     List<Endpoint> live = endpoints.stream().filter(Endpoint::healthy).toList();
     if (live.isEmpty()) {
       throw new BackendException(
@@ -463,9 +464,12 @@ final class OpenAiBackend implements InferenceBackend {
       }
       String problem = loadAdapter(e, adapter, path);
       if (problem != null) {
+        // a 4xx is the server refusing this adapter (rank above its --max-lora-rank, modules it
+        // lacks, a foreign base): retrying cannot help
         throw new BackendException(
-            Kind.FAILED,
-            "backend %s: loading LoRA %s failed: %s".formatted(name(), adapter, problem));
+            problem.startsWith("4") ? Kind.REJECTED : Kind.FAILED,
+            "backend %s: %s did not load LoRA %s from %s: %s; it keeps serving policy version %d"
+                .formatted(name(), e.base(), adapter, path, problem, policyVersion));
       }
     }
     String previous = checkpointUri != null ? servedModel : null;
@@ -473,7 +477,7 @@ final class OpenAiBackend implements InferenceBackend {
     adapterPath = path;
     if (previous != null) {
       for (Endpoint e : live) {
-        String problem = post(e.resolve("/v1/unload_lora_adapter"), json("lora_name", previous));
+        String problem = post(e.resolve(loraRoute("unload")), json("lora_name", previous));
         if (problem != null) {
           // the new adapter serves already; a leftover old one only costs memory
           e.noteError("unloading " + previous + " failed: " + problem);
@@ -635,10 +639,38 @@ final class OpenAiBackend implements InferenceBackend {
     return dir;
   }
 
+  /** vLLM's {@code /v1/load_lora_adapter} or SGLang's {@code /load_lora_adapter} (and unload). */
+  private String loraRoute(String verb) {
+    return ("sglang".equals(config.loraApi()) ? "/" : "/v1/") + verb + "_lora_adapter";
+  }
+
+  /**
+   * A version directory this service can see must be a PEFT adapter ({@code adapter_config.json}
+   * and {@code adapter_model.safetensors}), or the servers would be told to load full weights as an
+   * adapter. A path only the servers can read (another mount, a remote URL) is passed on as it is.
+   */
+  private void requireAdapterDirectory(String path) {
+    java.nio.file.Path dir;
+    try {
+      dir = java.nio.file.Path.of(path);
+    } catch (RuntimeException notAPath) {
+      return;
+    }
+    if (java.nio.file.Files.isDirectory(dir)
+        && !(java.nio.file.Files.isRegularFile(dir.resolve("adapter_config.json"))
+            && java.nio.file.Files.isRegularFile(dir.resolve("adapter_model.safetensors")))) {
+      throw new BackendException(
+          Kind.REJECTED,
+          "backend %s: %s is not a LoRA adapter (no adapter_config.json and".formatted(name(), dir)
+              + " adapter_model.safetensors); it keeps serving policy version "
+              + policyVersion);
+    }
+  }
+
   /** Loads a LoRA adapter on one endpoint; null on success, else the problem. */
   private String loadAdapter(Endpoint e, String adapter, String path) {
     String problem =
-        post(e.resolve("/v1/load_lora_adapter"), json("lora_name", adapter, "lora_path", path));
+        post(e.resolve(loraRoute("load")), json("lora_name", adapter, "lora_path", path));
     if (problem == null || problem.contains("already been loaded")) {
       e.loadedAdapter(adapter);
       return null;

@@ -10,6 +10,7 @@ import dev.grpo.rollout.backend.InferenceBackend;
 import dev.grpo.rollout.backend.WeightUpdate;
 import dev.grpo.web.ApiException;
 import dev.grpo.web.RecordBinder;
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -33,7 +34,9 @@ import tools.jackson.databind.JsonNode;
  * reload hook. The backend then reports the new policy version, and rollouts asking for it are
  * served. Each sync that moved a backend is timed in {@code rollout.weight.sync.duration{backend}}
  * and its safetensors bytes (for a version on a local or shared volume) counted in {@code
- * rollout.weight.sync.bytes{backend}}.
+ * rollout.weight.sync.bytes{backend}}; a sync the backend refused or failed (an adapter the server
+ * rejects, a reload that failed) is counted in {@code rollout.weight.sync.failures{backend, kind}}
+ * and the backend keeps serving its last good version.
  */
 @RestController
 @RequestMapping("/api/v1/policies")
@@ -72,6 +75,20 @@ class PolicySyncController {
           backend.syncWeights(
               new WeightUpdate(request.runId(), request.policyVersion(), request.checkpointUri()));
     } catch (BackendException e) {
+      // the backend keeps serving its last good version; the trainer hears why in the problem
+      Counter.builder("rollout.weight.sync.failures")
+          .description("weight syncs a backend refused or failed, by kind")
+          .tag("backend", backend.name())
+          .tag("kind", e.kind().name().toLowerCase(java.util.Locale.ROOT))
+          .register(meters)
+          .increment();
+      if (e.kind() == BackendException.Kind.REJECTED) {
+        // the server refused these weights (an adapter it cannot load): a retry cannot help
+        throw new ApiException(
+            org.springframework.http.HttpStatus.valueOf(422),
+            "weight-sync-rejected",
+            e.getMessage());
+      }
       throw BackendProblems.toProblem(e);
     }
     if (changed) {

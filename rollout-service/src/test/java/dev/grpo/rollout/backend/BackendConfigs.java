@@ -27,6 +27,7 @@ final class BackendConfigs {
         null,
         null,
         null,
-        0);
+        0,
+        "vllm");
   }
 }

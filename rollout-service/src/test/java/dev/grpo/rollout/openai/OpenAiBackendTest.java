@@ -85,7 +85,8 @@ class OpenAiBackendTest {
             hook,
             fullSync,
             servedPath,
-            0);
+            0,
+            "vllm");
     OpenAiBackend b =
         new OpenAiBackend(config, Duration.ofSeconds(10), JsonMapper.builder().build());
     open.add(b);

@@ -257,6 +257,30 @@ class RolloutApiIT {
   }
 
   @Test
+  void anAdapterTheServerRejectsIsA422CountedAndTheBackendKeepsItsVersion() {
+    UUID run = newRun();
+    long before = http.get("/api/v1/backends").json().get(0).get("policyVersion").asLong();
+    VLLM.loraStatus(400);
+    Response refused =
+        http.post(
+            "/api/v1/policies/sync",
+            """
+            {"runId": "%s", "policyVersion": %d, "checkpointUri": "/ckpt/%s/rejected"}
+            """
+                .formatted(run, before + 1, run));
+    assertThat(refused.status()).as(refused.raw().body()).isEqualTo(422);
+    assertThat(refused.json().get("type").asString()).endsWith("/weight-sync-rejected");
+    assertThat(refused.json().get("detail").asString())
+        .contains("did not load LoRA policy-v" + (before + 1))
+        .contains("keeps serving policy version " + before);
+    assertThat(http.get("/api/v1/backends").json().get(0).get("policyVersion").asLong())
+        .isEqualTo(before);
+    assertThat(http.get("/actuator/prometheus").raw().body())
+        .containsPattern(
+            "rollout_weight_sync_failures_total\\{backend=\"vllm\",kind=\"rejected\"[^}]*\\} [1-9]");
+  }
+
+  @Test
   void aSyncLoadsTheLoraAdapterAndRolloutsThenServeTheNewVersion() {
     UUID run = newRun();
     long before = http.get("/api/v1/backends").json().get(0).get("policyVersion").asLong();

@@ -62,6 +62,7 @@ public final class FakeVllm implements AutoCloseable {
   private final AtomicInteger inFlight = new AtomicInteger();
   private final AtomicInteger maxInFlight = new AtomicInteger();
   private final AtomicInteger healthChecks = new AtomicInteger();
+  private final List<String> trace = Collections.synchronizedList(new ArrayList<>());
 
   private FakeVllm() throws IOException {
     server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 200);
@@ -76,6 +77,9 @@ public final class FakeVllm implements AutoCloseable {
     server.createContext("/v1/models", ex -> send(ex, down ? 503 : 200, fixture("models.json")));
     server.createContext("/v1/load_lora_adapter", ex -> lora(ex, loraLoads, "added"));
     server.createContext("/v1/unload_lora_adapter", ex -> lora(ex, loraUnloads, "removed"));
+    // SGLang's routes for the same
+    server.createContext("/load_lora_adapter", ex -> lora(ex, loraLoads, "added"));
+    server.createContext("/unload_lora_adapter", ex -> lora(ex, loraUnloads, "removed"));
     server.createContext(
         "/reload",
         ex -> {
@@ -193,6 +197,7 @@ public final class FakeVllm implements AutoCloseable {
     completions.clear();
     loraLoads.clear();
     loraUnloads.clear();
+    trace.clear();
     hookCalls.clear();
     diskUpdates.clear();
     rpcCalls.clear();
@@ -234,9 +239,17 @@ public final class FakeVllm implements AutoCloseable {
     return healthChecks.get();
   }
 
+  /** Every adapter and completion request as received: {@code POST /path {body}}, in order. */
+  public List<String> trace() {
+    synchronized (trace) {
+      return List.copyOf(trace);
+    }
+  }
+
   private void completion(HttpExchange ex) throws IOException {
     JsonNode body = read(ex);
     completions.add(body);
+    trace.add(ex.getRequestMethod() + " " + ex.getRequestURI().getPath() + " " + body);
     int now = inFlight.incrementAndGet();
     maxInFlight.accumulateAndGet(now, Math::max);
     try {
@@ -260,6 +273,7 @@ public final class FakeVllm implements AutoCloseable {
   private void lora(HttpExchange ex, List<JsonNode> calls, String verb) throws IOException {
     JsonNode body = read(ex);
     calls.add(body);
+    trace.add(ex.getRequestMethod() + " " + ex.getRequestURI().getPath() + " " + body);
     int status = loraStatus;
     send(
         ex,

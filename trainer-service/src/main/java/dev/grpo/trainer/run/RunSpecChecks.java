@@ -47,6 +47,7 @@ class RunSpecChecks {
     if (problems.isEmpty()) {
       // the files, read only once their paths are known to be inside the configured roots
       problems.addAll(DataSpecCheck.problems(spec));
+      problems.addAll(LoraSpecCheck.problems(spec));
     }
     if (problems.isEmpty() && services != null) {
       // the services are asked only about a spec that is otherwise fine

@@ -1,6 +1,7 @@
 package dev.grpo.trainer.step;
 
 import dev.grpo.api.rollout.PolicySyncRequest;
+import dev.grpo.policy.lora.PeftAdapterFiles;
 import dev.grpo.policy.model.DecoderModel;
 import dev.grpo.policy.tokenizer.ModelTokenizer;
 import java.io.IOException;
@@ -17,15 +18,28 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Publishes a policy version to the rollout service: writes its weights (atomically, once per
- * version) where the service can read them, {@code POST /policies/sync}, and prunes the versions
- * older than the last {@code keep}.
+ * version; a LoRA run's adapters in PEFT's layout) where the service can read them, {@code POST
+ * /policies/sync}, and prunes the versions older than the last {@code keep}.
  */
 final class PolicyPublisher {
 
   private static final Logger log = LoggerFactory.getLogger(PolicyPublisher.class);
 
-  /** Which run publishes, to which backend, and what it keeps on disk. */
-  record Target(UUID runId, String backend, Path tokenizerDir, RunDirectory dir, int keep) {}
+  /**
+   * Which run publishes, to which backend, and what it keeps on disk; {@code loraBase} is the
+   * frozen base a LoRA run's adapters name (null when the run trains every weight).
+   */
+  record Target(
+      UUID runId,
+      String backend,
+      Path tokenizerDir,
+      RunDirectory dir,
+      int keep,
+      LoraBase loraBase) {
+    Target(UUID runId, String backend, Path tokenizerDir, RunDirectory dir, int keep) {
+      this(runId, backend, tokenizerDir, dir, keep, null);
+    }
+  }
 
   private final Target target;
   private final ServiceCalls calls;
@@ -41,7 +55,8 @@ final class PolicyPublisher {
   void publish(DecoderModel policy, long version) {
     Path dir = target.dir().policy(version);
     try {
-      if (!Files.isRegularFile(dir.resolve(DecoderModel.WEIGHTS_FILE))) {
+      if (!Files.isRegularFile(dir.resolve(DecoderModel.WEIGHTS_FILE))
+          && !PeftAdapterFiles.isAdapter(dir)) {
         write(policy, dir);
       }
     } catch (IOException e) {
@@ -54,7 +69,13 @@ final class PolicyPublisher {
   private void write(DecoderModel policy, Path dir) throws IOException {
     Path tmp = dir.resolveSibling("." + dir.getFileName() + "." + UUID.randomUUID() + ".tmp");
     Files.createDirectories(tmp.getParent());
-    policy.save(tmp);
+    if (policy.adapters() != null) {
+      // a LoRA run publishes its adapters alone, in PEFT's layout, naming the frozen base
+      PeftAdapterFiles.write(
+          policy.adapters(), target.loraBase().reference(policy).dir().toString(), tmp);
+    } else {
+      policy.save(tmp);
+    }
     if (target.tokenizerDir() != null) {
       // tokenizer.json with tokenizer_config.json: the backend needs the stop tokens too
       ModelTokenizer.linkOrCopyFiles(target.tokenizerDir(), tmp);
@@ -75,6 +96,16 @@ final class PolicyPublisher {
                   .rollout()
                   .sync(new PolicySyncRequest(target.runId(), version, uri, target.backend())));
     } catch (ServiceCalls.CallFailedException e) {
+      if (e.status == 422) {
+        // the server refused these weights (an adapter it cannot load): no retry helps, and the
+        // backend still serves the last version it accepted
+        throw new IllegalStateException(
+            "the rollout backend rejected policy version %d; the run keeps its last recorded"
+                    .formatted(version)
+                + " checkpoint: "
+                + e.getMessage(),
+            e);
+      }
       if (e.status != 409) {
         throw e;
       }

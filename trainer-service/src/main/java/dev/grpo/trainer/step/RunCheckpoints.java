@@ -23,17 +23,26 @@ final class RunCheckpoints {
   private final CheckpointLedger ledger;
   private final Path tokenizerDir;
   private Critic critic;
+  private final LoraBase loraBase;
 
   RunCheckpoints(UUID runId, RunDirectory dir, CheckpointLedger ledger) {
     this(runId, dir, ledger, null);
   }
 
+  RunCheckpoints(UUID runId, RunDirectory dir, CheckpointLedger ledger, Path tokenizerDir) {
+    this(runId, dir, ledger, tokenizerDir, null);
+  }
+
   /**
    * @param tokenizerDir the model folder whose tokenizer files every checkpoint gets a copy of, so
    *     a checkpoint loads by path like the model it came from; null for the character presets
+   * @param loraBase the frozen base LoRA checkpoints refer to; null when the run trains every
+   *     weight
    */
-  RunCheckpoints(UUID runId, RunDirectory dir, CheckpointLedger ledger, Path tokenizerDir) {
+  RunCheckpoints(
+      UUID runId, RunDirectory dir, CheckpointLedger ledger, Path tokenizerDir, LoraBase loraBase) {
     this.tokenizerDir = tokenizerDir;
+    this.loraBase = loraBase;
     this.runId = runId;
     this.dir = dir;
     this.ledger = ledger;
@@ -104,6 +113,14 @@ final class RunCheckpoints {
     }
     Path target = dir.checkpoint(step);
     RunDirectory.deleteRecursively(target);
-    return Checkpointer.save(target, policy, optimizer, state, tokenizerDir, reference, critic);
+    return Checkpointer.save(
+        target,
+        policy,
+        optimizer,
+        state,
+        tokenizerDir,
+        reference,
+        critic,
+        loraBase == null ? null : loraBase.reference(policy));
   }
 }

@@ -6,6 +6,8 @@ import ai.djl.ndarray.NDManager;
 import dev.grpo.api.run.RunSpec;
 import dev.grpo.policy.chat.ChatTemplate;
 import dev.grpo.policy.chat.PromptTemplate;
+import dev.grpo.policy.lora.LoraAdapters;
+import dev.grpo.policy.lora.LoraConfig;
 import dev.grpo.policy.model.DecoderModel;
 import dev.grpo.policy.model.ModelConfig;
 import dev.grpo.policy.model.ModelPreset;
@@ -263,10 +265,25 @@ final class RunConfigs {
   /** The policy a fresh run starts from: the model at {@code path}, else a preset, seeded. */
   static DecoderModel initialPolicy(RunSpec spec) {
     RunSpec.Model model = spec.model();
-    if (model.path() != null) {
-      return DecoderModel.load(Path.of(model.path()), Device.cpu());
+    DecoderModel policy =
+        model.path() != null
+            ? DecoderModel.load(Path.of(model.path()), Device.cpu())
+            : DecoderModel.randomInit(presetConfig(model.preset()), spec.seed(), Device.cpu());
+    if (model.lora() != null) {
+      try {
+        policy.attachAdapters(
+            LoraAdapters.init(
+                policy.config(), loraConfig(model.lora()), spec.seed(), Device.cpu()));
+      } catch (RuntimeException e) {
+        policy.close();
+        throw e;
+      }
     }
-    return DecoderModel.randomInit(presetConfig(model.preset()), spec.seed(), Device.cpu());
+    return policy;
+  }
+
+  static LoraConfig loraConfig(RunSpec.Lora lora) {
+    return new LoraConfig(lora.rank(), lora.alpha(), lora.dropout(), lora.targetModules());
   }
 
   /**

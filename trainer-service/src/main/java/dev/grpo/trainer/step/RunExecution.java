@@ -104,10 +104,16 @@ final class RunExecution {
     RunDirectory dir = RunDirectory.of(ctx.dataDir(), runId);
     PromptEncoder prompts = RunConfigs.prompts(spec, RunConfigs.tokenizer(spec.model()));
     Path tokenizerDir = spec.model().path() == null ? null : Path.of(spec.model().path());
+    LoraBase loraBase = LoraBase.of(spec, dir);
     this.publisher =
         new PolicyPublisher(
             new PolicyPublisher.Target(
-                runId, spec.rollout().backend(), tokenizerDir, dir, ctx.keepPolicyVersions()),
+                runId,
+                spec.rollout().backend(),
+                tokenizerDir,
+                dir,
+                ctx.keepPolicyVersions(),
+                loraBase),
             ctx.calls(),
             lease::keepGoing);
     Rollouts rollouts =
@@ -120,7 +126,7 @@ final class RunExecution {
             spec.rollout().maxStaleness(),
             spec.schedule().steps());
     this.evaluation = new Evaluation(rollouts, scoring, spec.evaluation(), spec.seed());
-    this.checkpoints = new RunCheckpoints(runId, dir, ctx.checkpoints(), tokenizerDir);
+    this.checkpoints = new RunCheckpoints(runId, dir, ctx.checkpoints(), tokenizerDir, loraBase);
     this.recorder = new StepRecorder(runId, spec, ctx.steps(), ctx.meters(), ctx.mapper());
     ColdStart coldStart = new ColdStart(spec.coldStart(), prompts, lease::keepGoing);
     this.start =
@@ -167,7 +173,7 @@ final class RunExecution {
     try (AdamW optimizer = RunConfigs.optimizer(spec)) {
       Start begun = start.begin(optimizer);
       try (DecoderModel policy = begun.policy();
-          DecoderModel reference = spec.algorithm().beta() != 0 ? checkpoints.reference() : null;
+          DecoderModel reference = reference(policy);
           Critic critic = RunConfigs.critic(spec, policy)) {
         if (critic != null) {
           checkpoints.restoreCritic(critic);
@@ -187,6 +193,17 @@ final class RunExecution {
       return Outcome.SUCCEEDED;
     }
     return lease.cancelled() ? Outcome.CANCELLED : Outcome.LOST;
+  }
+
+  /**
+   * The KL reference: none at β = 0; a LoRA run's frozen base (a view on the policy's own base
+   * weights, no copy); else the checkpointed reference.
+   */
+  private DecoderModel reference(DecoderModel policy) {
+    if (spec.algorithm().beta() == 0) {
+      return null;
+    }
+    return policy.adapters() != null ? policy.baseView() : checkpoints.reference();
   }
 
   private Progress runSteps(

@@ -37,7 +37,8 @@ import java.util.stream.Stream;
  *
  * <ul>
  *   <li>{@code config.json} and {@code model.safetensors}: the policy, Hugging Face names (loadable
- *       by {@link DecoderModel#load} and by transformers)
+ *       by {@link DecoderModel#load} and by transformers); for a LoRA policy instead {@link
+ *       LoraCheckpointFiles}: the adapters in PEFT's layout and a reference to the frozen base
  *   <li>{@code optimizer.safetensors}: {@link AdamW#exportState}
  *   <li>{@code trainer_state.json}: {@link TrainingState} (step, seed, data cursor)
  *   <li>{@code reference.safetensors}, only when the reference policy moves during training ({@link
@@ -72,8 +73,14 @@ public final class Checkpointer {
    */
   public record Checkpoint(Path directory, String sha256, TrainingState state) {
 
-    /** Loads the policy weights (config and safetensors). */
+    /**
+     * Loads the policy: its weights (config and safetensors), or for a LoRA checkpoint the frozen
+     * base it refers to with the saved adapters attached.
+     */
     public DecoderModel loadModel(Device device) {
+      if (LoraCheckpointFiles.isLora(directory)) {
+        return LoraCheckpointFiles.load(directory, device);
+      }
       return DecoderModel.load(directory, device);
     }
 
@@ -161,12 +168,14 @@ public final class Checkpointer {
       TrainingState state,
       Path tokenizerDir,
       DecoderModel reference) {
-    return save(directory, policy, optimizer, state, tokenizerDir, reference, null);
+    return save(directory, policy, optimizer, state, tokenizerDir, reference, null, null);
   }
 
   /**
    * Writes a checkpoint that also holds PPO's {@code critic} (when not null): its weights and its
-   * optimizer's moments, which a resumed run needs as much as the policy's.
+   * optimizer's moments, which a resumed run needs as much as the policy's. A LoRA policy ({@link
+   * DecoderModel#adapters()} set) is written as its adapters plus a reference to {@code loraBase},
+   * the frozen base, which must then be given.
    */
   public static Checkpoint save(
       Path directory,
@@ -175,7 +184,11 @@ public final class Checkpointer {
       TrainingState state,
       Path tokenizerDir,
       DecoderModel reference,
-      Critic critic) {
+      Critic critic,
+      LoraCheckpointFiles.BaseModel loraBase) {
+    if (policy.adapters() != null && loraBase == null) {
+      throw new IllegalArgumentException("a LoRA policy's checkpoint needs its base model");
+    }
     Path target = directory.toAbsolutePath().normalize();
     if (Files.exists(target)) {
       throw new CheckpointException("checkpoint directory already exists: " + target);
@@ -185,7 +198,11 @@ public final class Checkpointer {
     try {
       Files.createDirectories(parent);
       Files.createDirectory(tmp);
-      policy.save(tmp);
+      if (policy.adapters() != null) {
+        LoraCheckpointFiles.write(policy, loraBase, tmp);
+      } else {
+        policy.save(tmp);
+      }
       try (NDManager manager = NDManager.newBaseManager(Device.cpu())) {
         SafetensorsWeights.write(optimizer.exportState(manager), tmp.resolve(OPTIMIZER_FILE));
       }

@@ -106,10 +106,13 @@ public final class GrpoTrainer {
     }
   }
 
-  /** The model's parameters by Hugging Face name, the keys of the optimizer state. */
+  /**
+   * What the optimizer updates, by name (the keys of its state): every parameter by Hugging Face
+   * name, or only the LoRA adapters (PEFT names) when the model has them, its base frozen.
+   */
   public static List<NamedParameter> namedParameters(DecoderModel model) {
     List<NamedParameter> out = new ArrayList<>();
-    for (Map.Entry<String, NDArray> e : model.parameters().entrySet()) {
+    for (Map.Entry<String, NDArray> e : model.trainableParameters().entrySet()) {
       out.add(new NamedParameter(e.getKey(), e.getValue()));
     }
     return out;

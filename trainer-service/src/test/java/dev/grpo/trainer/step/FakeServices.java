@@ -37,6 +37,7 @@ final class FakeServices implements RolloutClient, RewardClient {
   private final AtomicLong ids = new AtomicLong();
   private final CharTokenizer tokenizer = new CharTokenizer();
   Function<RolloutRequest, RuntimeException> rolloutFailure = r -> null;
+  Function<PolicySyncRequest, RuntimeException> syncFailure = r -> null;
 
   /** The policy version a prompt's samples carry: by default the version the request asks for. */
   BiFunction<RolloutRequest, String, Long> servedVersion = (r, item) -> r.policyVersion();
@@ -115,6 +116,10 @@ final class FakeServices implements RolloutClient, RewardClient {
   @Override
   public synchronized PolicySyncResponse sync(PolicySyncRequest request) {
     syncs.add(request);
+    RuntimeException failure = syncFailure.apply(request);
+    if (failure != null) {
+      throw failure;
+    }
     return new PolicySyncResponse("fake", request.policyVersion(), request.checkpointUri(), true);
   }
 

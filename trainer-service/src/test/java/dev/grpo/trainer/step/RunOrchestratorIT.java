@@ -5,12 +5,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
+import dev.grpo.api.rollout.PolicySyncRequest;
 import dev.grpo.api.rollout.RolloutRequest;
+import dev.grpo.policy.lora.LoraAdapters;
+import dev.grpo.policy.lora.PeftAdapterFiles;
 import dev.grpo.policy.model.DecoderModel;
 import dev.grpo.testsupport.ServiceHttp;
 import dev.grpo.testsupport.ServiceHttp.Response;
 import dev.grpo.testsupport.SharedPostgres;
 import dev.grpo.trainer.train.Checkpointer;
+import dev.grpo.trainer.train.LoraCheckpointFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -173,6 +177,51 @@ class RunOrchestratorIT {
             jdbc.queryForObject("SELECT count(*) FROM run_eval WHERE run_id = ?", Long.class, run))
         .as("no eval split, no evals")
         .isZero();
+  }
+
+  @Test
+  void aLoraRunTrainsAdaptersOnAFrozenBaseAndPublishesEachVersionAsAPeftAdapter() throws Exception {
+    Response created =
+        new ServiceHttp(port, "it-key")
+            .post(
+                "/api/v1/runs",
+                """
+                {"name": "lora", "seed": 5,
+                 "model": {"preset": "tiny",
+                           "lora": {"rank": 4, "alpha": 8, "targetModules": ["q_proj", "v_proj", "up_proj"]}},
+                 "data": {"source": "generator", "generatorSize": 20, "evalFraction": 0.0},
+                 "algorithm": {"groupSize": 2, "beta": 0.04},
+                 "optimizer": {"learningRate": 0.01},
+                 "rollout": {"maxTokens": 8},
+                 "rewards": [{"rule": "math_accuracy"}],
+                 "schedule": {"steps": 2, "promptsPerStep": 2, "checkpointEvery": 1}}
+                """);
+    assertThat(created.status()).as(created.raw().body()).isEqualTo(201);
+    UUID run = UUID.fromString(created.json().get("id").asString());
+    assertThat(awaitEnd(run)).containsEntry("state", "SUCCEEDED").containsEntry("current_step", 2);
+
+    RunDirectory dir = RunDirectory.of(dataDir, run);
+    Path base = dir.root().resolve("lora-base");
+    String baseSha = Checkpointer.sha256(base.resolve(DecoderModel.WEIGHTS_FILE));
+    for (int step = 0; step <= 2; step++) {
+      Path checkpoint = dir.checkpoint(step);
+      assertThat(checkpoint.resolve(DecoderModel.WEIGHTS_FILE)).doesNotExist();
+      assertThat(Files.readString(checkpoint.resolve(LoraCheckpointFiles.BASE_FILE)))
+          .contains(baseSha);
+    }
+    try (DecoderModel first = Checkpointer.open(dir.checkpoint(0)).loadModel(Device.cpu());
+        DecoderModel last = Checkpointer.open(dir.checkpoint(2)).loadModel(Device.cpu())) {
+      assertThat(last.trainableParameters()).hasSize(2 * 3 * last.config().numHiddenLayers());
+      String b = LoraAdapters.loraBName("model.layers.0.self_attn.v_proj");
+      assertThat(first.trainableParameters().get(b).abs().max().getFloat()).isZero();
+      assertThat(last.trainableParameters().get(b).abs().max().getFloat()).isPositive();
+    }
+    List<PolicySyncRequest> syncs = FAKE.syncs.stream().filter(s -> s.runId().equals(run)).toList();
+    assertThat(syncs).extracting(PolicySyncRequest::policyVersion).containsExactly(1L, 2L, 3L);
+    Path published = Path.of(java.net.URI.create(syncs.get(2).checkpointUri()));
+    assertThat(PeftAdapterFiles.isAdapter(published)).isTrue();
+    assertThat(published.resolve(DecoderModel.WEIGHTS_FILE)).doesNotExist();
+    assertThat(PeftAdapterFiles.baseModel(published)).isEqualTo(base.toString());
   }
 
   @Test

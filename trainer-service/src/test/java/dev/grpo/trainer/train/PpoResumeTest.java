@@ -124,7 +124,7 @@ class PpoResumeTest {
         AdamW opt = optimizer(3e-3);
         Critic critic = critic(base)) {
       TrainingState state = run(trainer(policy, opt, critic), policy, TrainingState.start(5), 2);
-      Checkpointer.save(dir.resolve("ckpt-2"), policy, opt, state, null, null, critic);
+      Checkpointer.save(dir.resolve("ckpt-2"), policy, opt, state, null, null, critic, null);
       savedCritic = weights(critic.model().parameters());
       savedMoments = moments(critic.optimizer());
     }
