@@ -9,6 +9,7 @@ import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.NotNull;
 import jakarta.validation.constraints.Pattern;
+import jakarta.validation.constraints.Positive;
 import jakarta.validation.constraints.PositiveOrZero;
 import jakarta.validation.constraints.Size;
 import java.util.ArrayList;
@@ -31,7 +32,12 @@ public record RunSpec(
     @NotNull @Valid Schedule schedule,
     @NotNull @PositiveOrZero Long seed,
     @NotNull @Valid ColdStart coldStart,
-    @NotNull @Valid Evaluation evaluation) {
+    @NotNull @Valid Evaluation evaluation,
+    @NotNull RunKind kind,
+    @Positive Long initialCheckpoint,
+    java.util.UUID trainDataset,
+    @NotNull @Valid Sft sft,
+    @NotNull @Valid RejectionSampling rejectionSampling) {
 
   public RunSpec {
     model = model == null ? new Model(null, null) : model;
@@ -58,6 +64,14 @@ public record RunSpec(
     seed = seed == null ? 42L : seed;
     coldStart = coldStart == null ? new ColdStart(null, null, null, null, null) : coldStart;
     evaluation = evaluation == null ? new Evaluation(null, null, null) : evaluation;
+    // the pipeline stage fields: the kind of job, the checkpoint (ledger id) the policy starts
+    // from, and the ledger dataset an sft run trains on
+    kind = kind == null ? RunKind.GRPO : kind;
+    sft = sft == null ? new Sft(null, null, null) : sft;
+    rejectionSampling =
+        rejectionSampling == null
+            ? new RejectionSampling(null, null, null, null, null, null)
+            : rejectionSampling;
   }
 
   /**
@@ -486,6 +500,7 @@ public record RunSpec(
         }
       }
     }
+    problems.addAll(StageFields.problems(this));
     return problems;
   }
 

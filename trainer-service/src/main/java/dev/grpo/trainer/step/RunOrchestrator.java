@@ -1,7 +1,9 @@
 package dev.grpo.trainer.step;
 
+import dev.grpo.api.run.RunKind;
 import dev.grpo.api.run.RunSpec;
 import dev.grpo.ledger.dataset.DatasetItems;
+import dev.grpo.ledger.dataset.LedgerDatasets;
 import dev.grpo.ledger.run.RunLeases;
 import dev.grpo.ledger.run.RunState;
 import dev.grpo.ledger.step.StepLedger;
@@ -46,7 +48,7 @@ class RunOrchestrator implements SmartLifecycle {
   static final int MAX_SETUP_ATTEMPTS = 3;
 
   private final AtomicBoolean stopping = new AtomicBoolean();
-  private final AtomicReference<RunExecution> current = new AtomicReference<>();
+  private final AtomicReference<LeasedExecution> current = new AtomicReference<>();
   private final SetupFailures setupFailures;
   private volatile Thread loop;
   private ScheduledExecutorService heartbeat;
@@ -59,7 +61,8 @@ class RunOrchestrator implements SmartLifecycle {
       ServiceCalls calls,
       CheckpointLedger checkpoints,
       TrainingMeters meters,
-      ObjectMapper mapper) {
+      ObjectMapper mapper,
+      LedgerDatasets ledgerDatasets) {
     this.properties = properties;
     this.leases = leases;
     this.mapper = mapper;
@@ -79,7 +82,8 @@ class RunOrchestrator implements SmartLifecycle {
             properties.dataDir(),
             properties.orchestrator().maxStepAttempts(),
             properties.orchestrator().keepPolicyVersions(),
-            stopping);
+            stopping,
+            ledgerDatasets);
   }
 
   String owner() {
@@ -109,7 +113,7 @@ class RunOrchestrator implements SmartLifecycle {
   }
 
   private void beat() {
-    RunExecution execution = current.get();
+    LeasedExecution execution = current.get();
     if (execution == null) {
       return;
     }
@@ -173,9 +177,12 @@ class RunOrchestrator implements SmartLifecycle {
   }
 
   private void drive(RunLeases.Claim claim, RunSpec spec) {
-    RunExecution execution;
+    LeasedExecution execution;
     try {
-      execution = new RunExecution(claim.runId(), spec, owner, context);
+      execution =
+          spec.kind() == RunKind.GRPO
+              ? new RunExecution(claim.runId(), spec, owner, context)
+              : new StageExecution(claim.runId(), spec, owner, context);
     } catch (RuntimeException e) {
       setupFailures.failed(claim.runId(), e);
       return;
