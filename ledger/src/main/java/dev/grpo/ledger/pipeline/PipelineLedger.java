@@ -313,6 +313,29 @@ public class PipelineLedger {
     return changed == 1;
   }
 
+  /** Records the lineage of a stage run's checkpoints: the checkpoint their policy started from. */
+  public void linkCheckpoints(UUID runId, long parentCheckpointId) {
+    jdbc.update(
+        """
+        UPDATE checkpoint SET parent_checkpoint_id = ?
+        WHERE run_id = ? AND parent_checkpoint_id IS NULL AND id <> ?
+        """,
+        parentCheckpointId,
+        runId,
+        parentCheckpointId);
+  }
+
+  /** The checkpoint a checkpoint's policy started from; null for one trained from scratch. */
+  public Long parentOf(long checkpointId) {
+    return jdbc
+        .queryForList(
+            "SELECT parent_checkpoint_id FROM checkpoint WHERE id = ?", Long.class, checkpointId)
+        .stream()
+        .filter(java.util.Objects::nonNull)
+        .findFirst()
+        .orElse(null);
+  }
+
   private static Pipeline pipeline(ResultSet rs, int i) throws SQLException {
     return new Pipeline(
         rs.getObject("id", UUID.class),
