@@ -4,6 +4,7 @@ import dev.grpo.api.pipeline.PipelineSpec;
 import dev.grpo.api.pipeline.PipelineSpec.Output;
 import dev.grpo.api.pipeline.PipelineSpec.Stage;
 import dev.grpo.api.problem.FieldProblem;
+import dev.grpo.api.run.RunKind;
 import dev.grpo.ledger.checkpoint.CheckpointRepository;
 import dev.grpo.ledger.pipeline.PipelineLedger;
 import dev.grpo.ledger.run.Run;
@@ -81,14 +82,15 @@ class PipelineService {
     List<FieldProblem> problems = new ArrayList<>(StageReferences.problems(spec));
     for (int i = 0; i < spec.stages().size(); i++) {
       Stage stage = spec.stages().get(i);
-      Long checkpoint = null;
-      UUID dataset = null;
-      if (stage.from() != null && stage.from().endsWith(".checkpoint")) {
-        checkpoint = SOME_CHECKPOINT;
-      } else if (stage.from() != null) {
-        dataset = SOME_DATASET;
-        checkpoint = stage.init() == null ? null : SOME_CHECKPOINT;
-      }
+      // the inputs as they will be once resolved; a missing one is reported by the references
+      boolean datasetInput = stage.from() != null && stage.from().endsWith(".dataset");
+      boolean readsCheckpoint =
+          datasetInput
+              ? stage.init() != null
+              : stage.from() != null
+                  || (stage.kind() != RunKind.GRPO && stage.kind() != RunKind.SFT);
+      Long checkpoint = readsCheckpoint ? SOME_CHECKPOINT : null;
+      UUID dataset = datasetInput && stage.kind() == RunKind.SFT ? SOME_DATASET : null;
       try {
         checks.check(specs.bind(i, stage, checkpoint, dataset));
       } catch (InvalidRequestException e) {
