@@ -9,6 +9,10 @@ import dev.grpo.testsupport.SharedPostgres;
 import dev.grpo.trainer.step.FakeServiceServer;
 import dev.grpo.trainer.step.FakeServices;
 import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -218,9 +222,18 @@ class PipelineIT {
     assertThat(rows.get(2).get("sft_final_loss").isNumber()).isTrue();
 
     // the export streams the same rows, with their provenance
-    var export = http().get("/api/v1/datasets/" + dataset + "/export");
-    assertThat(export.status()).isEqualTo(200);
-    String[] lines = export.raw().body().split("\n");
+    HttpResponse<String> export =
+        HttpClient.newHttpClient()
+            .send(
+                HttpRequest.newBuilder(
+                        URI.create(
+                            "http://localhost:" + port + "/api/v1/datasets/" + dataset + "/export"))
+                    .header("Authorization", "Bearer it-key")
+                    .build(),
+                HttpResponse.BodyHandlers.ofString());
+    assertThat(export.statusCode()).isEqualTo(200);
+    assertThat(export.headers().firstValue("Content-Type")).hasValue("application/x-ndjson");
+    String[] lines = export.body().split("\n");
     assertThat(lines).hasSize(18);
     JsonNode first = JsonMapper.builder().build().readTree(lines[0]);
     assertThat(first.get("completion").asString()).isEqualTo("1");
