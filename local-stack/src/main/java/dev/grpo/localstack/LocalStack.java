@@ -31,7 +31,8 @@ public final class LocalStack implements AutoCloseable {
   }
 
   static final String USAGE =
-      "usage: grpo up | grpo demo [--keep] | grpo soak [--minutes N] [--clients N]";
+      "usage: grpo up | grpo demo [--keep] | grpo demo --pipeline NAME|FILE.json"
+          + " | grpo soak [--minutes N] [--clients N]";
 
   public static void main(String[] args) throws Exception {
     List<String> argv = List.of(args);
@@ -40,7 +41,10 @@ public final class LocalStack implements AutoCloseable {
     boolean usable =
         switch (command) {
           case "up" -> options.isEmpty();
-          case "demo" -> options.isEmpty() || options.equals(List.of("--keep"));
+          case "demo" ->
+              options.isEmpty()
+                  || options.equals(List.of("--keep"))
+                  || (options.size() == 2 && options.get(0).equals("--pipeline"));
           case "soak" -> SoakOptions.parse(options) != null;
           default -> false;
         };
@@ -88,6 +92,10 @@ public final class LocalStack implements AutoCloseable {
       stack.watch();
       return;
     }
+    if (options.contains("--pipeline")) {
+      runPipelineDemo(stack, options.get(1));
+      return;
+    }
     runDemo(stack, demo, started, options.contains("--keep"));
   }
 
@@ -97,6 +105,26 @@ public final class LocalStack implements AutoCloseable {
         new Soak(stack.config, System.out).run(stack, soak.duration(), soak.clients()).passed();
     stack.close();
     System.exit(passed ? 0 : 1);
+  }
+
+  /** {@code grpo demo --pipeline NAME}: the pipeline on the started stack, then stop. */
+  private static void runPipelineDemo(LocalStack stack, String name) {
+    boolean succeeded;
+    try {
+      succeeded =
+          new PipelineDemo(stack, System.out)
+              .run(
+                  PipelineDemo.spec(name, stack.config().home()),
+                  Demo.seedFromEnvironment(System.getenv()));
+    } catch (Exception e) {
+      if (stack.closed.get()) {
+        return;
+      }
+      System.err.println("grpo: the pipeline demo failed: " + e.getMessage());
+      succeeded = false;
+    }
+    stack.close();
+    System.exit(succeeded ? 0 : 1);
   }
 
   /** {@code grpo demo}: the demo run on the started stack, then stop (or keep it up). */

@@ -15,6 +15,7 @@ import java.util.Map;
  * @param keepTruncated whether a completion cut off by {@code rollout.maxTokens} may be kept
  * @param maxPerPrompt at most this many kept completions per prompt
  * @param minKept fewer kept rows than this fails the stage (with the counts per reason)
+ * @param maxPrompts sample the first this many train prompts only (0: all of them)
  */
 public record RejectionSampling(
     @NotNull @Min(1) @Max(256) Integer samplesPerPrompt,
@@ -22,7 +23,8 @@ public record RejectionSampling(
     @NotNull @Min(0) @Max(131_072) Integer maxCompletionTokens,
     @NotNull Boolean keepTruncated,
     @NotNull @Min(1) @Max(256) Integer maxPerPrompt,
-    @NotNull @Min(1) @Max(10_000_000) Integer minKept) {
+    @NotNull @Min(1) @Max(10_000_000) Integer minKept,
+    @NotNull @Min(0) @Max(10_000_000) Integer maxPrompts) {
 
   public RejectionSampling {
     samplesPerPrompt = samplesPerPrompt == null ? 4 : samplesPerPrompt;
@@ -31,5 +33,6 @@ public record RejectionSampling(
     keepTruncated = keepTruncated != null && keepTruncated;
     maxPerPrompt = maxPerPrompt == null ? 1 : maxPerPrompt;
     minKept = minKept == null ? 1 : minKept;
+    maxPrompts = maxPrompts == null ? 0 : maxPrompts;
   }
 }

@@ -70,7 +70,7 @@ public record RunSpec(
     sft = sft == null ? new Sft(null, null, null) : sft;
     rejectionSampling =
         rejectionSampling == null
-            ? new RejectionSampling(null, null, null, null, null, null)
+            ? new RejectionSampling(null, null, null, null, null, null, null)
             : rejectionSampling;
   }
 
@@ -94,7 +94,8 @@ public record RunSpec(
 
   /** The policy to train: a built-in preset or a Hugging Face style model directory. */
   public record Model(
-      @Pattern(regexp = "tiny|small", message = "must be one of: tiny, small") String preset,
+      @Pattern(regexp = "tiny|small|micro", message = "must be one of: tiny, small, micro")
+          String preset,
       @Size(max = 4096) String path) {
     public Model {
       preset = preset == null && path == null ? "tiny" : preset;

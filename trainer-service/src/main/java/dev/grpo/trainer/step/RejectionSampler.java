@@ -58,7 +58,9 @@ final class RejectionSampler {
     this.filter = new RejectionFilter(spec.rejectionSampling());
   }
 
-  Result run(UUID datasetId, List<Item> prompts) {
+  Result run(UUID datasetId, List<Item> all) {
+    int cap = spec.rejectionSampling().maxPrompts();
+    List<Item> prompts = cap > 0 && cap < all.size() ? all.subList(0, cap) : all;
     Counts counts = new Counts();
     int n = spec.rejectionSampling().samplesPerPrompt();
     int per = spec.schedule().promptsPerStep();
