@@ -87,7 +87,7 @@ final class PipelineDemo {
       }
     }
     Instant started = Instant.now();
-    JsonNode created = send("POST", "/api/v1/pipelines", json.writeValueAsString(pipeline));
+    JsonNode created = create(json.writeValueAsString(pipeline));
     String id = created.path("id").asString();
     out.printf(
         "pipeline %s (%s): %d stages, seed %s%n",
@@ -183,6 +183,27 @@ final class PipelineDemo {
     return lines.isEmpty() ? "" : String.join("\n", lines) + "\n";
   }
 
+  /**
+   * Creates the pipeline, asking again (with the same idempotency key) while the trainer answers
+   * 503: on a loaded machine the services it checks the stage specs against may answer late.
+   */
+  private JsonNode create(String body) throws IOException, InterruptedException {
+    idempotencyKey = "pipeline-demo-" + System.currentTimeMillis();
+    for (int attempt = 1; ; attempt++) {
+      try {
+        return send("POST", "/api/v1/pipelines", body);
+      } catch (IOException e) {
+        if (attempt >= 10 || !e.getMessage().contains(" answered 503")) {
+          throw e;
+        }
+        out.printf("the trainer could not check the pipeline yet (503); asking again ...%n");
+        Thread.sleep(5000);
+      }
+    }
+  }
+
+  private String idempotencyKey;
+
   private JsonNode send(String method, String path, String body)
       throws IOException, InterruptedException {
     HttpRequest.Builder request =
@@ -192,7 +213,7 @@ final class PipelineDemo {
     if (body != null) {
       request
           .header("Content-Type", "application/json")
-          .header("Idempotency-Key", "pipeline-demo-" + System.currentTimeMillis())
+          .header("Idempotency-Key", idempotencyKey)
           .method(method, HttpRequest.BodyPublishers.ofString(body));
     } else {
       request.method(method, HttpRequest.BodyPublishers.noBody());
