@@ -9,6 +9,10 @@ import dev.grpo.trainer.run.RunSpecChecks;
 import dev.grpo.web.ApiException;
 import dev.grpo.web.InvalidRequestException;
 import dev.grpo.web.RecordBinder;
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.media.Content;
+import io.swagger.v3.oas.annotations.media.Schema;
+import io.swagger.v3.oas.annotations.tags.Tag;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.NotNull;
@@ -43,6 +47,7 @@ import tools.jackson.databind.node.ObjectNode;
  */
 @RestController
 @RequestMapping("/api/v1/datasets")
+@Tag(name = "datasets", description = "Datasets as ledger artifacts, with per-row provenance")
 class DatasetController {
 
   /** An import: either {@code data} (as in a run spec) or {@code rows}. */
@@ -71,8 +76,14 @@ class DatasetController {
   }
 
   @PostMapping
+  @Operation(
+      summary = "Import a dataset from a file or generator (as in a run spec) or from rows",
+      description = "With data, each item's worked solution becomes the completion.")
   ResponseEntity<LedgerDatasets.Dataset> create(
-      @RequestBody JsonNode body,
+      @io.swagger.v3.oas.annotations.parameters.RequestBody(
+              content = @Content(schema = @Schema(implementation = ImportRequest.class)))
+          @RequestBody
+          JsonNode body,
       @RequestHeader(name = "Idempotency-Key", required = false) String idempotencyKey) {
     ImportRequest request = binder.bind(body, ImportRequest.class);
     if ((request.data() == null) == (request.rows() == null)) {
@@ -147,6 +158,7 @@ class DatasetController {
 
   /** One JSON object a line: key, prompt, completion, answer, provenance; streamed. */
   @GetMapping(value = "/{id}/export", produces = "application/x-ndjson")
+  @Operation(summary = "Export the rows as JSONL, streamed, with their provenance")
   ResponseEntity<StreamingResponseBody> export(@PathVariable UUID id) {
     datasets.find(id).orElseThrow(() -> ApiException.notFound("dataset", id));
     StreamingResponseBody body =

@@ -5,6 +5,10 @@ import dev.grpo.api.problem.FieldProblem;
 import dev.grpo.ledger.run.RunState.RunCommand;
 import dev.grpo.web.InvalidRequestException;
 import dev.grpo.web.RecordBinder;
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.media.Content;
+import io.swagger.v3.oas.annotations.media.Schema;
+import io.swagger.v3.oas.annotations.tags.Tag;
 import java.net.URI;
 import java.util.List;
 import java.util.UUID;
@@ -24,6 +28,7 @@ import tools.jackson.databind.JsonNode;
  */
 @RestController
 @RequestMapping("/api/v1/pipelines")
+@Tag(name = "pipelines", description = "The DeepSeek-R1 recipe as one tracked, resumable resource")
 class PipelineController {
 
   private final PipelineService service;
@@ -35,8 +40,18 @@ class PipelineController {
   }
 
   @PostMapping
+  @Operation(
+      summary = "Create a pipeline of ordered, named stages",
+      description =
+          "Checked whole before anything is created: stage references (<stage>.checkpoint,"
+              + " <stage>.dataset) to earlier stages only, threshold rules among the stage's"
+              + " rewards, every stage spec as a run spec; 400 names each bad field.")
   ResponseEntity<PipelineView> create(
-      @RequestBody JsonNode body,
+      // bound by RecordBinder so that every invalid field is reported; the schema is the record's
+      @io.swagger.v3.oas.annotations.parameters.RequestBody(
+              content = @Content(schema = @Schema(implementation = PipelineSpec.class)))
+          @RequestBody
+          JsonNode body,
       @RequestHeader(name = "Idempotency-Key", required = false) String idempotencyKey) {
     if (idempotencyKey != null && (idempotencyKey.isBlank() || idempotencyKey.length() > 255)) {
       throw new InvalidRequestException(
@@ -57,21 +72,26 @@ class PipelineController {
   }
 
   @GetMapping("/{id}")
+  @Operation(
+      summary = "A pipeline: each stage's state, run and outputs, and the stage x metric table")
   PipelineView get(@PathVariable UUID id) {
     return service.get(id);
   }
 
   @PostMapping("/{id}/pause")
+  @Operation(summary = "Pause the pipeline and its current stage's run at its next boundary")
   PipelineView pause(@PathVariable UUID id) {
     return service.apply(id, RunCommand.PAUSE);
   }
 
   @PostMapping("/{id}/resume")
+  @Operation(summary = "Resume a paused pipeline; its stage is claimed again")
   PipelineView resume(@PathVariable UUID id) {
     return service.apply(id, RunCommand.RESUME);
   }
 
   @PostMapping("/{id}/cancel")
+  @Operation(summary = "Cancel the pipeline, its current stage's run and the stages not started")
   PipelineView cancel(@PathVariable UUID id) {
     return service.apply(id, RunCommand.CANCEL);
   }
