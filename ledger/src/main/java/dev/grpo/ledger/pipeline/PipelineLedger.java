@@ -169,15 +169,16 @@ public class PipelineLedger {
   }
 
   /**
-   * Attaches the stage's run and marks the stage running, once: a stage that has a run keeps it.
+   * Attaches the stage's run and marks the stage running, once (a stage that has a run keeps it),
+   * and only while the pipeline runs: false when a pause or cancel came first.
    */
   public boolean startStage(UUID id, String owner, int ordinal, UUID runId) {
     return jdbc.update(
             """
             UPDATE pipeline_stage s SET run_id = ?, state = ?, started_at = now()
             FROM pipeline p
-            WHERE s.pipeline_id = p.id AND p.id = ? AND p.lease_owner = ?
-              AND s.ordinal = ? AND s.run_id IS NULL
+            WHERE s.pipeline_id = p.id AND p.id = ? AND p.lease_owner = ? AND p.state = 'RUNNING'
+              AND s.ordinal = ? AND s.run_id IS NULL AND s.state = 'PENDING'
             """,
             runId,
             StageState.RUNNING.name(),

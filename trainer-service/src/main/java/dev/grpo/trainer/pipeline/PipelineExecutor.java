@@ -8,7 +8,10 @@ import dev.grpo.ledger.dataset.LedgerDatasets;
 import dev.grpo.ledger.pipeline.PipelineLedger;
 import dev.grpo.ledger.pipeline.PipelineLedger.StageState;
 import dev.grpo.ledger.run.Run;
+import dev.grpo.ledger.run.RunCommands;
 import dev.grpo.ledger.run.RunRepository;
+import dev.grpo.ledger.run.RunState;
+import dev.grpo.ledger.run.RunState.RunCommand;
 import dev.grpo.ledger.step.StepLedger;
 import dev.grpo.trainer.checkpoint.CheckpointLedger;
 import dev.grpo.trainer.config.TrainerProperties;
@@ -46,6 +49,7 @@ class PipelineExecutor implements SmartLifecycle {
 
   private final PipelineLedger ledger;
   private final RunRepository runs;
+  private final RunCommands commands;
   private final CheckpointLedger checkpoints;
   private final LedgerDatasets datasets;
   private final StepLedger steps;
@@ -61,6 +65,7 @@ class PipelineExecutor implements SmartLifecycle {
   PipelineExecutor(
       PipelineLedger ledger,
       RunRepository runs,
+      RunCommands commands,
       CheckpointLedger checkpoints,
       LedgerDatasets datasets,
       StepLedger steps,
@@ -70,6 +75,7 @@ class PipelineExecutor implements SmartLifecycle {
       MeterRegistry meters) {
     this.ledger = ledger;
     this.runs = runs;
+    this.commands = commands;
     this.checkpoints = checkpoints;
     this.datasets = datasets;
     this.steps = steps;
@@ -185,8 +191,18 @@ class PipelineExecutor implements SmartLifecycle {
     if (ledger.startStage(p.id(), owner, stage.ordinal(), runId)) {
       log.info("pipeline {} stage {} started as run {}", p.id(), stage.name(), runId);
       count("started", stage);
+      // a run made before a pause of the pipeline was paused with it; the resume continues it
+      commands.apply(runId, RunCommand.RESUME);
+      return true;
     }
-    return true;
+    // the user paused or cancelled the pipeline while this advance made the run: the run follows
+    RunState now = ledger.find(p.id()).orElseThrow().state();
+    if (now == RunState.CANCELLED) {
+      commands.apply(runId, RunCommand.CANCEL);
+    } else if (now == RunState.PAUSED) {
+      commands.apply(runId, RunCommand.PAUSE);
+    }
+    return false;
   }
 
   /** The stage's run, created once: its idempotency key is the pipeline's and the stage's. */

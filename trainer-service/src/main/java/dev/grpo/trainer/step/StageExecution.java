@@ -106,7 +106,7 @@ final class StageExecution implements LeasedExecution {
   private Outcome driveStage() {
     ctx.datasets().materialize(runId, Datasets.itemsOf(spec.data(), spec.seed(), ctx.mapper()));
     return switch (spec.kind()) {
-      case SFT -> sft(null);
+      case SFT -> sft(null, ctx.mapper().createObjectNode());
       case REJECTION_SAMPLING -> rejectionSampling().stoppedBy();
       case EVAL -> evaluateCheckpoint();
       case DISTILL -> distill();
@@ -120,7 +120,10 @@ final class StageExecution implements LeasedExecution {
     if (sampled.stoppedBy() != null) {
       return sampled.stoppedBy();
     }
-    return sft(sampled.datasetId());
+    // the student's evaluation row carries the counts of the teacher's samples it learned from
+    ObjectNode metrics = ctx.mapper().createObjectNode();
+    metrics.set("rejection_sampling", sampled.counts().writeTo(ctx.mapper().createObjectNode()));
+    return sft(sampled.datasetId(), metrics);
   }
 
   private RejectionSampler.Result rejectionSampling() {
@@ -160,12 +163,12 @@ final class StageExecution implements LeasedExecution {
    * trainDataset}, or {@code datasetId} for a distillation) or on the worked solutions of the train
    * items; the trained policy is checkpointed and evaluated.
    */
-  private Outcome sft(UUID datasetId) {
+  private Outcome sft(UUID datasetId, ObjectNode metrics) {
     Optional<Checkpointer.Checkpoint> done = checkpoints.latest();
     if (done.isPresent()) {
       // a predecessor trained and recorded the checkpoint, then died: evaluate it only
       try (DecoderModel policy = done.get().loadModel(ai.djl.Device.cpu())) {
-        return evaluateOnce(policy, ctx.mapper().createObjectNode());
+        return evaluateOnce(policy, metrics);
       }
     }
     UUID dataset = datasetId != null ? datasetId : spec.trainDataset();
@@ -185,7 +188,6 @@ final class StageExecution implements LeasedExecution {
       }
       checkpoints.save(policy, trained.optimizer(), trained.state(), null);
       trained.optimizer().close();
-      ObjectNode metrics = ctx.mapper().createObjectNode();
       metrics.set("sft", trained.report().writeTo(ctx.mapper().createObjectNode()));
       return evaluateOnce(policy, metrics);
     }

@@ -243,6 +243,51 @@ class PipelineIT {
   }
 
   @Test
+  void pauseHoldsThePipelineAndItsStageResumeFinishesItAndCancelEndsEveryStage() throws Exception {
+    String twoStages =
+        """
+        {"name": "pausable", "stages": [
+          {"name": "rl", "kind": "grpo", "spec": {"seed": 3, %s,
+             "algorithm": {"groupSize": 2, "beta": 0.0},
+             "schedule": {"steps": 3, "promptsPerStep": 2}}},
+          {"name": "ev", "kind": "eval", "from": "rl.checkpoint", "spec": {"seed": 3, %s}}
+        ]}
+        """
+            .formatted(DATA, DATA);
+    UUID id =
+        UUID.fromString(http().post("/api/v1/pipelines", twoStages).json().get("id").asString());
+    JsonNode paused = http().post("/api/v1/pipelines/" + id + "/pause", "").json();
+    assertThat(paused.get("state").asString()).isEqualTo("PAUSED");
+    Thread.sleep(3000);
+    JsonNode held = http().get("/api/v1/pipelines/" + id).json();
+    assertThat(held.get("state").asString()).isEqualTo("PAUSED");
+    JsonNode rl = held.get("stages").get(0);
+    // paused before or after its run was created: either no run, or a run that is paused too
+    if (!rl.get("run").isNull()) {
+      assertThat(rl.get("runState").asString()).isEqualTo("PAUSED");
+    }
+    assertThat(held.get("stages").get(1).get("state").asString()).isEqualTo("PENDING");
+
+    assertThat(
+            http().post("/api/v1/pipelines/" + id + "/resume", "").json().get("state").asString())
+        .isEqualTo("QUEUED");
+    JsonNode done = awaitEnd(id);
+    assertThat(done.get("state").asString()).as(done.toString()).isEqualTo("SUCCEEDED");
+    assertThat(done.at("/stages/0/runStep").asInt()).isEqualTo(3);
+
+    UUID again =
+        UUID.fromString(http().post("/api/v1/pipelines", twoStages).json().get("id").asString());
+    JsonNode cancelled = http().post("/api/v1/pipelines/" + again + "/cancel", "").json();
+    assertThat(cancelled.get("state").asString()).isEqualTo("CANCELLED");
+    assertThat(cancelled.get("stages"))
+        .extracting(s -> s.get("state").asString())
+        .containsExactly("CANCELLED", "CANCELLED");
+    assertThat(http().post("/api/v1/pipelines/" + again + "/resume", "").status())
+        .as("a cancelled pipeline does not resume")
+        .isEqualTo(409);
+  }
+
+  @Test
   void badReferencesAreRefusedNamingTheFieldAndCreateNothing() throws Exception {
     long before = jdbc.queryForObject("SELECT count(*) FROM pipeline", Long.class);
     Response bad =
