@@ -169,7 +169,10 @@ final class PipelineDemo {
     for (JsonNode s : pipeline.path("stages")) {
       if (s.path("dataset").isString()) {
         JsonNode d = send("GET", "/api/v1/datasets/" + s.path("dataset").asString(), null);
-        JsonNode stats = json.readTree(d.path("stats").asString("{}"));
+        JsonNode stats =
+            d.path("stats").isObject()
+                ? d.path("stats")
+                : json.readTree(d.path("stats").asString("{}"));
         lines.add(
             "stage %s: %d rows kept of %d samples of %d prompts; rejected %s"
                 .formatted(

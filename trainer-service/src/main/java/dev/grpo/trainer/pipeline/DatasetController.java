@@ -56,6 +56,27 @@ class DatasetController {
       Map<String, Object> data,
       @Size(max = 100_000) List<@NotNull @Valid UploadedRow> rows) {}
 
+  /** A dataset as the API shows it; {@code stats} what made it (kept/rejected counts by reason). */
+  record DatasetView(
+      UUID id,
+      String name,
+      String source,
+      UUID run,
+      long rows,
+      JsonNode stats,
+      java.time.Instant createdAt) {}
+
+  private DatasetView view(LedgerDatasets.Dataset d) {
+    return new DatasetView(
+        d.id(),
+        d.name(),
+        d.source(),
+        d.runId(),
+        d.rows(),
+        mapper.readTree(d.stats()),
+        d.createdAt());
+  }
+
   /** One uploaded row. */
   record UploadedRow(
       @NotBlank @Size(max = 200_000) String prompt,
@@ -79,7 +100,7 @@ class DatasetController {
   @Operation(
       summary = "Import a dataset from a file or generator (as in a run spec) or from rows",
       description = "With data, each item's worked solution becomes the completion.")
-  ResponseEntity<LedgerDatasets.Dataset> create(
+  ResponseEntity<DatasetView> create(
       @io.swagger.v3.oas.annotations.parameters.RequestBody(
               content = @Content(schema = @Schema(implementation = ImportRequest.class)))
           @RequestBody
@@ -94,7 +115,7 @@ class DatasetController {
         request.rows() != null ? uploaded(request.rows()) : fromData(request.data());
     UUID id = datasets.imported(request.name(), idempotencyKey, rows);
     return ResponseEntity.created(URI.create("/api/v1/datasets/" + id))
-        .body(datasets.find(id).orElseThrow());
+        .body(view(datasets.find(id).orElseThrow()));
   }
 
   private List<LedgerDatasets.Row> uploaded(List<UploadedRow> rows) {
@@ -147,13 +168,13 @@ class DatasetController {
   }
 
   @GetMapping
-  List<LedgerDatasets.Dataset> list() {
-    return datasets.list(100);
+  List<DatasetView> list() {
+    return datasets.list(100).stream().map(this::view).toList();
   }
 
   @GetMapping("/{id}")
-  LedgerDatasets.Dataset get(@PathVariable UUID id) {
-    return datasets.find(id).orElseThrow(() -> ApiException.notFound("dataset", id));
+  DatasetView get(@PathVariable UUID id) {
+    return view(datasets.find(id).orElseThrow(() -> ApiException.notFound("dataset", id)));
   }
 
   /** One JSON object a line: key, prompt, completion, answer, provenance; streamed. */
