@@ -199,8 +199,13 @@ final class StageExecution implements LeasedExecution {
     }
   }
 
-  /** Publishes {@code policy} as version 1 and evaluates it on the eval split (step 0). */
+  /**
+   * Publishes {@code policy} and evaluates it on the eval split (step 0). A distillation published
+   * its teacher as version 1, so its student is version 2: the rollout service samples the policy
+   * of the version it is asked for.
+   */
   private Outcome evaluateOnce(DecoderModel policy, ObjectNode metrics) {
+    long version = spec.kind() == RunKind.DISTILL ? 2 : 1;
     Outcome boundary = lease.atBoundary();
     if (boundary != null) {
       stopped(boundary);
@@ -215,12 +220,13 @@ final class StageExecution implements LeasedExecution {
         throw new IllegalArgumentException(
             "an eval run needs held-out items: data.evalFraction is 0 or the data is too small");
       }
-      recorder.eval(0, 1, metrics, null);
+      recorder.eval(0, version, metrics, null);
       return null;
     }
-    publisher.publish(policy, 1);
-    EvalReport report = evaluation.run(0, 1, items);
-    recorder.eval(0, 1, report.writeTo(metrics), Duration.ofNanos((long) (report.seconds() * 1e9)));
+    publisher.publish(policy, version);
+    EvalReport report = evaluation.run(0, version, items);
+    recorder.eval(
+        0, version, report.writeTo(metrics), Duration.ofNanos((long) (report.seconds() * 1e9)));
     log.info(
         "{} run {}: accuracy {} over {} held-out items",
         spec.kind(),
