@@ -31,7 +31,8 @@ public final class LocalStack implements AutoCloseable {
   }
 
   static final String USAGE =
-      "usage: grpo up | grpo demo [--keep] | grpo soak [--minutes N] [--clients N]"
+      "usage: grpo up | grpo demo [--keep] | grpo demo --pipeline NAME|FILE.json"
+          + " | grpo soak [--minutes N] [--clients N]"
           + " | grpo compare [--seeds N] [--steps N] [--methods a,b,...]";
 
   public static void main(String[] args) throws Exception {
@@ -41,7 +42,10 @@ public final class LocalStack implements AutoCloseable {
     boolean usable =
         switch (command) {
           case "up" -> options.isEmpty();
-          case "demo" -> options.isEmpty() || options.equals(List.of("--keep"));
+          case "demo" ->
+              options.isEmpty()
+                  || options.equals(List.of("--keep"))
+                  || (options.size() == 2 && options.get(0).equals("--pipeline"));
           case "soak" -> SoakOptions.parse(options) != null;
           case "compare" -> Compare.Options.parse(options) != null;
           default -> false;
@@ -98,6 +102,10 @@ public final class LocalStack implements AutoCloseable {
       stack.watch();
       return;
     }
+    if (options.contains("--pipeline")) {
+      runPipelineDemo(stack, options.get(1));
+      return;
+    }
     runDemo(stack, demo, started, options.contains("--keep"));
   }
 
@@ -123,6 +131,26 @@ public final class LocalStack implements AutoCloseable {
     }
     stack.close();
     System.exit(status);
+  }
+
+  /** {@code grpo demo --pipeline NAME}: the pipeline on the started stack, then stop. */
+  private static void runPipelineDemo(LocalStack stack, String name) {
+    boolean succeeded;
+    try {
+      succeeded =
+          new PipelineDemo(stack, System.out)
+              .run(
+                  PipelineDemo.spec(name, stack.config().home()),
+                  Demo.seedFromEnvironment(System.getenv()));
+    } catch (Exception e) {
+      if (stack.closed.get()) {
+        return;
+      }
+      System.err.println("grpo: the pipeline demo failed: " + e.getMessage());
+      succeeded = false;
+    }
+    stack.close();
+    System.exit(succeeded ? 0 : 1);
   }
 
   /** {@code grpo demo}: the demo run on the started stack, then stop (or keep it up). */

@@ -9,6 +9,7 @@ import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.NotNull;
 import jakarta.validation.constraints.Pattern;
+import jakarta.validation.constraints.Positive;
 import jakarta.validation.constraints.PositiveOrZero;
 import jakarta.validation.constraints.Size;
 import java.util.ArrayList;
@@ -39,7 +40,11 @@ public record RunSpec(
     @NotNull @Valid ColdStart coldStart,
     @NotNull @Valid Evaluation evaluation,
     @NotNull RunKind kind,
-    @Valid RewardModelTraining rewardModel) {
+    @Valid RewardModelTraining rewardModel,
+    @Positive Long initialCheckpoint,
+    java.util.UUID trainDataset,
+    @NotNull @Valid Sft sft,
+    @NotNull @Valid RejectionSampling rejectionSampling) {
 
   public RunSpec {
     kind = kind == null ? RunKind.GRPO : kind;
@@ -67,6 +72,14 @@ public record RunSpec(
     seed = seed == null ? 42L : seed;
     coldStart = coldStart == null ? new ColdStart(null, null, null, null, null) : coldStart;
     evaluation = evaluation == null ? new Evaluation(null, null, null) : evaluation;
+    // the pipeline stage fields: the kind of job, the checkpoint (ledger id) the policy starts
+    // from, and the ledger dataset an sft run trains on
+    kind = kind == null ? RunKind.GRPO : kind;
+    sft = sft == null ? new Sft(null, null, null) : sft;
+    rejectionSampling =
+        rejectionSampling == null
+            ? new RejectionSampling(null, null, null, null, null, null, null)
+            : rejectionSampling;
   }
 
   /**
@@ -93,7 +106,8 @@ public record RunSpec(
    * @param lora when set, LoRA adapters are trained on the frozen model instead of every weight
    */
   public record Model(
-      @Pattern(regexp = "tiny|small", message = "must be one of: tiny, small") String preset,
+      @Pattern(regexp = "tiny|small|micro", message = "must be one of: tiny, small, micro")
+          String preset,
       @Size(max = 4096) String path,
       @Valid Lora lora) {
     public Model {
@@ -643,6 +657,7 @@ public record RunSpec(
         }
       }
     }
+    problems.addAll(StageFields.problems(this));
     return problems;
   }
 

@@ -13,6 +13,12 @@ import java.util.Optional;
  */
 public enum ModelPreset {
 
+  /**
+   * A student for distillation: hidden 32, 2 layers, 2 query heads and 1 key/value head, 512
+   * positions.
+   */
+  MICRO(32, 88, 2, 2, 1, 16, 512),
+
   /** The demo model: hidden 64, 3 layers, 4 query and 2 key/value heads, 512 positions. */
   TINY(64, 176, 3, 4, 2, 16, 512),
 

@@ -75,6 +75,33 @@ public class CheckpointLedger {
             });
   }
 
+  /**
+   * The checkpoint a ledger id names (a pipeline stage's input), verified like {@link #latest};
+   * empty when there is no such checkpoint.
+   */
+  public Optional<Checkpointer.Checkpoint> byId(long id) {
+    return checkpoints.findById(id).map(CheckpointLedger::verified);
+  }
+
+  /** The ledger id of a run's newest checkpoint (a stage's output). */
+  public Optional<Long> latestId(UUID runId) {
+    return checkpoints.findFirstByRunIdOrderByPolicyVersionDesc(runId).map(Checkpoint::getId);
+  }
+
+  private static Checkpointer.Checkpoint verified(Checkpoint row) {
+    Checkpointer.Checkpoint opened = Checkpointer.open(Path.of(java.net.URI.create(row.getUri())));
+    if (!opened.sha256().equals(row.getSha256())) {
+      throw new CheckpointException(
+          "checkpoint "
+              + row.getUri()
+              + " has manifest sha256 "
+              + opened.sha256()
+              + " but the ledger recorded "
+              + row.getSha256());
+    }
+    return opened;
+  }
+
   /** Whether the ledger holds a checkpoint of this step. */
   public boolean recorded(UUID runId, int step) {
     return find(runId, step).isPresent();

@@ -25,7 +25,7 @@ import org.springframework.web.service.invoker.HttpServiceProxyFactory;
  * once, and nothing is created while any remains.
  */
 @Component
-class RunSpecChecks {
+public class RunSpecChecks {
 
   private final SpecPaths paths;
   private final SpecServices services;
@@ -41,7 +41,7 @@ class RunSpecChecks {
   }
 
   /** Throws {@link InvalidRequestException} naming every problem, or a 503 problem. */
-  void check(RunSpec spec) {
+  public void check(RunSpec spec) {
     List<FieldProblem> problems = new ArrayList<>(spec.crossFieldProblems());
     problems.addAll(paths.problems(spec));
     if (problems.isEmpty()) {

@@ -3,6 +3,7 @@ package dev.grpo.trainer.step;
 import dev.grpo.api.run.RunSpec;
 import dev.grpo.ledger.dataset.DatasetItems;
 import dev.grpo.ledger.dataset.DatasetItems.Item;
+import dev.grpo.ledger.dataset.LedgerDatasets;
 import dev.grpo.ledger.run.RunLeases;
 import dev.grpo.ledger.run.RunState;
 import dev.grpo.ledger.step.StepLedger;
@@ -55,7 +56,7 @@ import tools.jackson.databind.node.ObjectNode;
  * of (checkpoint, seed, step): a run taken over after a crash redoes the steps after its newest
  * checkpoint, and the rollout service answers those from the ledger instead of sampling again.
  */
-final class RunExecution {
+final class RunExecution implements LeasedExecution {
 
   private static final Logger log = LoggerFactory.getLogger(RunExecution.class);
 
@@ -80,7 +81,8 @@ final class RunExecution {
       Path dataDir,
       int maxStepAttempts,
       int keepPolicyVersions,
-      AtomicBoolean stopping) {}
+      AtomicBoolean stopping,
+      LedgerDatasets ledgerDatasets) {}
 
   /** Where the step loop left the run; {@code stoppedBy} null when every step is done. */
   private record Progress(TrainingState state, Outcome stoppedBy) {}
@@ -138,16 +140,18 @@ final class RunExecution {
             new RunStart.Parts(checkpoints, coldStart, publisher, this::evaluate, recorder));
   }
 
-  UUID runId() {
+  @Override
+  public UUID runId() {
     return runId;
   }
 
-  /** Called by the heartbeat when the lease could not be renewed. */
-  void leaseLost() {
+  @Override
+  public void leaseLost() {
     lease.lost();
   }
 
-  Outcome drive() {
+  @Override
+  public Outcome drive() {
     try (pipeline) {
       return driveSteps();
     } catch (LeaseLostException e) {

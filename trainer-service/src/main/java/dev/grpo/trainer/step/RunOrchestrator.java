@@ -3,6 +3,7 @@ package dev.grpo.trainer.step;
 import dev.grpo.api.run.RunKind;
 import dev.grpo.api.run.RunSpec;
 import dev.grpo.ledger.dataset.DatasetItems;
+import dev.grpo.ledger.dataset.LedgerDatasets;
 import dev.grpo.ledger.rm.RewardModelLedger;
 import dev.grpo.ledger.run.RunLeases;
 import dev.grpo.ledger.run.RunState;
@@ -50,7 +51,7 @@ class RunOrchestrator implements SmartLifecycle {
   static final int MAX_SETUP_ATTEMPTS = 3;
 
   private final AtomicBoolean stopping = new AtomicBoolean();
-  private final AtomicReference<RunExecution> current = new AtomicReference<>();
+  private final AtomicReference<LeasedExecution> current = new AtomicReference<>();
   private final SetupFailures setupFailures;
   private volatile Thread loop;
   private ScheduledExecutorService heartbeat;
@@ -64,7 +65,8 @@ class RunOrchestrator implements SmartLifecycle {
       CheckpointLedger checkpoints,
       TrainingMeters meters,
       ObjectMapper mapper,
-      RewardModelLedger rewardModels) {
+      RewardModelLedger rewardModels,
+      LedgerDatasets ledgerDatasets) {
     this.properties = properties;
     this.rewardModels = rewardModels;
     this.leases = leases;
@@ -85,7 +87,8 @@ class RunOrchestrator implements SmartLifecycle {
             properties.dataDir(),
             properties.orchestrator().maxStepAttempts(),
             properties.orchestrator().keepPolicyVersions(),
-            stopping);
+            stopping,
+            ledgerDatasets);
   }
 
   String owner() {
@@ -119,7 +122,7 @@ class RunOrchestrator implements SmartLifecycle {
     if (rewardModel != null) {
       rewardModel.beat(leases, owner, properties.orchestrator().leaseDuration());
     }
-    RunExecution execution = current.get();
+    LeasedExecution execution = current.get();
     if (execution == null) {
       return;
     }
@@ -194,9 +197,12 @@ class RunOrchestrator implements SmartLifecycle {
       }
       return;
     }
-    RunExecution execution;
+    LeasedExecution execution;
     try {
-      execution = new RunExecution(claim.runId(), spec, owner, context);
+      execution =
+          spec.kind() == RunKind.GRPO
+              ? new RunExecution(claim.runId(), spec, owner, context)
+              : new StageExecution(claim.runId(), spec, owner, context);
     } catch (RuntimeException e) {
       setupFailures.failed(claim.runId(), e);
       return;

@@ -51,6 +51,7 @@ final class RunStart {
   private final StepLedger steps;
   private final ObjectMapper mapper;
   private final Parts parts;
+  private final dev.grpo.trainer.checkpoint.CheckpointLedger checkpointLedger;
 
   RunStart(UUID runId, RunSpec spec, RunLease lease, RunExecution.Context ctx, Parts parts) {
     this.runId = runId;
@@ -60,6 +61,7 @@ final class RunStart {
     this.steps = ctx.steps();
     this.mapper = ctx.mapper();
     this.parts = parts;
+    this.checkpointLedger = ctx.checkpoints();
   }
 
   /** The newest recorded checkpoint, or a fresh policy (cold-started) checkpointed as step 0. */
@@ -72,7 +74,7 @@ final class RunStart {
       log.info("run {} resumes from the checkpoint of step {}", runId, state.step());
       return new Start(policy, state, true);
     }
-    DecoderModel policy = RunConfigs.initialPolicy(spec);
+    DecoderModel policy = StageInputs.initialPolicy(spec, checkpointLedger);
     try {
       ColdStartReport report = null;
       if (spec.coldStart().enabled()) {

@@ -120,4 +120,16 @@ class TrainingMeters {
       c.increment(count);
     }
   }
+
+  /**
+   * {@code grpo.stage.rows.kept} and {@code grpo.stage.rows.rejected} (tag {@code reason}): what a
+   * rejection-sampling or distillation run kept. Gauges, not counters: a stage redone after a crash
+   * recounts from its start, and must not count twice.
+   */
+  void rejectionSampling(UUID run, RejectionFilter.Counts counts) {
+    set("grpo.stage.rows.kept", run, counts.kept());
+    counts
+        .rejected()
+        .forEach((reason, n) -> set("grpo.stage.rows.rejected", run, n, "reason", reason));
+  }
 }

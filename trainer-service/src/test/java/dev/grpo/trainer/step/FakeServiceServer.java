@@ -19,13 +19,13 @@ import tools.jackson.databind.json.JsonMapper;
  * own HTTP clients: {@code POST /api/v1/rollouts}, {@code /api/v1/policies/sync} and {@code
  * /api/v1/score}. Every request must carry the bearer key.
  */
-final class FakeServiceServer implements AutoCloseable {
+public final class FakeServiceServer implements AutoCloseable {
 
   private static final JsonMapper MAPPER = JsonMapper.builder().build();
 
   private final HttpServer server;
 
-  FakeServiceServer(FakeServices fake, String apiKey) throws IOException {
+  public FakeServiceServer(FakeServices fake, String apiKey) throws IOException {
     server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
     route("/api/v1/rollouts", RolloutRequest.class, fake::rollout, apiKey);
     route("/api/v1/policies/sync", PolicySyncRequest.class, fake::sync, apiKey);
@@ -35,7 +35,7 @@ final class FakeServiceServer implements AutoCloseable {
     server.start();
   }
 
-  String url() {
+  public String url() {
     return "http://127.0.0.1:" + server.getAddress().getPort();
   }
 

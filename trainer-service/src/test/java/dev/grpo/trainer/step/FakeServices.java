@@ -27,22 +27,22 @@ import java.util.function.Function;
  * completion.apply(itemId, sampleIndex)}, and every rule of a score request answers what {@code
  * outcome.apply(rule, completionText)} says. Every request is kept for the test to inspect.
  */
-final class FakeServices implements RolloutClient, RewardClient {
+public final class FakeServices implements RolloutClient, RewardClient {
 
-  final List<RolloutRequest> rollouts = new ArrayList<>();
+  public final List<RolloutRequest> rollouts = new ArrayList<>();
   final List<ScoreRequest> scores = new ArrayList<>();
   final List<PolicySyncRequest> syncs = new ArrayList<>();
   private final BiFunction<String, Integer, String> completion;
   private final BiFunction<String, String, RuleOutcome> outcome;
   private final AtomicLong ids = new AtomicLong();
   private final CharTokenizer tokenizer = new CharTokenizer();
-  Function<RolloutRequest, RuntimeException> rolloutFailure = r -> null;
-  Function<PolicySyncRequest, RuntimeException> syncFailure = r -> null;
+  public Function<RolloutRequest, RuntimeException> rolloutFailure = r -> null;
+  public Function<PolicySyncRequest, RuntimeException> syncFailure = r -> null;
 
   /** The policy version a prompt's samples carry: by default the version the request asks for. */
-  BiFunction<RolloutRequest, String, Long> servedVersion = (r, item) -> r.policyVersion();
+  public BiFunction<RolloutRequest, String, Long> servedVersion = (r, item) -> r.policyVersion();
 
-  FakeServices(
+  public FakeServices(
       BiFunction<String, Integer, String> completion,
       BiFunction<String, String, RuleOutcome> outcome) {
     this.completion = completion;
@@ -54,7 +54,7 @@ final class FakeServices implements RolloutClient, RewardClient {
     return new FakeServices(completion, (rule, text) -> ok(rule, Double.parseDouble(text)));
   }
 
-  static RuleOutcome ok(String rule, double score) {
+  public static RuleOutcome ok(String rule, double score) {
     return new RuleOutcome(rule, "1", "OK", score, Map.of());
   }
 
