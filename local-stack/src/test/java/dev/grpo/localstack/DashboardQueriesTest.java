@@ -20,7 +20,7 @@ class DashboardQueriesTest {
   @Test
   void readsEveryTargetWithItsLegendLabelsAndTheVariables() throws IOException {
     DashboardQueries d = dashboard();
-    assertThat(d.targets()).hasSize(42);
+    assertThat(d.targets()).hasSize(49);
     assertThat(d.variables())
         .containsExactly(
             new DashboardQueries.Variable("run", "grpo_step", "run"),

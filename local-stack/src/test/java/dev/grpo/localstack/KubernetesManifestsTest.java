@@ -200,8 +200,8 @@ class KubernetesManifestsTest {
     assertThat(sources.rolloutBackendProperties())
         .contains("name", "type", "endpoints", "model", "max-concurrency-per-endpoint")
         .contains("timeout", "lora-adapter", "reload-hook-url", "initial-policy-version")
-        .contains("full-weight-sync", "vllm-served-path")
-        .hasSize(16);
+        .contains("full-weight-sync", "vllm-served-path", "lora-api")
+        .hasSize(17);
   }
 
   @Test

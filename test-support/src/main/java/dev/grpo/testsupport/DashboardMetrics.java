@@ -158,6 +158,18 @@ public final class DashboardMetrics {
     return new DashboardMetrics(kept);
   }
 
+  /** The metrics whose name starts with none of the prefixes. */
+  public DashboardMetrics metricsWithoutPrefix(String... prefixes) {
+    SortedMap<String, SortedSet<String>> kept = new TreeMap<>();
+    usedBy.forEach(
+        (name, where) -> {
+          if (Arrays.stream(prefixes).noneMatch(name::startsWith)) {
+            kept.put(name, where);
+          }
+        });
+    return new DashboardMetrics(kept);
+  }
+
   /** The metrics that are not among {@code exposedSeriesNames}. */
   public SortedSet<String> missing(Set<String> exposedSeriesNames) {
     SortedSet<String> missing = new TreeSet<>(usedBy.keySet());

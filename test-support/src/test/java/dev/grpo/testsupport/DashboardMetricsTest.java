@@ -181,6 +181,7 @@ class DashboardMetricsTest {
             "grpo_mismatch_is_weight",
             "grpo_mismatch_kl",
             "grpo_mismatch_masked_fraction",
+            "grpo_pipeline_stages_total",
             "grpo_policy_version",
             "grpo_reward_failures_total",
             "grpo_reward_mean",
@@ -191,6 +192,8 @@ class DashboardMetricsTest {
             "grpo_rollout_stale_dropped_total",
             "grpo_rollout_staleness_versions_count",
             "grpo_rollout_staleness_versions_sum",
+            "grpo_stage_rows_kept",
+            "grpo_stage_rows_rejected",
             "grpo_step",
             "grpo_step_duration_seconds_bucket",
             "grpo_step_duration_seconds_count",
@@ -210,7 +213,7 @@ class DashboardMetricsTest {
             "sandbox_execution_duration_seconds_bucket",
             "sandbox_executions_total");
     assertThat(d.names())
-        .hasSize(31 + 9 + 5)
+        .hasSize(34 + 9 + 5)
         .contains(
             "hikaricp_connections_active",
             "http_server_requests_seconds_count",

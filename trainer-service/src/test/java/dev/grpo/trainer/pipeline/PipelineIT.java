@@ -3,6 +3,7 @@ package dev.grpo.trainer.pipeline;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ai.djl.engine.Engine;
+import dev.grpo.testsupport.DashboardMetrics;
 import dev.grpo.testsupport.ServiceHttp;
 import dev.grpo.testsupport.ServiceHttp.Response;
 import dev.grpo.testsupport.SharedPostgres;
@@ -240,6 +241,22 @@ class PipelineIT {
     assertThat(first.at("/provenance/policy/checkpoint").asLong()).isEqualTo(rl1Checkpoint);
     assertThat(first.at("/provenance/rules/math_accuracy/score").asDouble()).isEqualTo(1.0);
     assertThat(first.at("/provenance/rules/format/status").asString()).isEqualTo("OK");
+
+    // the dashboard's Pipelines row queries meters this trainer now exposes, with the labels its
+    // legends use (EndToEndIT runs no pipeline, so they are checked here)
+    String exposition = http().get("/actuator/prometheus").raw().body();
+    DashboardMetrics pipelineRow =
+        DashboardMetrics.load(
+                Path.of("..", "deploy", "grafana", "dashboards", "grpo-training.json"))
+            .metricsWithPrefix("grpo_pipeline_", "grpo_stage_");
+    assertThat(pipelineRow.names()).hasSize(3);
+    assertThat(pipelineRow.missingFrom(exposition))
+        .as(pipelineRow.explainMissing(exposition))
+        .isEmpty();
+    assertThat(exposition)
+        .containsPattern("grpo_pipeline_stages_total\\{[^}]*kind=\"rejection_sampling\"")
+        .containsPattern("grpo_stage_rows_rejected\\{[^}]*reason=\"duplicate\"")
+        .containsPattern("grpo_stage_rows_kept\\{[^}]*run=\"");
   }
 
   @Test
