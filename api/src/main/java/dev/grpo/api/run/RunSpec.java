@@ -106,7 +106,7 @@ public record RunSpec(
    * @param lora when set, LoRA adapters are trained on the frozen model instead of every weight
    */
   public record Model(
-      @Pattern(regexp = "tiny|small|micro", message = "must be one of: tiny, small, micro")
+      @Pattern(regexp = "micro|tiny|small", message = "must be one of: micro, tiny, small")
           String preset,
       @Size(max = 4096) String path,
       @Valid Lora lora) {

@@ -26,9 +26,10 @@ class ModelPresetTest {
 
   @Test
   void presetsAreFoundByTheirSpecName() {
-    assertThat(ModelPreset.names()).containsExactly("tiny", "small");
+    assertThat(ModelPreset.names()).containsExactly("micro", "tiny", "small");
     assertThat(ModelPreset.named("small")).contains(ModelPreset.SMALL);
     assertThat(ModelPreset.named("tiny")).contains(ModelPreset.TINY);
+    assertThat(ModelPreset.named("micro")).contains(ModelPreset.MICRO);
     assertThat(ModelPreset.named("TINY")).isEmpty();
     assertThat(ModelPreset.named("/models/qwen2-0.5b")).isEmpty();
     assertThat(ModelPreset.named(null)).isEmpty();
