@@ -366,6 +366,9 @@ public class RemoteRuleService {
     }
   }
 
+  /** The longest wait for {@code GET {url}/rule}. */
+  private static final java.time.Duration DESCRIBE_TIMEOUT = java.time.Duration.ofSeconds(2);
+
   /** The most bytes of {@code GET {url}/rule} read for a rule's settings. */
   private static final int MAX_DESCRIPTION_BYTES = 64 * 1024;
 
@@ -378,7 +381,10 @@ public class RemoteRuleService {
   private void describe(RemoteRule rule) {
     HttpRequest request =
         HttpRequest.newBuilder(URI.create(rule.url() + "/rule"))
-            .timeout(rule.timeout())
+            // optional and read while registering: a service slow to describe itself must not hold
+            // its registration for the whole of the rule's scoring budget
+            .timeout(
+                rule.timeout().compareTo(DESCRIBE_TIMEOUT) < 0 ? rule.timeout() : DESCRIBE_TIMEOUT)
             .GET()
             .build();
     try {

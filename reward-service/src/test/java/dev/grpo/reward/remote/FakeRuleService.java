@@ -51,6 +51,11 @@ final class FakeRuleService implements AutoCloseable {
       String[] parts = exchange.getRequestURI().getPath().split("/");
       String mode = parts.length > 1 ? parts[1] : "";
       String op = parts.length > 2 ? parts[2] : "";
+      if (op.equals("rule")) {
+        // not a reward-rule-starter service: it has no description of its settings
+        send(exchange, 404, "{\"title\":\"no such endpoint\"}");
+        return;
+      }
       if (op.equals("health")) {
         boolean sick = mode.equals("sick") || (mode.equals("flaky") && !flakyHealthy);
         send(exchange, sick ? 503 : 200, "{\"status\":\"UP\"}");
