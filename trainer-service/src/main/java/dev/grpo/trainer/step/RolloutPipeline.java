@@ -77,7 +77,8 @@ final class RolloutPipeline implements AutoCloseable {
                 });
   }
 
-  boolean enabled() {
+  /** Whether the step's groups go through DAPO's dynamic sampling. */
+  boolean dynamicSampling() {
     return sampling.enabled();
   }
 

@@ -154,17 +154,8 @@ final class RunExecution implements LeasedExecution {
   public Outcome drive() {
     try (pipeline) {
       return driveSteps();
-    } catch (LeaseLostException e) {
-      log.warn("run {}: {}", runId, e.getMessage());
-      if (lease.stopping()) {
-        // shutting down mid-step: hand the run to the next trainer at once; it redoes the step
-        lease.release();
-      }
-      return Outcome.LOST;
     } catch (RuntimeException e) {
-      log.error("run {} failed", runId, e);
-      String error = e.getMessage() == null ? e.toString() : e.getMessage();
-      return lease.finish(RunState.FAILED, error) ? Outcome.FAILED : Outcome.LOST;
+      return lease.endedBy(e, runId, log);
     }
   }
 
@@ -289,7 +280,8 @@ final class RunExecution implements LeasedExecution {
       timings.put("checkpoint", seconds(t4));
     }
 
-    ObjectNode metrics = StepRecorder.metrics(ctx.mapper(), sampled, batch, m, pipeline.enabled());
+    ObjectNode metrics =
+        StepRecorder.metrics(ctx.mapper(), sampled, batch, m, pipeline.dynamicSampling());
     // in the synchronous loop too: its idle ratios are what a staleness bound would win back
     StepRecorder.putAsync(metrics, sampled, pipeline.utilisation(), spec.rollout().maxStaleness());
     // what the training phase held: the process's peak, and the policy's (and critic's) weights

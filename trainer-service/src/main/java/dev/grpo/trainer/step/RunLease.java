@@ -76,6 +76,24 @@ final class RunLease {
   }
 
   /** Gives the lease back. */
+  /**
+   * How a drive that threw ends: a lost lease leaves the run to the next trainer (at once when this
+   * one is shutting down, since it redoes the step anyway); anything else fails the run with its
+   * message.
+   */
+  Outcome endedBy(RuntimeException e, UUID runId, org.slf4j.Logger log) {
+    if (e instanceof LeaseLostException) {
+      log.warn("run {}: {}", runId, e.getMessage());
+      if (stopping()) {
+        release();
+      }
+      return Outcome.LOST;
+    }
+    log.error("run {} failed", runId, e);
+    String error = e.getMessage() == null ? e.toString() : e.getMessage();
+    return finish(RunState.FAILED, error) ? Outcome.FAILED : Outcome.LOST;
+  }
+
   void release() {
     leases.release(runId, owner);
   }

@@ -89,16 +89,8 @@ final class StageExecution implements LeasedExecution {
         return Outcome.SUCCEEDED;
       }
       return lease.cancelled() ? Outcome.CANCELLED : Outcome.LOST;
-    } catch (LeaseLostException e) {
-      log.warn("run {}: {}", runId, e.getMessage());
-      if (lease.stopping()) {
-        lease.release();
-      }
-      return Outcome.LOST;
     } catch (RuntimeException e) {
-      log.error("{} run {} failed", spec.kind(), runId, e);
-      String error = e.getMessage() == null ? e.toString() : e.getMessage();
-      return lease.finish(RunState.FAILED, error) ? Outcome.FAILED : Outcome.LOST;
+      return lease.endedBy(e, runId, log);
     }
   }
 

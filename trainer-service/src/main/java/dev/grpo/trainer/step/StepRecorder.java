@@ -268,18 +268,11 @@ final class StepRecorder {
       meters.set("grpo.trainer.idle_ratio", runId, async.get("trainer_idle_ratio").asDouble());
       meters.set("grpo.rollout.idle_ratio", runId, async.get("rollout_idle_ratio").asDouble());
       JsonNode counts = async.get("staleness_counts");
-      int total = 0;
-      for (JsonNode c : counts) {
-        total += c.asInt();
+      int[] groupsByVersions = new int[counts.size()];
+      for (int versions = 0; versions < groupsByVersions.length; versions++) {
+        groupsByVersions[versions] = counts.get(versions).asInt();
       }
-      int[] perGroup = new int[total];
-      int at = 0;
-      for (int versions = 0; versions < counts.size(); versions++) {
-        for (int k = 0; k < counts.get(versions).asInt(); k++) {
-          perGroup[at++] = versions;
-        }
-      }
-      meters.staleness(runId, perGroup, async.get("stale_groups_dropped").asInt());
+      meters.staleness(runId, groupsByVersions, async.get("stale_groups_dropped").asInt());
     }
     meters.set("grpo.step", runId, step);
     meters.set("grpo.policy.version", runId, version);

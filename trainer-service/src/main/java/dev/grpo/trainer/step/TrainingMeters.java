@@ -86,10 +86,11 @@ class TrainingMeters {
   /**
    * Asynchronous rollouts: {@code grpo.rollout.staleness} (a histogram over the step's kept groups
    * of how many versions their samples lag behind the policy they update; bucket {@code le="k.5"}
-   * counts the groups at most k versions behind, k = 0 … 8) and {@code grpo.rollout.stale_dropped}
-   * (groups dropped as staler than the run allows).
+   * counts the groups at most k versions behind, k = 0 … 8; {@code groupsByVersions[k]} groups were
+   * k versions behind) and {@code grpo.rollout.stale_dropped} (groups dropped as staler than the
+   * run allows).
    */
-  void staleness(UUID run, int[] perGroup, int dropped) {
+  void staleness(UUID run, int[] groupsByVersions, int dropped) {
     DistributionSummary summary =
         DistributionSummary.builder("grpo.rollout.staleness")
             .description("policy versions a trained group's samples lag behind the updated policy")
@@ -97,8 +98,10 @@ class TrainingMeters {
             .serviceLevelObjectives(0.5, 1.5, 2.5, 3.5, 4.5, 5.5, 6.5, 7.5, 8.5)
             .tags("run", run.toString())
             .register(registry);
-    for (int versions : perGroup) {
-      summary.record(versions);
+    for (int versions = 0; versions < groupsByVersions.length; versions++) {
+      for (int g = 0; g < groupsByVersions[versions]; g++) {
+        summary.record(versions);
+      }
     }
     Counter c =
         Counter.builder("grpo.rollout.stale_dropped")
