@@ -9,7 +9,13 @@ torch.cat (as Hugging Face's DynamicCache does). One intra-op and one inter-op t
 Prints one JSON object: {"cache_tokens_per_s", "recompute_tokens_per_s", "cache_seconds",
 "recompute_seconds", "tokens": [[...], ...]} (tokens of the cached run, for a cross-check).
 
+With --serve it loads the model, warms up, then answers one line per request on stdin: "kv" or
+"full" runs one timed generation with or without the cache and prints {"seconds", "cpu_seconds"
+(this thread's CPU time), "tokens"}, so
+the Java bench can alternate its own runs with PyTorch's and both see the same machine load.
+
 Usage: /usr/bin/python3 sampler_bench.py MODEL_DIR [REPEATS]
+       /usr/bin/python3 sampler_bench.py MODEL_DIR --serve
 """
 
 import json
@@ -151,14 +157,30 @@ def timed(model, prompts, max_new, use_cache, repeats):
     return min(seconds), tokens  # best run: interference only adds time
 
 
+def serve(model, prompts, max_new):
+    with torch.inference_mode():
+        generate(model, prompts, max_new, True)  # warm-up
+        generate(model, prompts, max_new, False)
+        for line in sys.stdin:
+            use_cache = line.strip() == "kv"
+            start, cpu_start = time.perf_counter(), time.thread_time()
+            tokens = generate(model, prompts, max_new, use_cache)
+            cpu = time.thread_time() - cpu_start
+            seconds = time.perf_counter() - start
+            print(json.dumps({"seconds": seconds, "cpu_seconds": cpu, "tokens": tokens.tolist()}), flush=True)
+
+
 def main():
     torch.set_num_threads(1)
     torch.set_num_interop_threads(1)
     model_dir = pathlib.Path(sys.argv[1])
-    repeats = int(sys.argv[2]) if len(sys.argv) > 2 else 5
     spec = json.loads((model_dir / "prompts.json").read_text())
     prompts, max_new = spec["prompts"], spec["max_new_tokens"]
     model = Model(model_dir)
+    if len(sys.argv) > 2 and sys.argv[2] == "--serve":
+        serve(model, prompts, max_new)
+        return
+    repeats = int(sys.argv[2]) if len(sys.argv) > 2 else 5
     with torch.inference_mode():
         cache_s, tokens = timed(model, prompts, max_new, True, repeats)
         recompute_s, tokens_nc = timed(model, prompts, max_new, False, repeats)

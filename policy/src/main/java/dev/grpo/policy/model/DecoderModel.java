@@ -413,6 +413,16 @@ public final class DecoderModel implements AutoCloseable {
   }
 
   /**
+   * A {@link DecodeSession} for generating with this model's current weights: fused projections,
+   * preallocated key/value buffers of {@code capacity} positions per row. Close it when done.
+   *
+   * @param capacity the longest prompt plus the tokens to generate
+   */
+  public DecodeSession decodeSession(int capacity) {
+    return new DecodeSession(this, capacity);
+  }
+
+  /**
    * The final (normed) hidden states (batch, time, hidden) of a right-padded batch, without cache:
    * what a head other than the language-model head reads (a reward model's score head).
    *

@@ -2,12 +2,11 @@ package dev.grpo.policy.sampling;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import dev.grpo.policy.model.DecodeSession;
 import dev.grpo.policy.model.DecoderModel;
 import dev.grpo.policy.model.ForwardOutput;
-import dev.grpo.policy.model.KvCache;
 import dev.grpo.policy.tokenizer.Tokenizer;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -168,9 +167,13 @@ public final class BatchSampler {
     }
 
     void withCache(List<int[]> prompts, List<Sequence> all) {
-      try (NDManager generation = NDManager.newBaseManager(model.device())) {
-        CachedRows rows = new CachedRows(generation);
-        float[] logits = rows.prefill(prompts);
+      int longest = prompts.stream().mapToInt(p -> p.length).max().orElseThrow();
+      try (DecodeSession session = model.decodeSession(longest + params.maxTokens())) {
+        float[] logits;
+        try (NDManager scope = NDManager.newBaseManager(model.device())) {
+          Batch prefill = leftPadded(prompts, scope);
+          logits = session.prefill(prefill.ids, prefill.mask, prefill.positions);
+        }
         // First token of every sample from its prompt's prefill row; the draws differ per sample.
         List<Sequence> active = new ArrayList<>();
         long[] sourceRows = new long[all.size()];
@@ -182,10 +185,16 @@ public final class BatchSampler {
         }
         if (!active.isEmpty() && !isIdentity(sourceRows, active.size(), prompts.size())) {
           // Fan the shared prefill out to the surviving samples: n cache rows per prompt.
-          rows.select(sourceRows, active.size());
+          session.selectRows(sourceRows, active.size());
         }
         while (!active.isEmpty()) {
-          logits = rows.decodeOne(active);
+          long[] ids = new long[active.size()];
+          long[] positions = new long[active.size()];
+          for (int r = 0; r < ids.length; r++) {
+            ids[r] = active.get(r).lastToken();
+            positions[r] = active.get(r).lastPosition();
+          }
+          logits = session.decode(ids, positions);
           List<Sequence> still = new ArrayList<>(active.size());
           long[] keep = new long[active.size()];
           for (int r = 0; r < active.size(); r++) {
@@ -196,11 +205,10 @@ public final class BatchSampler {
           }
           if (still.size() < active.size() && !still.isEmpty()) {
             // Drop finished rows so they stop costing attention and MLP work.
-            rows.select(keep, still.size());
+            session.selectRows(keep, still.size());
           }
           active = still;
         }
-        rows.close();
       }
     }
 
@@ -234,80 +242,6 @@ public final class BatchSampler {
           }
           active = still;
         }
-      }
-    }
-
-    /**
-     * The KV cache and attention mask of the rows still decoding, owned by one generation's
-     * manager; each step replaces both, closing the arrays they supersede.
-     */
-    private final class CachedRows {
-      private final NDManager generation;
-      private KvCache cache;
-      private NDArray mask;
-
-      CachedRows(NDManager generation) {
-        this.generation = generation;
-      }
-
-      /** Runs the left-padded prompts once and returns the last position's logits per prompt. */
-      float[] prefill(List<int[]> prompts) {
-        try (NDManager scope = generation.newSubManager()) {
-          Batch prefill = leftPadded(prompts, scope);
-          ForwardOutput out =
-              model.forwardLastPosition(
-                  prefill.ids,
-                  prefill.mask,
-                  prefill.positions,
-                  KvCache.empty(model.config().numHiddenLayers()));
-          cache = out.cache().attach(generation);
-          mask = prefill.mask;
-          mask.attach(generation);
-          return hostLogits(out);
-        }
-      }
-
-      /** Feeds each active sequence's last token and returns the next-token logits per row. */
-      float[] decodeOne(List<Sequence> active) {
-        int batch = active.size();
-        long[] ids = new long[batch];
-        long[] positions = new long[batch];
-        for (int r = 0; r < batch; r++) {
-          ids[r] = active.get(r).lastToken();
-          positions[r] = active.get(r).lastPosition();
-        }
-        try (NDManager scope = generation.newSubManager()) {
-          NDArray grown = mask.concat(scope.ones(new Shape(batch, 1)), 1);
-          grown.attach(generation);
-          mask.close();
-          mask = grown;
-          ForwardOutput out =
-              model.forwardLastPosition(
-                  scope.create(ids, new Shape(batch, 1)),
-                  mask,
-                  scope.create(positions, new Shape(batch, 1)),
-                  cache);
-          KvCache next = out.cache().attach(generation);
-          cache.close();
-          cache = next;
-          return hostLogits(out);
-        }
-      }
-
-      /** Keeps (or repeats) the rows {@code indices[0..count)}, in that order. */
-      void select(long[] indices, int count) {
-        NDArray rows = generation.create(Arrays.copyOf(indices, count));
-        KvCache kept = cache.selectRows(rows);
-        NDArray keptMask = mask.get(new NDIndex("{}", rows));
-        cache.close();
-        mask.close();
-        rows.close();
-        cache = kept;
-        mask = keptMask;
-      }
-
-      void close() {
-        cache.close();
       }
     }
 

@@ -41,9 +41,15 @@ import java.util.Random;
  * changes.
  *
  * <p>Tokens per second counts generated tokens (batch x maxNewTokens) over the whole call, prefill
- * included; each figure is the best of {@code repeats} runs after one warm-up run.
+ * included. After one warm-up run on each side, {@code repeats} rounds each run Java once and then
+ * PyTorch once (a {@code sampler_bench.py --serve} process kept open), so that both meet the same
+ * load on a shared machine; the table gives the best run of each and the median of the per-round
+ * ratios.
  */
 public final class SamplerBench {
+
+  private static final java.lang.management.ThreadMXBean THREADS =
+      java.lang.management.ManagementFactory.getThreadMXBean();
 
   /** System property: folder with an optimised {@code libblas.so.3} for the Python side. */
   static final String PYTHON_BLAS_PROPERTY = "bench.python.blas";
@@ -85,13 +91,15 @@ public final class SamplerBench {
         System.getProperty(PYTHON_BLAS_PROPERTY, "system default"),
         repeats);
     System.out.printf(
-        "%-8s %12s %12s %12s %12s %9s %9s %9s %s%n",
+        "%-8s %9s %9s %9s %9s %9s %9s %21s %9s %9s %s%n",
         "model",
-        "java kv",
-        "java full",
-        "torch kv",
-        "torch full",
-        "java/torch",
+        "java",
+        "torch",
+        "ratio",
+        "java cpu",
+        "torch cpu",
+        "ratio cpu",
+        "paired cpu med [range]",
         "kv gain J",
         "kv gain T",
         "same tokens");
@@ -100,7 +108,10 @@ public final class SamplerBench {
       run(e.getKey(), e.getValue(), out.resolve(e.getKey()), batch, promptLength, maxNew, repeats);
     }
     System.out.println(
-        "(columns 2-5 in generated tokens/s; java/torch compares the KV-cache runs)");
+        "(KV-cache runs; java, torch: generated tokens/s over wall time, best run of each; cpu:"
+            + " over the generating thread's CPU time, which a loaded machine disturbs less;"
+            + " ratio: Java's speed over PyTorch's; paired: that ratio per round, the two runs back"
+            + " to back; kv gain: speed with the cache over speed recomputing the whole sequence)");
   }
 
   private static void run(
@@ -126,9 +137,14 @@ public final class SamplerBench {
     SamplingParams params =
         SamplingParams.builder().temperature(0f).maxTokens(maxNew).ignoreEos(true).build();
     CharTokenizer tokenizer = new CharTokenizer();
-    double javaCache;
-    double javaFull;
+    double[] javaCache = new double[repeats];
+    double[] torchCache = new double[repeats];
+    double[] javaCpu = new double[repeats];
+    double[] torchCpu = new double[repeats];
+    double javaFull = Double.MAX_VALUE;
+    double torchFull = Double.MAX_VALUE;
     List<SampleOutput> javaTokens;
+    JsonArray torchTokens = null;
     try (DecoderModel model = DecoderModel.randomInit(config, 5, Device.cpu())) {
       model.save(dir);
       JsonObject spec = new JsonObject();
@@ -138,62 +154,106 @@ public final class SamplerBench {
       BatchSampler cached = new BatchSampler(model, tokenizer, BatchSampler.CacheMode.KV_CACHE);
       BatchSampler full = new BatchSampler(model, tokenizer, BatchSampler.CacheMode.RECOMPUTE);
       javaTokens = cached.generate(prompts, params);
-      javaCache = bestSeconds(() -> cached.generate(prompts, params), repeats);
       full.generate(prompts, params);
-      javaFull = bestSeconds(() -> full.generate(prompts, params), repeats);
+      try (Torch torch = new Torch(dir)) {
+        // Alternate Java and PyTorch runs so that both meet the same load; the cache-less runs
+        // are slow and only there for the cache's gain, so two rounds of them are enough.
+        for (int r = 0; r < repeats; r++) {
+          long cpuStart = THREADS.getCurrentThreadCpuTime();
+          javaCache[r] = seconds(() -> cached.generate(prompts, params));
+          javaCpu[r] = (THREADS.getCurrentThreadCpuTime() - cpuStart) / 1e9;
+          JsonObject answer = torch.run("kv");
+          torchCache[r] = answer.get("seconds").getAsDouble();
+          torchCpu[r] = answer.get("cpu_seconds").getAsDouble();
+          torchTokens = answer.getAsJsonArray("tokens");
+          if (r < 2) {
+            javaFull = Math.min(javaFull, seconds(() -> full.generate(prompts, params)));
+            torchFull = Math.min(torchFull, torch.run("full").get("seconds").getAsDouble());
+          }
+        }
+      }
     }
-    JsonObject torch = python(dir, repeats);
     double produced = (double) batch * maxNew;
-    double torchCache = torch.get("cache_seconds").getAsDouble();
-    double torchFull = torch.get("recompute_seconds").getAsDouble();
-    JsonArray torchTokens = torch.getAsJsonArray("tokens");
+    double bestJava = min(javaCache);
+    double bestTorch = min(torchCache);
+    double bestJavaCpu = min(javaCpu);
+    double bestTorchCpu = min(torchCpu);
+    double[] paired = new double[repeats];
+    for (int r = 0; r < repeats; r++) {
+      paired[r] = torchCpu[r] / javaCpu[r];
+    }
+    Arrays.sort(paired);
     int same = 0;
     for (int i = 0; i < batch; i++) {
       int[] t = new Gson().fromJson(torchTokens.get(i), int[].class);
       same += Arrays.equals(t, javaTokens.get(i).tokenIds()) ? 1 : 0;
     }
     System.out.printf(
-        "%-8s %12.0f %12.0f %12.0f %12.0f %9.2fx %8.1fx %8.1fx %d/%d%n",
+        "%-8s %9.0f %9.0f %8.2fx %9.0f %9.0f %8.2fx %6.2fx [%.2f-%.2f] %8.1fx %8.1fx %d/%d%n",
         name,
-        produced / javaCache,
-        produced / javaFull,
-        produced / torchCache,
-        produced / torchFull,
-        torchCache / javaCache,
-        javaFull / javaCache,
-        torchFull / torchCache,
+        produced / bestJava,
+        produced / bestTorch,
+        bestTorch / bestJava,
+        produced / bestJavaCpu,
+        produced / bestTorchCpu,
+        bestTorchCpu / bestJavaCpu,
+        paired[repeats / 2],
+        paired[0],
+        paired[repeats - 1],
+        javaFull / bestJava,
+        torchFull / bestTorch,
         same,
         batch);
   }
 
-  private static double bestSeconds(Runnable work, int repeats) {
-    double[] seconds = new double[repeats];
-    for (int r = 0; r < repeats; r++) {
-      long start = System.nanoTime();
-      work.run();
-      seconds[r] = (System.nanoTime() - start) / 1e9;
-    }
-    // The best run: on a shared machine, interference only ever adds time.
-    return Arrays.stream(seconds).min().orElseThrow();
+  private static double min(double[] values) {
+    return Arrays.stream(values).min().orElseThrow();
   }
 
-  private static JsonObject python(Path dir, int repeats) throws IOException, InterruptedException {
-    Path script = Path.of("src", "test", "python", "sampler_bench.py");
-    ProcessBuilder builder =
-        new ProcessBuilder(
-                "/usr/bin/python3", script.toString(), dir.toString(), Integer.toString(repeats))
-            .redirectError(ProcessBuilder.Redirect.INHERIT);
-    builder.environment().put("OMP_NUM_THREADS", "1");
-    builder.environment().put("OPENBLAS_NUM_THREADS", "1");
-    String blas = System.getProperty(PYTHON_BLAS_PROPERTY);
-    if (blas != null) {
-      builder.environment().put("LD_LIBRARY_PATH", blas);
+  private static double seconds(Runnable work) {
+    long start = System.nanoTime();
+    work.run();
+    return (System.nanoTime() - start) / 1e9;
+  }
+
+  /** {@code sampler_bench.py --serve}: one timed PyTorch generation per request. */
+  private static final class Torch implements AutoCloseable {
+    private final Process process;
+    private final java.io.BufferedReader answers;
+    private final java.io.Writer requests;
+
+    Torch(Path dir) throws IOException {
+      Path script = Path.of("src", "test", "python", "sampler_bench.py");
+      ProcessBuilder builder =
+          new ProcessBuilder("/usr/bin/python3", script.toString(), dir.toString(), "--serve")
+              .redirectError(ProcessBuilder.Redirect.INHERIT);
+      builder.environment().put("OMP_NUM_THREADS", "1");
+      builder.environment().put("OPENBLAS_NUM_THREADS", "1");
+      String blas = System.getProperty(PYTHON_BLAS_PROPERTY);
+      if (blas != null) {
+        builder.environment().put("LD_LIBRARY_PATH", blas);
+      }
+      process = builder.start();
+      answers =
+          new java.io.BufferedReader(
+              new java.io.InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+      requests = new java.io.OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8);
     }
-    Process process = builder.start();
-    String stdout = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    if (process.waitFor() != 0) {
-      throw new IllegalStateException("sampler_bench.py failed: " + stdout);
+
+    JsonObject run(String mode) throws IOException {
+      requests.write(mode + "\n");
+      requests.flush();
+      String line = answers.readLine();
+      if (line == null) {
+        throw new IllegalStateException("sampler_bench.py --serve ended early");
+      }
+      return JsonParser.parseString(line).getAsJsonObject();
     }
-    return JsonParser.parseString(stdout.strip()).getAsJsonObject();
+
+    @Override
+    public void close() throws InterruptedException, IOException {
+      requests.close();
+      process.waitFor();
+    }
   }
 }
