@@ -151,6 +151,8 @@ public final class LearnedRewardGrpoExample {
       System.out.print(evalTable(results));
       System.out.println();
       System.out.print(disagreementTable(results));
+      System.out.println();
+      System.out.print(summaryTable(results, evalEvery));
       System.out.printf("total %.0f s%n", (System.nanoTime() - started) / 1e9);
     }
   }
@@ -328,7 +330,7 @@ public final class LearnedRewardGrpoExample {
             rm.scoreGroup(prompt(problems.get(k)), texts.subList(k * group, (k + 1) * group));
         for (int g = 0; g < group; g++) {
           LearnedRewardService.Score score = scores.get(g);
-          if (score != null) {
+          if (score.ok()) {
             s.learned[k * group + g] = score.normalised();
             s.raw[k * group + g] = score.raw();
           }
@@ -419,6 +421,75 @@ public final class LearnedRewardGrpoExample {
     int unscored =
         results.stream().flatMap(r -> r.steps().stream()).mapToInt(StepRow::unscored).sum();
     b.append(String.format("completions the learned reward did not score: %d%n", unscored));
+    return b.toString();
+  }
+
+  /**
+   * Means over the seeds: held-out accuracy at each evaluation, and per {@code evalEvery} steps of
+   * training completions the verifier's accuracy, the learned reward and the disagreement, for both
+   * runs.
+   */
+  static String summaryTable(List<RunResult> results, int evalEvery) {
+    long seeds = results.stream().mapToLong(RunResult::seed).distinct().count();
+    StringBuilder b = new StringBuilder();
+    b.append("means over ")
+        .append(seeds)
+        .append(" seed(s); steps a-b: the training completions of those steps\n\n");
+    b.append(
+        "| step | held-out acc, math_accuracy+format | held-out acc, learned_reward+format |"
+            + " steps | math run: train acc | learned reward | disagree | learned run: train acc"
+            + " | learned reward | disagree | misranked |\n");
+    b.append("|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|\n");
+    List<RunResult> math =
+        results.stream().filter(r -> r.reward() == Reward.MATH_ACCURACY).toList();
+    List<RunResult> learned =
+        results.stream().filter(r -> r.reward() == Reward.LEARNED_REWARD).toList();
+    int evals = math.get(0).evals().size();
+    for (int e = 0; e < evals; e++) {
+      int step = math.get(0).evals().get(e).step();
+      int index = e;
+      b.append(
+          String.format(
+              "| %d | %.3f | %.3f |",
+              step,
+              math.stream()
+                  .mapToDouble(r -> r.evals().get(index).heldOut())
+                  .average()
+                  .orElseThrow(),
+              learned.stream()
+                  .mapToDouble(r -> r.evals().get(index).heldOut())
+                  .average()
+                  .orElseThrow()));
+      int from = step;
+      int to = Math.min(step + evalEvery, math.get(0).steps().size());
+      if (from >= to) {
+        b.append(" | | | | | | | |\n");
+        continue;
+      }
+      b.append(String.format(" %d-%d |", from, to - 1));
+      for (List<RunResult> runs : List.of(math, learned)) {
+        List<StepRow> rows =
+            runs.stream().flatMap(r -> r.steps().subList(from, to).stream()).toList();
+        b.append(
+            String.format(
+                " %.3f | %+.3f | %.3f |",
+                rows.stream().mapToDouble(StepRow::verifierAccuracy).average().orElseThrow(),
+                rows.stream().mapToDouble(StepRow::learnedMean).average().orElseThrow(),
+                rows.stream().mapToDouble(StepRow::disagree).average().orElseThrow()));
+        if (runs == learned) {
+          double pairs = rows.stream().mapToInt(StepRow::rankedPairs).sum();
+          b.append(
+              String.format(
+                  " %.3f |",
+                  rows.stream()
+                          .filter(r -> r.rankedPairs() > 0)
+                          .mapToDouble(r -> r.misranked() * r.rankedPairs())
+                          .sum()
+                      / pairs));
+        }
+      }
+      b.append("\n");
+    }
     return b.toString();
   }
 }

@@ -26,8 +26,15 @@ import tools.jackson.databind.json.JsonMapper;
  */
 final class LearnedRewardService implements AutoCloseable {
 
-  /** A completion's learned reward: the served (normalised) score and the model's raw one. */
-  record Score(double normalised, double raw) {}
+  /**
+   * A completion's learned reward: the rule's status, the served (normalised) score and the model's
+   * raw one (both NaN unless the status is {@code OK}).
+   */
+  record Score(String status, double normalised, double raw) {
+    boolean ok() {
+      return status.equals("OK");
+    }
+  }
 
   private static final JsonMapper JSON = JsonMapper.builder().build();
   private final ConfigurableApplicationContext app;
@@ -92,8 +99,8 @@ final class LearnedRewardService implements AutoCloseable {
   }
 
   /**
-   * The scores of one group, in order; null for a completion the service did not score ({@code
-   * INVALID_INPUT}, {@code TIMEOUT}, {@code ERROR}).
+   * The scores of one group, in order; a completion the service did not score has its status
+   * ({@code INVALID_INPUT}, {@code TIMEOUT}, {@code ERROR}) and NaN scores.
    */
   List<Score> scoreGroup(String prompt, List<String> completions) throws Exception {
     List<Map<String, Object>> items = new ArrayList<>();
@@ -123,7 +130,7 @@ final class LearnedRewardService implements AutoCloseable {
     List<Score> scores = score(items);
     double[] raw = new double[scores.size()];
     for (int k = 0; k < raw.length; k++) {
-      if (scores.get(k) == null) {
+      if (!scores.get(k).ok()) {
         throw new IllegalStateException("calibration item " + k + " was not scored");
       }
       raw[k] = scores.get(k).raw();
@@ -148,13 +155,14 @@ final class LearnedRewardService implements AutoCloseable {
     }
     List<Score> out = new ArrayList<>();
     for (JsonNode r : JSON.readTree(response.body()).path("results")) {
-      if (!"OK".equals(r.path("status").asString())) {
-        out.add(null);
+      String status = r.path("status").asString();
+      if (!"OK".equals(status)) {
+        out.add(new Score(status, Double.NaN, Double.NaN));
         continue;
       }
       double served = r.path("score").asDouble();
       JsonNode raw = r.path("details").path("raw");
-      out.add(new Score(served, raw.isNumber() ? raw.asDouble() : served));
+      out.add(new Score(status, served, raw.isNumber() ? raw.asDouble() : served));
     }
     if (out.size() != items.size()) {
       throw new IOException("POST /score answered " + out.size() + " results for " + items.size());

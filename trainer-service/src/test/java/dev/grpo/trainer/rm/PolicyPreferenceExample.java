@@ -176,9 +176,10 @@ public final class PolicyPreferenceExample {
             (held ? heldOutLines : trainLines).add(json.writeValueAsString(row));
             if (!held) {
               for (String side : List.of("chosen", "rejected")) {
-                calibrationLines.add(
-                    json.writeValueAsString(
-                        Map.of("prompt", row.get("prompt"), "completion", row.get(side))));
+                Map<String, String> calibration = new LinkedHashMap<>();
+                calibration.put("prompt", row.get("prompt"));
+                calibration.put("completion", row.get(side));
+                calibrationLines.add(json.writeValueAsString(calibration));
               }
             }
             made++;
