@@ -30,8 +30,8 @@ import java.util.SplittableRandom;
  *
  * <ol>
  *   <li>{@link PolicyPreferenceExample#prepare} cold-starts the tiny policy, samples it, builds
- *       preference pairs (problems split 80/20: held-out problems are never trained on, neither by
- *       the reward model nor by GRPO) and trains the reward model.
+ *       preference pairs (problems split about 80/20, 75/25 with its seed: held-out problems are
+ *       never trained on, neither by the reward model nor by GRPO) and trains the reward model.
  *   <li>The reward model is served by the real {@code reward-model-service} application, booted in
  *       this JVM on a free port ({@link LearnedRewardService}), normalised by the calibration set
  *       (the training pairs' completions); every group is scored by its {@code POST /score}, as the
@@ -148,7 +148,8 @@ public final class LearnedRewardGrpoExample {
         }
       }
       System.out.println();
-      System.out.print(evalTable(results));
+      System.out.print(
+          evalTable(results, prepared.heldOutProblems().size(), prepared.trainProblems().size()));
       System.out.println();
       System.out.print(disagreementTable(results));
       System.out.println();
@@ -186,7 +187,14 @@ public final class LearnedRewardGrpoExample {
       SplittableRandom data = new SplittableRandom(1000 + seed);
       for (int step = 0; step <= steps; step++) {
         if (step % evalEvery == 0 || step == steps) {
-          evals.add(evaluate(policy, step, prepared, service, threshold));
+          evals.add(
+              evaluate(
+                  policy,
+                  step,
+                  prepared,
+                  service,
+                  threshold,
+                  step == steps ? reward.label + " seed " + seed : null));
         }
         if (step == steps) {
           break;
@@ -216,9 +224,28 @@ public final class LearnedRewardGrpoExample {
       int step,
       PolicyPreferenceExample.Prepared prepared,
       LearnedRewardService service,
-      double threshold)
+      double threshold,
+      String showCompletionsOf)
       throws Exception {
     Sampled held = sample(policy, prepared.heldOutProblems(), EVAL_SAMPLES, EVAL_SEED, service);
+    if (showCompletionsOf != null) {
+      // what the policy says on held-out problems: the commonest answers, with the verifier's label
+      Map<String, Integer> answers = new LinkedHashMap<>();
+      for (int i = 0; i < held.size(); i++) {
+        String text = TOKENIZER.decode(held.completions.get(i));
+        int start = text.indexOf("<answer>");
+        String answer = start < 0 ? "(no answer tag)" : text.substring(start);
+        answers.merge(answer + " " + held.labels[i], 1, Integer::sum);
+      }
+      StringBuilder top = new StringBuilder();
+      answers.entrySet().stream()
+          .sorted((x, y) -> y.getValue() - x.getValue())
+          .limit(5)
+          .forEach(e -> top.append(String.format("  %3d x %s%n", e.getValue(), e.getKey())));
+      System.out.printf(
+          "%s, last step: commonest answers of %d held-out samples%n%s",
+          showCompletionsOf, held.size(), top);
+    }
     Sampled train = sample(policy, prepared.trainProblems(), EVAL_SAMPLES, EVAL_SEED, null);
     return new EvalRow(
         step, held.accuracy(), train.accuracy(), held.row(step, threshold).disagree());
@@ -351,11 +378,14 @@ public final class LearnedRewardGrpoExample {
     return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
   }
 
-  static String evalTable(List<RunResult> results) {
+  static String evalTable(List<RunResult> results, int heldOutProblems, int trainProblems) {
     StringBuilder b = new StringBuilder();
     b.append(
-        "verifier accuracy of 8 samples (T=1) per problem; held-out: 20 problems never trained"
-            + " on, train: the 80 GRPO and the reward model trained on\n\n");
+        "verifier accuracy of 8 samples (T=1) per problem; held-out: the "
+            + heldOutProblems
+            + " problems never trained on, train: the "
+            + trainProblems
+            + " GRPO and the reward model trained on\n\n");
     b.append("| seed | step |");
     for (Reward r : Reward.values()) {
       b.append(" ").append(r.label).append(" held-out | train |");
