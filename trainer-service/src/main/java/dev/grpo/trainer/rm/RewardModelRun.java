@@ -67,6 +67,7 @@ public final class RewardModelRun {
       BooleanSupplier keepGoing) {}
 
   /**
+   * @param epochs the epochs this call trained (after a resume, not those before the break)
    * @param completed false when the run stopped before its last epoch (keepGoing turned false)
    */
   public record Result(List<EpochReport> epochs, boolean completed) {}
