@@ -158,7 +158,7 @@ public final class LearnedRewardGrpoExample {
     }
   }
 
-  private static RunResult run(
+  static RunResult run(
       DecoderModel coldStarted,
       Reward reward,
       long seed,
