@@ -1,9 +1,15 @@
 package dev.grpo.trainer.rm;
 
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
 import dev.grpo.policy.reward.RewardModel;
 import dev.grpo.policy.tokenizer.ModelTokenizer;
+import dev.grpo.policy.weights.SafetensorsWeights;
+import dev.grpo.trainer.optim.AdamW;
 import dev.grpo.trainer.train.CheckpointException;
 import dev.grpo.trainer.train.Checkpointer;
 import java.io.IOException;
@@ -13,6 +19,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import java.util.stream.Stream;
 
@@ -45,6 +52,16 @@ public final class RewardModelCheckpoint {
    */
   public static Written save(
       Path directory, RewardModel model, JsonObject lineage, Path tokenizerDir) {
+    return save(directory, model, lineage, tokenizerDir, null);
+  }
+
+  /**
+   * As {@link #save(Path, RewardModel, JsonObject, Path)}, with the optimizer's moments in {@value
+   * Checkpointer#OPTIMIZER_FILE} when {@code optimizer} is not null: what a run taken over after
+   * this epoch resumes from.
+   */
+  public static Written save(
+      Path directory, RewardModel model, JsonObject lineage, Path tokenizerDir, AdamW optimizer) {
     Path target = directory.toAbsolutePath().normalize();
     Path parent = target.getParent();
     Path tmp = parent.resolve("." + target.getFileName() + "." + UUID.randomUUID() + ".tmp");
@@ -54,6 +71,12 @@ public final class RewardModelCheckpoint {
       model.save(tmp);
       if (tokenizerDir != null) {
         ModelTokenizer.copyFiles(tokenizerDir, tmp);
+      }
+      if (optimizer != null) {
+        try (NDManager manager = NDManager.newBaseManager(Device.cpu())) {
+          SafetensorsWeights.write(
+              optimizer.exportState(manager), tmp.resolve(Checkpointer.OPTIMIZER_FILE));
+        }
       }
       Files.writeString(
           tmp.resolve(LINEAGE_FILE),
@@ -81,6 +104,45 @@ public final class RewardModelCheckpoint {
       throw new CheckpointException("cannot write reward-model checkpoint " + target + ": " + e, e);
     } finally {
       deleteRecursively(tmp);
+    }
+  }
+
+  /**
+   * Why the checkpoint in {@code directory} cannot be resumed from, or null when it can: its
+   * manifest's sha256 is the one the ledger recorded, it holds the optimizer's moments, and its
+   * lineage names the data file of this sha256 (a changed file is another run's data).
+   */
+  public static String notResumable(Path directory, String recordedSha256, String dataSha256) {
+    Path manifest = directory.resolve(Checkpointer.MANIFEST);
+    if (!Files.isRegularFile(manifest)) {
+      return "no " + Checkpointer.MANIFEST + " in " + directory;
+    }
+    if (!Checkpointer.sha256(manifest).equals(recordedSha256)) {
+      return directory + " is not the checkpoint the ledger recorded (manifest sha256 differs)";
+    }
+    if (!Files.isRegularFile(directory.resolve(Checkpointer.OPTIMIZER_FILE))) {
+      return directory + " holds no optimizer state";
+    }
+    try {
+      String data =
+          JsonParser.parseString(
+                  Files.readString(directory.resolve(LINEAGE_FILE), StandardCharsets.UTF_8))
+              .getAsJsonObject()
+              .getAsJsonObject("data")
+              .get("sha256")
+              .getAsString();
+      return data.equals(dataSha256) ? null : "the preference file changed since " + directory;
+    } catch (IOException | RuntimeException e) {
+      return "cannot read the lineage of " + directory + ": " + e;
+    }
+  }
+
+  /** Replaces {@code optimizer}'s state with the moments saved in {@code directory}. */
+  public static void restoreOptimizer(Path directory, AdamW optimizer) {
+    try (NDManager manager = NDManager.newBaseManager(Device.cpu())) {
+      Map<String, NDArray> state =
+          SafetensorsWeights.read(directory.resolve(Checkpointer.OPTIMIZER_FILE), manager);
+      optimizer.importState(state);
     }
   }
 

@@ -40,14 +40,40 @@ public final class RewardModelFit {
       int batchSize,
       long seed,
       Consumer<EpochReport> onEpoch) {
+    return resume(trainer, data, epochs, batchSize, seed, 0, 0, onEpoch);
+  }
+
+  /**
+   * Continues a fit whose first {@code doneEpochs} epochs ({@code doneUpdates} updates) are in the
+   * trainer's model and optimizer already: the epochs' shuffles are drawn again (and not trained
+   * on), so epoch {@code doneEpochs + 1} sees the order it would have seen without the break. With
+   * {@code doneEpochs = 0} this is {@link #run}, baseline included.
+   *
+   * @return the reports of the epochs trained here (the baseline first when {@code doneEpochs = 0})
+   */
+  public static List<EpochReport> resume(
+      RewardModelTrainer trainer,
+      PreferenceSet data,
+      int epochs,
+      int batchSize,
+      long seed,
+      int doneEpochs,
+      long doneUpdates,
+      Consumer<EpochReport> onEpoch) {
     List<EpochReport> reports = new ArrayList<>();
-    EpochReport baseline =
-        new EpochReport(0, 0, Double.NaN, Double.NaN, trainer.evaluate(data.heldOut(), batchSize));
-    reports.add(baseline);
-    onEpoch.accept(baseline);
+    if (doneEpochs == 0) {
+      EpochReport baseline =
+          new EpochReport(
+              0, 0, Double.NaN, Double.NaN, trainer.evaluate(data.heldOut(), batchSize));
+      reports.add(baseline);
+      onEpoch.accept(baseline);
+    }
     SplittableRandom random = new SplittableRandom(seed);
-    long updates = 0;
-    for (int epoch = 1; epoch <= epochs; epoch++) {
+    for (int epoch = 1; epoch <= Math.min(doneEpochs, epochs); epoch++) {
+      shuffled(data.train(), random);
+    }
+    long updates = doneUpdates;
+    for (int epoch = doneEpochs + 1; epoch <= epochs; epoch++) {
       List<EncodedPair> order = shuffled(data.train(), random);
       double lossSum = 0;
       double accuracySum = 0;

@@ -67,6 +67,7 @@ public final class RewardModelRun {
       BooleanSupplier keepGoing) {}
 
   /**
+   * @param epochs the epochs this call trained (after a resume, not those before the break)
    * @param completed false when the run stopped before its last epoch (keepGoing turned false)
    */
   public record Result(List<EpochReport> epochs, boolean completed) {}
@@ -87,11 +88,23 @@ public final class RewardModelRun {
     return runDir.resolve("reward-model").resolve("epoch-" + epoch);
   }
 
+  /**
+   * Trains the run, or, when the ledger records a checkpoint of an earlier attempt of this run (a
+   * takeover, a resume after pause), continues after the last recorded epoch whose checkpoint is
+   * intact ({@link RewardModelCheckpoint#notResumable}): its weights and optimizer moments are
+   * loaded, the rows of the epochs up to it are left as they are, and the epochs after it are
+   * trained as they would have been without the break.
+   */
   public Result run() {
     UUID runId = setup.runId();
     Path file = Path.of(rm.path());
     PreferenceFile.Read read = new PreferenceFile(setup.mapper()).read(file, rm);
-    try (RewardModel model = startingModel()) {
+    String dataSha = Checkpointer.sha256(file);
+    RewardModelLedger.EpochRow resumeFrom = resumePoint(dataSha);
+    try (RewardModel model =
+        resumeFrom == null
+            ? startingModel()
+            : RewardModel.load(Path.of(resumeFrom.checkpointPath()), Device.cpu())) {
       PreferenceSet data =
           PreferenceSet.of(
               read,
@@ -100,7 +113,9 @@ public final class RewardModelRun {
               rm.margin(),
               rm.evalFraction(),
               setup.spec().seed());
-      recordData(data);
+      if (resumeFrom == null || setup.ledger().data(runId) == null) {
+        recordData(data);
+      }
       RunSpec.Optimizer o = setup.spec().optimizer();
       try (AdamW optimizer =
           new AdamW(
@@ -112,21 +127,31 @@ public final class RewardModelRun {
                   o.weightDecay(),
                   o.maxGradNorm()),
               LearningRateSchedule.constantWithWarmup(o.warmupSteps()))) {
+        if (resumeFrom != null) {
+          RewardModelCheckpoint.restoreOptimizer(Path.of(resumeFrom.checkpointPath()), optimizer);
+          log.info(
+              "reward-model run {} resumes after epoch {} ({} updates) from {}",
+              runId,
+              resumeFrom.epoch(),
+              resumeFrom.updates(),
+              resumeFrom.checkpointPath());
+        }
         RewardModelTrainer trainer = new RewardModelTrainer(model, optimizer);
-        String dataSha = Checkpointer.sha256(file);
         List<EpochReport> reports = new ArrayList<>();
-        RewardModelFit.run(
+        RewardModelFit.resume(
             trainer,
             data,
             rm.epochs(),
             rm.batchSize(),
             setup.spec().seed(),
+            resumeFrom == null ? 0 : resumeFrom.epoch(),
+            resumeFrom == null ? 0 : resumeFrom.updates(),
             report -> {
               if (!setup.keepGoing().getAsBoolean()) {
                 throw new StopRequested();
               }
               reports.add(report);
-              recordEpoch(model, report, dataSha);
+              recordEpoch(model, optimizer, report, dataSha);
             });
         return new Result(List.copyOf(reports), true);
       } catch (StopRequested e) {
@@ -134,6 +159,34 @@ public final class RewardModelRun {
         return new Result(List.of(), false);
       }
     }
+  }
+
+  /**
+   * The last recorded epoch of an earlier attempt whose checkpoint can be resumed from, or null to
+   * train from the start. Only the latest checkpointed row is considered: when it is damaged the
+   * run starts again rather than falling back past it.
+   */
+  private RewardModelLedger.EpochRow resumePoint(String dataSha) {
+    List<RewardModelLedger.EpochRow> rows = setup.ledger().epochs(setup.runId());
+    for (int i = rows.size() - 1; i >= 0; i--) {
+      RewardModelLedger.EpochRow row = rows.get(i);
+      if (row.epoch() < 1 || row.epoch() > rm.epochs() || row.checkpointPath() == null) {
+        continue;
+      }
+      String why =
+          RewardModelCheckpoint.notResumable(
+              Path.of(row.checkpointPath()), row.checkpointSha256(), dataSha);
+      if (why == null) {
+        return row;
+      }
+      log.warn(
+          "reward-model run {} trains again from the start: epoch {} cannot be resumed: {}",
+          setup.runId(),
+          row.epoch(),
+          why);
+      return null;
+    }
+    return null;
   }
 
   /** Thrown from the epoch callback to leave the epoch loop when the run should stop. */
@@ -183,7 +236,7 @@ public final class RewardModelRun {
         counts);
   }
 
-  private void recordEpoch(RewardModel model, EpochReport report, String dataSha) {
+  private void recordEpoch(RewardModel model, AdamW optimizer, EpochReport report, String dataSha) {
     RewardModelCheckpoint.Written written = null;
     if (report.epoch() > 0) {
       written =
@@ -191,7 +244,8 @@ public final class RewardModelRun {
               checkpointDir(setup.runDir(), report.epoch()),
               model,
               lineage(report, dataSha),
-              setup.tokenizerDir());
+              setup.tokenizerDir(),
+              optimizer);
     }
     boolean trained = report.epoch() > 0;
     setup

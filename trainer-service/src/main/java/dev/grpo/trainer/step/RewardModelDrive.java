@@ -18,8 +18,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Drives a claimed {@code kind: reward_model} run with a {@link RewardModelRun} under the run's
  * lease: the orchestrator's heartbeat renews it, and pause, cancel, a lost lease or shutdown are
- * read at every epoch boundary. A reward-model run has no mid-run resume: a paused or taken-over
- * run trains again from its start, overwriting its ledger rows and checkpoints.
+ * read at every epoch boundary. A paused or taken-over run continues after the last epoch its
+ * ledger rows and checkpoints record ({@link RewardModelRun#run}).
  */
 final class RewardModelDrive {
 

@@ -75,15 +75,33 @@ public final class PolicyPreferenceExample {
     return m.group(2).equals(Integer.toString(a + b)) ? Label.RIGHT : Label.WRONG;
   }
 
+  /**
+   * What {@link #prepare} leaves behind: the cold-started policy (the caller closes it), the saved
+   * reward model, the problems ({@code a * 10 + b}) whose pairs were trained on and held out, and
+   * the calibration set (every completion of the training pairs, chosen and rejected, one {@code
+   * {"prompt", "completion"}} JSON object per line).
+   */
+  record Prepared(
+      DecoderModel policy,
+      Path rewardModel,
+      List<Integer> trainProblems,
+      List<Integer> heldOutProblems,
+      Path calibration) {}
+
   public static void main(String[] args) throws Exception {
     Path out = Path.of(args.length > 0 ? args[0] : "target/policy-preference-example");
-    Files.createDirectories(out);
-    long seed = 1;
     int sftEpochs = args.length > 1 ? Integer.parseInt(args[1]) : 12;
     // "problem": held-out pairs have prompts never trained on; "pair": any pair may be held out
     boolean splitByPair = args.length > 2 && args[2].equals("pair");
-    try (DecoderModel policy =
-        DecoderModel.randomInit(ModelPreset.TINY.config(), seed, Device.cpu())) {
+    prepare(out, sftEpochs, splitByPair).policy().close();
+  }
+
+  /** Steps 1 to 4 above, printing the counts and the accuracy curve. */
+  static Prepared prepare(Path out, int sftEpochs, boolean splitByPair) throws Exception {
+    Files.createDirectories(out);
+    long seed = 1;
+    DecoderModel policy = DecoderModel.randomInit(ModelPreset.TINY.config(), seed, Device.cpu());
+    try {
       // 1. a short cold start
       List<SftExample> examples = new ArrayList<>();
       SplittableRandom problems = new SplittableRandom(0x5EED);
@@ -126,6 +144,9 @@ public final class PolicyPreferenceExample {
       JsonMapper json = JsonMapper.builder().build();
       List<String> trainLines = new ArrayList<>();
       List<String> heldOutLines = new ArrayList<>();
+      List<String> calibrationLines = new ArrayList<>();
+      List<Integer> trainProblems = new ArrayList<>();
+      List<Integer> heldOutProblems = new ArrayList<>();
       SplittableRandom split = new SplittableRandom(11);
       int problemsWithPairs = 0;
       for (int p = 0; p < 100; p++) {
@@ -140,6 +161,7 @@ public final class PolicyPreferenceExample {
           (l == Label.RIGHT ? right : other).add(text);
         }
         boolean heldOut = split.nextInt(5) == 0;
+        (heldOut ? heldOutProblems : trainProblems).add(p);
         int made = 0;
         for (int i = 0; i < right.size() && made < 4; i++) {
           for (int j = 0; j < other.size() && made < 4; j++) {
@@ -152,6 +174,14 @@ public final class PolicyPreferenceExample {
             row.put("rejected", other.get((i + j) % other.size()));
             boolean held = splitByPair ? split.nextInt(5) == 0 : heldOut;
             (held ? heldOutLines : trainLines).add(json.writeValueAsString(row));
+            if (!held) {
+              for (String side : List.of("chosen", "rejected")) {
+                Map<String, String> calibration = new LinkedHashMap<>();
+                calibration.put("prompt", row.get("prompt"));
+                calibration.put("completion", row.get(side));
+                calibrationLines.add(json.writeValueAsString(calibration));
+              }
+            }
             made++;
           }
         }
@@ -159,8 +189,10 @@ public final class PolicyPreferenceExample {
       }
       Path trainFile = out.resolve("pairs-train.jsonl");
       Path heldOutFile = out.resolve("pairs-heldout.jsonl");
+      Path calibrationFile = out.resolve("calibration.jsonl");
       Files.write(trainFile, trainLines, StandardCharsets.UTF_8);
       Files.write(heldOutFile, heldOutLines, StandardCharsets.UTF_8);
+      Files.write(calibrationFile, calibrationLines, StandardCharsets.UTF_8);
       System.out.printf(
           "samples: %d (%s); problems with a pair: %d; pairs: %d train, %d held out%n",
           samples.size(), labels, problemsWithPairs, trainLines.size(), heldOutLines.size());
@@ -197,6 +229,7 @@ public final class PolicyPreferenceExample {
       Map<String, ai.djl.ndarray.NDArray> copies = new LinkedHashMap<>();
       policy.parameters().forEach((name, array) -> copies.put(name, array.duplicate()));
       DecoderModel backbone = DecoderModel.fromWeights(policy.config(), copies, Device.cpu());
+      Path saved = out.resolve("reward-model");
       try (RewardModel model = RewardModel.withNewHead(backbone, seed);
           AdamW optimizer =
               new AdamW(
@@ -222,13 +255,17 @@ public final class PolicyPreferenceExample {
                         r.trainAccuracy(),
                         r.heldOut().accuracy(),
                         r.heldOut().loss()));
-        model.save(out.resolve("reward-model"));
+        model.save(saved);
         System.out.printf(
             "final held-out pairwise accuracy %.3f on %d pairs of %d prompts%n",
             curve.get(curve.size() - 1).heldOut().accuracy(),
             allHeld.size(),
             heldOutLines.stream().map(l -> l.substring(0, l.indexOf(','))).distinct().count());
       }
+      return new Prepared(policy, saved, trainProblems, heldOutProblems, calibrationFile);
+    } catch (Exception | Error e) {
+      policy.close();
+      throw e;
     }
   }
 }
