@@ -40,7 +40,9 @@ final class PipelineDemo {
           new String[] {"cons@k", "cons@k"},
           new String[] {"kept", "rows_kept"},
           new String[] {"rejected", "rows_rejected"},
-          new String[] {"sft loss", "sft_final_loss"});
+          new String[] {"sft loss", "sft_final_loss"},
+          new String[] {"compute M", "compute"},
+          new String[] {"teacher M", "teacher_compute"});
 
   private final LocalStack stack;
   private final PrintStream out;
@@ -111,6 +113,10 @@ final class PipelineDemo {
     }
     out.println();
     out.print(table(now));
+    out.println(
+        "compute M: the trained policy's token-passes in millions (3 x trained tokens + forward-only"
+            + " + sampled tokens, ~FLOPs / 2N); teacher M: tokens sampled from another policy, its"
+            + " compute; evaluation not counted");
     out.print(rejections(now));
     out.printf(
         "pipeline %s %s in %s%s%n",
@@ -136,31 +142,48 @@ final class PipelineDemo {
   /** The stage × metric table as text. */
   String table(JsonNode pipeline) {
     StringBuilder b = new StringBuilder();
-    b.append(String.format("%-20s %-19s %-10s", "stage", "kind", "state"));
+    b.append(String.format("%-20s %-19s %-10s %7s", "stage", "kind", "state", "time s"));
     for (String[] c : COLUMNS) {
       b.append(String.format(" %9s", c[0]));
     }
     b.append('\n');
+    int index = 0;
     for (JsonNode row : pipeline.path("table").path("rows")) {
+      JsonNode stage = pipeline.path("stages").path(index++);
       b.append(
           String.format(
               "%-20s %-19s %-10s",
               row.path("stage").asString(),
               row.path("kind").asString(),
               row.path("state").asString()));
+      b.append(String.format(" %7s", seconds(stage)));
       for (String[] c : COLUMNS) {
         JsonNode v = row.get(c[1]);
         String cell =
-            v == null || v.isNull()
+            v == null || v.isNull() || (c[1].endsWith("compute") && v.asDouble() == 0)
                 ? "-"
                 : c[1].startsWith("rows_")
                     ? Long.toString(v.asLong())
-                    : "%.3f".formatted(v.asDouble());
+                    : c[1].endsWith("compute")
+                        ? "%.2f".formatted(v.asDouble() / 1e6)
+                        : "%.3f".formatted(v.asDouble());
         b.append(String.format(" %9s", cell));
       }
       b.append('\n');
     }
     return b.toString();
+  }
+
+  /** How long a stage took, in whole seconds ("-" before it ended). */
+  private static String seconds(JsonNode stage) {
+    if (!stage.path("startedAt").isString() || !stage.path("finishedAt").isString()) {
+      return "-";
+    }
+    return Long.toString(
+        Duration.between(
+                Instant.parse(stage.path("startedAt").asString()),
+                Instant.parse(stage.path("finishedAt").asString()))
+            .toSeconds());
   }
 
   /** Kept and rejected rows per reason of every stage that sampled a dataset. */

@@ -19,7 +19,9 @@ final class MetricTable {
           "reward_mean",
           "rows_kept",
           "rows_rejected",
-          "sft_final_loss");
+          "sft_final_loss",
+          "compute",
+          "teacher_compute");
 
   private MetricTable() {}
 
@@ -57,6 +59,8 @@ final class MetricTable {
           case "rows_kept" -> rs == null ? null : rs.get("kept");
           case "rows_rejected" -> rs == null ? null : rs.get("rejected_total");
           case "sft_final_loss" -> m.path("sft").get("final_loss");
+          case "compute" -> m.path("compute").path("policy").get("token_passes");
+          case "teacher_compute" -> m.path("compute").get("teacher_sampled_tokens");
           default -> m.get(column);
         };
     return v == null || !v.isNumber() ? null : v.asDouble();

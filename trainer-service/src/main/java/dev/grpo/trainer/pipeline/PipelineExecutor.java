@@ -3,6 +3,7 @@ package dev.grpo.trainer.pipeline;
 import dev.grpo.api.pipeline.PipelineSpec;
 import dev.grpo.api.pipeline.PipelineSpec.Output;
 import dev.grpo.api.pipeline.PipelineSpec.Stage;
+import dev.grpo.api.run.RunKind;
 import dev.grpo.api.run.RunSpec;
 import dev.grpo.ledger.dataset.LedgerDatasets;
 import dev.grpo.ledger.pipeline.PipelineLedger;
@@ -31,6 +32,7 @@ import org.springframework.context.SmartLifecycle;
 import org.springframework.dao.DataIntegrityViolationException;
 import org.springframework.stereotype.Component;
 import tools.jackson.databind.ObjectMapper;
+import tools.jackson.databind.node.ObjectNode;
 
 /**
  * Moves pipelines forward. Each advance claims one pipeline with a lease through the ledger and
@@ -244,9 +246,22 @@ class PipelineExecutor implements SmartLifecycle {
     }
     UUID dataset = datasets.ofRun(run.getId()).orElse(null);
     var evals = steps.evals(run.getId());
-    String metrics = evals.isEmpty() ? null : evals.get(evals.size() - 1).metrics().toString();
+    ObjectNode metrics =
+        evals.isEmpty()
+            ? mapper.createObjectNode()
+            : (ObjectNode) evals.get(evals.size() - 1).metrics().deepCopy();
+    metrics.set(
+        "compute",
+        StageCompute.of(
+            runSpec.kind(),
+            evals,
+            runSpec.kind() == RunKind.GRPO
+                ? steps.steps(run.getId(), 0, runSpec.schedule().steps() + 1)
+                : List.of(),
+            mapper));
     boolean last = stage.ordinal() == stages.size() - 1;
-    if (ledger.stageSucceeded(p.id(), owner, stage.ordinal(), checkpoint, dataset, metrics, last)) {
+    if (ledger.stageSucceeded(
+        p.id(), owner, stage.ordinal(), checkpoint, dataset, metrics.toString(), last)) {
       log.info("pipeline {} stage {} succeeded", p.id(), stage.name());
       count("succeeded", stage);
       return true;

@@ -21,7 +21,13 @@ import tools.jackson.databind.node.ObjectNode;
 final class ColdStart {
 
   /** What the cold start did; stored with the evaluation of step 0. */
-  record ColdStartReport(int examples, int epochs, long updates, double finalLoss, double seconds) {
+  record ColdStartReport(
+      int examples,
+      int epochs,
+      long updates,
+      double finalLoss,
+      double seconds,
+      ComputeTally compute) {
 
     ObjectNode writeTo(ObjectNode out) {
       out.put("examples", examples);
@@ -29,6 +35,7 @@ final class ColdStart {
       out.put("updates", updates);
       out.put("final_loss", finalLoss);
       out.put("seconds", seconds);
+      compute.writeTo(out.putObject("compute"));
       return out;
     }
   }
@@ -48,6 +55,7 @@ final class ColdStart {
     long t0 = System.nanoTime();
     List<SftExample> examples = examples(source);
     double loss = Double.NaN;
+    ComputeTally compute = ComputeTally.NONE;
     try (AdamW optimizer =
         new AdamW(
             new AdamW.Config(settings.learningRate(), 0.9, 0.999, 1e-8, 0.0, 1.0),
@@ -56,7 +64,9 @@ final class ColdStart {
       int batch = settings.batchSize();
       for (int epoch = 0; epoch < settings.epochs(); epoch++) {
         for (int from = 0; from < examples.size(); from += batch) {
-          loss = sft.step(examples.subList(from, Math.min(examples.size(), from + batch))).loss();
+          List<SftExample> step = examples.subList(from, Math.min(examples.size(), from + batch));
+          loss = sft.step(step).loss();
+          compute = compute.plus(ComputeTally.ofSft(step));
           if (!keepGoing.getAsBoolean()) {
             throw new LeaseLostException("lost the lease during the cold start");
           }
@@ -67,7 +77,8 @@ final class ColdStart {
           settings.epochs(),
           optimizer.stepCount(),
           loss,
-          (System.nanoTime() - t0) / 1e9);
+          (System.nanoTime() - t0) / 1e9,
+          compute);
     }
   }
 

@@ -30,6 +30,7 @@ final class RejectionFilter {
     private int prompts;
     private int samples;
     private int kept;
+    private long sampledTokens;
     private final Map<String, Integer> rejected = new TreeMap<>();
 
     int kept() {
@@ -38,6 +39,14 @@ final class RejectionFilter {
 
     int samples() {
       return samples;
+    }
+
+    /**
+     * Counts the tokens the sampled policy processed for one prompt's samples (its prompt, once per
+     * sample, and the completions): the sampling's compute, the policy's and not a student's.
+     */
+    void sampled(long tokens) {
+      sampledTokens += tokens;
     }
 
     Map<String, Integer> rejected() {
@@ -49,6 +58,7 @@ final class RejectionFilter {
       out.put("samples", samples);
       out.put("kept", kept);
       out.put("rejected_total", samples - kept);
+      out.put("sampled_tokens", sampledTokens);
       ObjectNode reasons = out.putObject("rejected");
       rejected.forEach(reasons::put);
       return out;

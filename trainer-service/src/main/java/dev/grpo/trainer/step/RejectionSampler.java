@@ -33,6 +33,7 @@ final class RejectionSampler {
 
   private final UUID runId;
   private final RunSpec spec;
+  private final PromptEncoder prompts;
   private final Rollouts rollouts;
   private final GroupScoring scoring;
   private final LedgerDatasets datasets;
@@ -43,6 +44,7 @@ final class RejectionSampler {
   RejectionSampler(
       UUID runId,
       RunSpec spec,
+      PromptEncoder prompts,
       Rollouts rollouts,
       GroupScoring scoring,
       LedgerDatasets datasets,
@@ -50,6 +52,7 @@ final class RejectionSampler {
       Supplier<Outcome> boundary) {
     this.runId = runId;
     this.spec = spec;
+    this.prompts = prompts;
     this.rollouts = rollouts;
     this.scoring = scoring;
     this.datasets = datasets;
@@ -86,8 +89,10 @@ final class RejectionSampler {
         List<ItemResult> results = scored.subList(at, at + samples.size());
         at += samples.size();
         List<Candidate> candidates = new ArrayList<>(samples.size());
+        long promptTokens = this.prompts.ids(items.get(i)).length;
         for (int k = 0; k < samples.size(); k++) {
           candidates.add(candidate(samples.get(k), results.get(k)));
+          counts.sampled(promptTokens + samples.get(k).tokenIds().length);
         }
         for (int k : filter.keep(candidates, counts)) {
           rows.add(row(items.get(i), samples.get(k), results.get(k)));

@@ -284,6 +284,10 @@ final class RunExecution implements LeasedExecution {
         StepRecorder.metrics(ctx.mapper(), sampled, batch, m, pipeline.dynamicSampling());
     // in the synchronous loop too: its idle ratios are what a staleness bound would win back
     StepRecorder.putAsync(metrics, sampled, pipeline.utilisation(), spec.rollout().maxStaleness());
+    // what the step cost the policy, summed over a pipeline stage's steps (ComputeTally)
+    ComputeTally.ofGrpoStep(
+            batch.batch(), spec.algorithm().muIterations(), spec.algorithm().beta() != 0)
+        .writeTo(metrics.putObject("compute"));
     // what the training phase held: the process's peak, and the policy's (and critic's) weights
     // with their AdamW moments
     ObjectNode memory = metrics.putObject("memory");

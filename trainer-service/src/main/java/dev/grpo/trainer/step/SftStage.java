@@ -29,7 +29,13 @@ final class SftStage {
   record Example(Item item, String completion) {}
 
   /** What the training did. */
-  record Report(int examples, int epochs, long updates, double firstLoss, double finalLoss) {
+  record Report(
+      int examples,
+      int epochs,
+      long updates,
+      double firstLoss,
+      double finalLoss,
+      ComputeTally compute) {
 
     ObjectNode writeTo(ObjectNode out) {
       out.put("examples", examples);
@@ -37,6 +43,7 @@ final class SftStage {
       out.put("updates", updates);
       out.put("first_loss", firstLoss);
       out.put("final_loss", finalLoss);
+      compute.writeTo(out.putObject("compute"));
       return out;
     }
   }
@@ -94,6 +101,7 @@ final class SftStage {
     SftTrainer trainer = new SftTrainer(policy, optimizer);
     double first = Double.NaN;
     double last = Double.NaN;
+    ComputeTally compute = ComputeTally.NONE;
     for (int epoch = 0; epoch < epochs; epoch++) {
       List<SftExample> order = new ArrayList<>(examples);
       Collections.shuffle(order, new Random(spec.seed() * 31 + epoch));
@@ -103,7 +111,9 @@ final class SftStage {
           optimizer.close();
           return new Result(null, null, null, stop);
         }
-        last = trainer.step(order.subList(from, Math.min(order.size(), from + batch))).loss();
+        List<SftExample> step = order.subList(from, Math.min(order.size(), from + batch));
+        last = trainer.step(step).loss();
+        compute = compute.plus(ComputeTally.ofSft(step));
         if (Double.isNaN(first)) {
           first = last;
         }
@@ -112,7 +122,7 @@ final class SftStage {
     return new Result(
         optimizer,
         TrainingState.start(spec.seed()),
-        new Report(examples.size(), epochs, optimizer.stepCount(), first, last),
+        new Report(examples.size(), epochs, optimizer.stepCount(), first, last, compute),
         null);
   }
 

@@ -127,7 +127,14 @@ final class StageExecution implements LeasedExecution {
     }
     RejectionSampler sampler =
         new RejectionSampler(
-            runId, spec, rollouts, scoring, ctx.ledgerDatasets(), ctx.mapper(), lease::atBoundary);
+            runId,
+            spec,
+            prompts,
+            rollouts,
+            scoring,
+            ctx.ledgerDatasets(),
+            ctx.mapper(),
+            lease::atBoundary);
     List<Item> train = ctx.datasets().all(runId, DatasetItems.TRAIN);
     RejectionSampler.Result result = sampler.run(datasetId, train);
     if (result.stoppedBy() != null) {

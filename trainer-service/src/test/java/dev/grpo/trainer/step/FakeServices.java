@@ -31,13 +31,19 @@ public final class FakeServices implements RolloutClient, RewardClient {
 
   public final List<RolloutRequest> rollouts = new ArrayList<>();
   final List<ScoreRequest> scores = new ArrayList<>();
-  final List<PolicySyncRequest> syncs = new ArrayList<>();
+  public final List<PolicySyncRequest> syncs = new ArrayList<>();
   private final BiFunction<String, Integer, String> completion;
   private final BiFunction<String, String, RuleOutcome> outcome;
   private final AtomicLong ids = new AtomicLong();
   private final CharTokenizer tokenizer = new CharTokenizer();
   public Function<RolloutRequest, RuntimeException> rolloutFailure = r -> null;
   public Function<PolicySyncRequest, RuntimeException> syncFailure = r -> null;
+
+  /**
+   * When set, the text of every sample of a request (in place of the completion function): for a
+   * fake that answers by the policy a request names.
+   */
+  public Function<RolloutRequest, String> servedText = null;
 
   /** The policy version a prompt's samples carry: by default the version the request asks for. */
   public BiFunction<RolloutRequest, String, Long> servedVersion = (r, item) -> r.policyVersion();
@@ -95,7 +101,8 @@ public final class FakeServices implements RolloutClient, RewardClient {
     for (RolloutRequest.Prompt p : request.prompts()) {
       List<RolloutResponse.Sample> samples = new ArrayList<>();
       for (int k = 0; k < request.n(); k++) {
-        String text = completion.apply(p.itemId(), k);
+        String text =
+            servedText != null ? servedText.apply(request) : completion.apply(p.itemId(), k);
         int[] tokens = tokenizer.encode(text);
         samples.add(
             new RolloutResponse.Sample(

@@ -78,7 +78,7 @@ class RejectionFilterTest {
                     tools.jackson.databind.json.JsonMapper.builder().build().createObjectNode())
                 .toString())
         .isEqualTo(
-            "{\"prompts\":2,\"samples\":4,\"kept\":2,\"rejected_total\":2,"
+            "{\"prompts\":2,\"samples\":4,\"kept\":2,\"rejected_total\":2,\"sampled_tokens\":0,"
                 + "\"rejected\":{\"math_accuracy_below\":2}}");
   }
 }
