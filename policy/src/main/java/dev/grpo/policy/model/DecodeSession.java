@@ -24,24 +24,26 @@ import java.util.Map;
  *
  * <p>It computes what {@link DecoderModel#forwardLastPosition} computes with a {@link KvCache}, in
  * fewer native calls per step: at generation's sizes a step costs mostly the number of libtorch
- * calls (each a few microseconds through JNI), not their arithmetic. A layer's decode step is 39
+ * calls (each a few microseconds through JNI), not their arithmetic. A layer's decode step is 42
  * calls here, against about 65 for the training forward and 55 for PyTorch eager's reference.
  *
  * <ul>
  *   <li><b>Fused weights</b>, made once per session from the model's parameters (with LoRA adapters
- *       attached, their merged weights {@code W + scale·B·A}): one matrix for q, k, v and the
- *       rotated q and k, one for gate and up. A layer runs four matrix products instead of seven.
+ *       attached, their merged weights {@code W + scale·B·A}): one matrix for q, k and v, one for
+ *       gate and up. A layer runs four matrix products instead of seven.
  *   <li><b>Folded constants</b>: each RMS norm's weight is folded into the columns of the matrix
- *       that reads it ({@code W·diag(g)}); the attention scale {@code 1/sqrt(headDim)} into the
- *       query rows; {@code rotate_half}, a signed permutation within each head, into extra rows
- *       {@code R·W_q}, {@code R·W_k}, so the rotary embedding is {@code q·cos + (Rq)·sin} with no
- *       split, negation or concatenation per step.
- *   <li><b>Preallocated key/value buffers</b> per layer, {@code (batch, kvHeads, headDim,
- *       capacity)}: a step writes one column in place and attends over a view of the filled part
- *       (keys already transposed for {@code q·kᵀ}); a concatenated cache would copy every earlier
- *       position again at every step.
- *   <li>Rotary tables and the additive padding mask made once and read per step by one lookup and
- *       one view; hidden states kept {@code (batch, hidden)} between layers.
+ *       that reads it ({@code W·diag(g)}), the attention scale {@code 1/sqrt(headDim)} into the
+ *       query rows.
+ *   <li><b>Rotary embedding in four calls</b> on queries and keys together: with each head seen as
+ *       its two halves, {@code rotate_half(y)·sin} is {@code flip(y)·[-sin, sin]}, the signed sines
+ *       tabulated once per session with the cosines, for every position, and read per step by one
+ *       lookup.
+ *   <li><b>Preallocated key/value buffers</b> per layer, keys transposed {@code (batch, kvHeads,
+ *       headDim, capacity)} for {@code q·kᵀ}, values {@code (batch, kvHeads, capacity, headDim)}: a
+ *       step writes one position in place and attends over a view of the filled part, where a
+ *       concatenated cache copies every earlier position again at every step.
+ *   <li>The additive padding mask made once and viewed per step; hidden states kept {@code (batch,
+ *       hidden)} between layers.
  * </ul>
  *
  * <p>The folds change float rounding only (products summed in another order, about 1e-6 relative),
